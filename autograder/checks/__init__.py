@@ -1,0 +1,34 @@
+"""Oracle comparison and layered student messages: what otter test files import.
+
+A test file receives the student's functions by argument name (otter's convention) and compares
+what they return with the reference, computed in the trusted process::
+
+    from autograder.checks import call, check_array, case_rng, reference
+
+    @test_case(points=1, hidden=True)
+    def conv2d_stride_2(conv2d):
+        rng = case_rng("conv2d stride 2")
+        x, w = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3))
+        got = call("conv2d", conv2d, x, w, stride=2)
+        check_array("conv2d", got, reference().conv2d(x, w, stride=2), case="stride 2")
+
+The same file runs under our sandboxed engine (the student's functions are proxies to a worker
+process) and under plain ``otter run`` (they are the real functions): the helpers handle both.
+"""
+from autograder.checks.compare import (
+    call,
+    check_array,
+    check_int,
+    check_ints,
+    check_scalar,
+    check_true,
+    expect_raises,
+    run_probe,
+)
+from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
+from autograder.checks.errors import CheckFailure, StudentCallError
+
+__all__ = [
+    "CheckFailure", "GradingContext", "StudentCallError", "call", "case_rng", "check_array", "check_int",
+    "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "reference", "run_probe", "use_context",
+]

@@ -1,0 +1,181 @@
+"""One helper per kind of check; each raises ``CheckFailure`` with a layered student message.
+
+Order of checks (SPEC section 6, invariant 4): missing -> type -> shape -> dtype -> finite -> value.
+Messages read ``'<name>' (<case>) <problem>: got <x>, expected <y>``. In a hidden case they name
+the kind of case and the problem but never show hidden shapes or values: a relative-error figure
+is the most they say.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from autograder.checks import probes
+from autograder.checks.context import get_context
+from autograder.checks.errors import CheckFailure, StudentCallError
+
+#: Default tolerances by the expected array's dtype: |got - expected| <= atol + rtol * |expected|.
+TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5),
+              np.dtype(np.float16): (1e-2, 1e-3)}
+
+
+def _where(name: str, case: str) -> str:
+    return f"'{name}'" + (f" ({case})" if case else "")
+
+
+def _describe(value) -> str:
+    """A short, data-free description of a returned value's type."""
+    kind = getattr(value, "type_name", None)  # a sandbox Handle: an object kept in the worker
+    if kind:
+        return f"an object of type {kind}"
+    if isinstance(value, np.ndarray):
+        return f"a {type(value).__name__} (ndarray subclass)" if type(value) is not np.ndarray \
+            else f"an ndarray of dtype {value.dtype}"
+    return "None" if value is None else f"a {type(value).__module__}.{type(value).__name__}".replace(
+        "builtins.", "")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def call(name: str, fn, *args, **kwargs):
+    """Call the student's ``fn``; "not defined" and any exception become ``StudentCallError``.
+
+    Under the engine ``fn`` is a proxy that already raises ``StudentCallError`` (with timeouts and
+    crashes); under plain otter it is the real function, called here in-process.
+    """
+    if fn is None:
+        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
+    if not callable(fn):
+        raise StudentCallError(f"'{name}' is {_describe(fn)}, not a function", kind="missing")
+    try:
+        return fn(*args, **kwargs)
+    except StudentCallError:
+        raise
+    except Exception as exc:  # in-process only: the student's code raised
+        raise _student_error(name, exc) from None
+
+
+def _student_error(name: str, exc: Exception) -> StudentCallError:
+    message = _short(exc, 80 if get_context().hidden else 160)
+    return StudentCallError(f"'{name}' raised {type(exc).__name__}: {message}", exc_type=type(exc).__name__,
+                            mro=tuple(k.__name__ for k in type(exc).__mro__))
+
+
+def run_probe(probe: str, name: str, fn, *args):
+    """Run ``autograder.checks.probes.<probe>(fn, *args)`` where the student's code lives: in the
+    worker when ``fn`` is a sandbox proxy, else here. Returns the probe's data."""
+    if fn is None:
+        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
+    remote = getattr(fn, "run_probe", None)
+    if remote is not None:
+        return remote(probe, *args)
+    try:
+        return getattr(probes, probe)(fn, *args)
+    except Exception as exc:  # the student's code raised inside the probe
+        raise _student_error(name, exc) from None
+
+
+def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: float | None = None,
+                atol: float | None = None, what: str = "") -> None:
+    """``got`` must be a plain ndarray equal to ``expected`` in shape, dtype and values."""
+    where = _where(name, case) + (f" {what}" if what else "")
+    hidden = get_context().hidden
+    expected = np.asarray(expected)
+    if type(got) is not np.ndarray:
+        raise CheckFailure(f"{where} returned {_describe(got)}: expected a numpy.ndarray")
+    if got.dtype.kind not in "biuf":
+        raise CheckFailure(f"{where} returned an array of dtype {got.dtype}: expected a numeric array")
+    if got.shape != expected.shape:
+        detail = "(hidden case: shapes not shown)" if hidden else f"got {got.shape}, expected {expected.shape}"
+        raise CheckFailure(f"{where} has the wrong shape: {detail}")
+    if got.dtype != expected.dtype:
+        raise CheckFailure(f"{where} has the wrong dtype: got {got.dtype}, expected {expected.dtype}")
+    finite = np.isfinite(expected)
+    bad = ~np.isfinite(got) & finite
+    if bad.any():
+        raise CheckFailure(f"{where} contains NaN or inf at {int(bad.sum())} of {got.size} positions")
+    if not np.array_equal(got[~finite], expected[~finite]):
+        raise CheckFailure(f"{where} is wrong where the expected values are infinite")
+    default_rtol, default_atol = TOLERANCES.get(expected.dtype, (1e-7, 1e-9))
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    g, e = got[finite].astype(np.float64), expected[finite].astype(np.float64)
+    scale = max(1.0, float(np.abs(e).max(initial=0.0)))  # atol is relative to the array's magnitude
+    excess = np.abs(g - e) - (atol * scale + rtol * np.abs(e))
+    if (excess > 0).any():
+        n_wrong = int((excess > 0).sum())
+        rel = float(np.abs(g - e).max() / scale)
+        raise CheckFailure(f"{where} has wrong values: {n_wrong} of {got.size} elements differ "
+                           f"(max error {rel:.1e} relative to the largest expected value)")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(name: str, got, expected: int, *, case: str = "") -> None:
+    """``got`` must be an integer (not a bool, not a float) equal to ``expected``."""
+    where = _where(name, case)
+    if not _is_int(got):
+        raise CheckFailure(f"{where} returned {_describe(got)}: expected an int")
+    if got != expected:
+        shown = "(hidden case: values not shown)" if get_context().hidden else f"got {got}, expected {expected}"
+        raise CheckFailure(f"{where} is wrong: {shown}")
+
+
+def _same_structure(got, expected) -> bool:
+    if isinstance(expected, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(
+            _same_structure(g, e) for g, e in zip(got, expected))
+    if _is_int(expected):
+        return _is_int(got) and got == expected
+    return got == expected
+
+
+def check_ints(name: str, got, expected, *, case: str = "") -> None:
+    """``got`` must have ``expected``'s nesting of tuples/lists of ints (lists and tuples are
+    interchangeable; numbers must be ints)."""
+    if not _same_structure(got, expected):
+        where = _where(name, case)
+        if get_context().hidden:
+            raise CheckFailure(f"{where} is wrong (hidden case: values not shown)")
+        shown = repr(got) if len(repr(got)) < 300 else _describe(got)
+        raise CheckFailure(f"{where} is wrong: got {shown}, expected {expected!r}")
+
+
+def check_scalar(name: str, got, expected: float, *, case: str = "", rtol: float = 1e-9,
+                 atol: float = 1e-12, kind: type = float) -> None:
+    """``got`` must be a Python ``kind`` (float by default) within tolerance of ``expected``."""
+    where = _where(name, case)
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, kind):
+        raise CheckFailure(f"{where} returned {_describe(got)}: expected a Python {kind.__name__}")
+    if not np.isfinite(got):
+        raise CheckFailure(f"{where} returned {got}: expected a finite number")
+    if abs(got - expected) > atol + rtol * abs(expected):
+        shown = "(hidden case: values not shown)" if get_context().hidden else f"got {got!r}, expected {expected!r}"
+        raise CheckFailure(f"{where} is wrong: {shown}")
+
+
+def check_true(condition: bool, message: str) -> None:
+    """Fail with ``message`` (already phrased for the student) unless ``condition``."""
+    if not condition:
+        raise CheckFailure(message)
+
+
+def expect_raises(error: type[BaseException] | str, name: str, fn, *args, case: str = "", **kwargs) -> None:
+    """The student's ``fn(*args, **kwargs)`` must raise ``error`` (or a subclass)."""
+    wanted = error if isinstance(error, str) else error.__name__
+    where = _where(name, case)
+    try:
+        call(name, fn, *args, **kwargs)
+    except StudentCallError as exc:
+        if exc.kind != "error":
+            raise
+        if wanted not in exc.mro and exc.exc_type != wanted:
+            raise CheckFailure(f"{where} raised {exc.exc_type}: expected {wanted}") from None
+        return
+    raise CheckFailure(f"{where} returned normally: expected it to raise {wanted}")

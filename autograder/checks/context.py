@@ -1,0 +1,102 @@
+"""The grading context a test file reads: the reference solution, seeds, device, hidden flag.
+
+Under our engine the trusted parent installs a context (``use_context``) before running each test
+case: the reference module it loaded from ``solutions/``, the assignment seed and the student id.
+Under plain ``otter run`` nobody installs one, so ``get_context`` builds a default from
+``reference/context.json`` shipped in the otter autograder zip. In the student bundle there is no
+reference at all: a public test that asks for one fails loudly (public tests use literals only).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+
+@dataclass
+class GradingContext:
+    """What a test case may know about the grading run it is part of."""
+
+    assignment: str = ""
+    """Assignment name, e.g. ``"a1_numpy_cnn"``."""
+    seed: int = 0
+    """Assignment seed from assignment.toml; hidden inputs derive from it and the student id."""
+    student: str = "otter"
+    """Student id (the submission's name); ``"otter"`` under plain otter run."""
+    device: str = "cpu"
+    """Where the reference (and A2 student models) run: ``"cpu"`` or ``"cuda"``."""
+    reference_path: Path | None = None
+    """The reference solution file, loaded lazily in THIS (trusted) process."""
+    hidden: bool = False
+    """True while a hidden case runs: messages then leave out shapes and values."""
+    options: dict = field(default_factory=dict)
+    """Per-assignment settings from assignment.toml (tolerances, time budgets)."""
+    _reference: ModuleType | None = field(default=None, repr=False)
+
+    def load_reference(self) -> ModuleType:
+        if self._reference is None:
+            if self.reference_path is None or not Path(self.reference_path).is_file():
+                raise RuntimeError(
+                    "the reference solution is not available here: only the grader computes "
+                    "expected values (public tests must compare with literals)")
+            name = f"_reference_{self.assignment or 'solution'}"
+            spec = importlib.util.spec_from_file_location(name, self.reference_path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._reference = module
+        return self._reference
+
+
+_current: GradingContext | None = None
+
+
+def _default_context() -> GradingContext:
+    """Context under plain ``otter run``: from ``reference/context.json`` next to the tests."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        meta = base / "reference" / "context.json"
+        if meta.is_file():
+            info = json.loads(meta.read_text())
+            return GradingContext(assignment=info["assignment"], seed=int(info["seed"]),
+                                  reference_path=meta.parent / info["reference"],
+                                  options=info.get("options", {}))
+    return GradingContext()
+
+
+def get_context() -> GradingContext:
+    global _current
+    if _current is None:
+        _current = _default_context()
+    return _current
+
+
+@contextlib.contextmanager
+def use_context(ctx: GradingContext):
+    """Install ``ctx`` for the duration of a ``with`` block (the engine does this per case)."""
+    global _current
+    previous, _current = _current, ctx
+    try:
+        yield ctx
+    finally:
+        _current = previous
+
+
+def reference() -> ModuleType:
+    """The reference solution module, loaded in the trusted process."""
+    return get_context().load_reference()
+
+
+def _stable_int(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def case_rng(label: str) -> np.random.Generator:
+    """A generator seeded from (assignment seed, student id, ``label``): reproducible on regrade,
+    different for every student and every case."""
+    ctx = get_context()
+    return np.random.default_rng([ctx.seed, _stable_int(ctx.student), _stable_int(label)])

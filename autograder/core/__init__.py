@@ -1,0 +1,1 @@
+"""The data model: plain dataclasses, no imports from the rest of the project."""

@@ -1,0 +1,66 @@
+"""Results of running test cases: one ``CaseResult`` per otter test case, grouped per submission."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+#: A case passed, failed (the student's fault) or could not be judged (the grader's fault).
+PASSED, FAILED, GRADER_ERROR = "passed", "failed", "grader_error"
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one otter ``@test_case``."""
+
+    question: str
+    """Name of the test file (otter's ``name``), e.g. ``"q04_conv2d"``."""
+    name: str
+    """Name of the test case function, e.g. ``"conv2d_lecture_example"``."""
+    points: float
+    """Points the case is worth."""
+    hidden: bool
+    """Hidden cases show their name and points, never their inputs or expected values."""
+    status: str = FAILED
+    """``passed``, ``failed`` or ``grader_error``."""
+    message: str = ""
+    """Student-facing message (layered: missing, type, shape, dtype, finite, value)."""
+    duration_s: float = 0.0
+    """Wall time of the case, student calls included."""
+    student_s: float = 0.0
+    """Time spent inside the student's code (worker calls)."""
+
+    @property
+    def score(self) -> float:
+        return self.points if self.status == PASSED else 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SubmissionResult:
+    """Every case of one submission, plus what went wrong outside the cases."""
+
+    student: str
+    cases: list[CaseResult] = field(default_factory=list)
+    status: str = "ok"
+    """``ok``, or ``grader_error`` when the grader (not the student) failed."""
+    notes: list[str] = field(default_factory=list)
+    """Submission-wide messages shown to the student (e.g. an import error, a sandbox warning)."""
+    backend: str = ""
+    """The sandbox backend that ran the student's code (``bwrap``, ``process``, ``in-process``)."""
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.cases)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.cases)
+
+    def question_scores(self) -> dict[str, tuple[float, float]]:
+        """``{question: (score, max)}`` in test-file order."""
+        out: dict[str, tuple[float, float]] = {}
+        for c in self.cases:
+            got, top = out.get(c.question, (0.0, 0.0))
+            out[c.question] = (got + c.score, top + c.points)
+        return out
