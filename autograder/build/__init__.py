@@ -1,0 +1,189 @@
+"""``release``: solutions/ + assignments/ -> starter_code/ and dist/ bundles.
+
+The pipeline is an explicit, ordered list of small steps (``PIPELINE``); each step takes the
+``Release`` state and adds to it. ``--check`` runs the same steps up to the starter code and
+compares instead of writing, so CI fails when ``starter_code/`` is stale.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.build.bundle import tree_files, write_zip
+from autograder.build.headers import header, stamp_header
+from autograder.build.markers import strip_hidden_tests, strip_solutions
+from autograder.core.assignment import Assignment, load_assignment
+
+log = logging.getLogger(__name__)
+
+
+class ReleaseError(RuntimeError):
+    """The assignment cannot be released (the message names the file and the problem)."""
+
+
+@dataclass
+class Release:
+    assignment: Assignment
+    check: bool = False
+    starter: dict[str, str] = field(default_factory=dict)
+    """Starter files: name relative to ``starter_code/<a>/`` -> text."""
+    public_tests: dict[str, str] = field(default_factory=dict)
+    """Public test files: ``tests/<name>.py`` -> text (hidden cases stripped)."""
+    notebook: str | None = None
+    """The student notebook (.ipynb JSON text)."""
+    stale: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.assignment.root).as_posix()
+
+
+def validate_points(r: Release) -> None:
+    """Each question's points in assignment.toml equal the sum of its test file's case points."""
+    from autograder.grade.testfiles import load_test_files
+
+    files = {tf.name: tf for tf in load_test_files(r.assignment.tests_dir)}
+    toml = r.assignment.source_dir / "assignment.toml"
+    for q in r.assignment.questions:
+        if q.name not in files:
+            raise ReleaseError(f"{toml}: question {q.name} has no test file tests/{q.name}.py")
+        if abs(files[q.name].points - q.points) > 1e-9:
+            raise ReleaseError(f"{toml}: {q.name} is worth {q.points} points but its cases add up to "
+                               f"{files[q.name].points}")
+    extra = set(files) - {q.name for q in r.assignment.questions}
+    if extra:
+        raise ReleaseError(f"{toml}: test files {sorted(extra)} are not listed as questions")
+
+
+def make_starter(r: Release) -> None:
+    """Strip solutions from the student file; provided files are copied as they are."""
+    a = r.assignment
+    for name in (a.student_file, *a.provided_files):
+        src = a.solution_dir / name
+        text = src.read_text()
+        body = strip_solutions(text, r.rel(src)) if name == a.student_file else text
+        r.starter[name] = stamp_header(body, r.rel(src))
+
+
+def split_public_hidden(r: Release) -> None:
+    """Public test files for the student bundle: hidden cases and helpers removed."""
+    for path in sorted(r.assignment.tests_dir.glob("*.py")):
+        public = strip_hidden_tests(path.read_text(), r.rel(path))
+        r.public_tests[f"tests/{path.name}"] = stamp_header(public, r.rel(path))
+
+
+def build_notebook(r: Release) -> None:
+    """assignments/<a>/notebook.py (jupytext percent format) -> the student's .ipynb."""
+    src = r.assignment.source_dir / "notebook.py"
+    if not src.is_file():
+        return
+    import jupytext
+    import nbformat
+
+    nb = jupytext.reads(src.read_text(), fmt="py:percent")
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.pop("jupytext", None)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(header(r.rel(src), comment="<!--").rstrip() + " -->"))
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"  # stable ids: a rebuild is byte-identical
+    r.notebook = nbformat.writes(nb) + "\n"
+
+
+def write_starter(r: Release) -> None:
+    """Write starter_code/<a>/ (or, with --check, list the files that differ)."""
+    out_dir = r.assignment.starter_dir
+    expected = dict(r.starter)
+    if r.notebook is not None:
+        expected[f"{r.assignment.name}.ipynb"] = r.notebook
+    if r.check:
+        for name, text in expected.items():
+            path = out_dir / name
+            if not path.is_file() or path.read_text() != text:
+                r.stale.append(r.rel(path))
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in expected.items():
+        (out_dir / name).write_text(text)
+        r.outputs.append(out_dir / name)
+
+
+def _support_package(root: Path) -> dict[str, bytes]:
+    """The ``autograder`` package, shipped so that test files can ``import autograder.checks``."""
+    return tree_files(root / "autograder", "autograder", suffixes=(".py",))
+
+
+def zip_student_bundle(r: Release) -> None:
+    """dist/<a>/student.zip: starter, public tests, notebook, handout, data; no hidden test, no solution."""
+    a, prefix = r.assignment, r.assignment.name
+    files = {f"{prefix}/{name}": text.encode() for name, text in {**r.starter, **r.public_tests}.items()}
+    if r.notebook is not None:
+        files[f"{prefix}/{a.name}.ipynb"] = r.notebook.encode()
+    handout = a.source_dir / "handout.md"
+    if handout.is_file():
+        files[f"{prefix}/README.md"] = handout.read_bytes()
+    for rel in a.options.get("bundle_files", []):
+        src = a.root / rel
+        files.update(tree_files(src, f"{prefix}/{rel}") if src.is_dir() else {f"{prefix}/{rel}": src.read_bytes()})
+    files.update({f"{prefix}/{k}": v for k, v in _support_package(a.root).items()})
+    r.outputs.append(write_zip(a.dist_dir / "student.zip", files))
+
+
+def make_otter_zip(r: Release) -> None:
+    """dist/<a>/otter-autograder.zip with otter's own ``otter generate`` (plain ``otter run`` works on it).
+
+    Support files must be sub-packages for otter: ``autograder/`` (check helpers) and ``reference/``
+    (the reference solution and the default grading context, read by ``autograder.checks.context``).
+    """
+    a = r.assignment
+    out = a.dist_dir / "otter-autograder.zip"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        stage = Path(tmp)
+        for name, data in _support_package(a.root).items():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(data)
+        ref = stage / "reference"
+        ref.mkdir()
+        (ref / a.student_file).write_bytes(a.solution_file.read_bytes())
+        for name in a.provided_files:
+            (ref / name).write_bytes((a.solution_dir / name).read_bytes())
+        (ref / "context.json").write_text(json.dumps(
+            {"assignment": a.name, "seed": a.seed, "reference": a.student_file, "options": a.options}, indent=1))
+        tests = stage / "tests"
+        tests.mkdir()
+        for path in sorted(a.tests_dir.glob("*.py")):
+            (tests / path.name).write_bytes(path.read_bytes())
+        cmd = [sys.executable, "-m", "otter", "generate", "-t", "tests", "-o", str(out), "--no-config",
+               "--no-requirements", "--no-environment", "autograder", "reference"]
+        done = subprocess.run(cmd, cwd=stage, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ReleaseError(f"otter generate failed for {a.name}:\n{done.stdout}\n{done.stderr}")
+    r.outputs.append(out)
+
+
+#: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
+PIPELINE = [validate_points, make_starter, split_public_hidden, build_notebook, write_starter,
+            zip_student_bundle, make_otter_zip]
+DIST_STEPS = {zip_student_bundle, make_otter_zip}
+assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle), "bundle needs public tests"
+assert PIPELINE.index(build_notebook) < PIPELINE.index(write_starter), "starter includes the notebook"
+
+
+def main(assignment: str, *, check: bool = False, root: Path | None = None) -> Release:
+    """Release ``assignment``: regenerate ``starter_code/<assignment>/`` and write ``dist/<assignment>/``.
+
+    With ``check=True`` nothing is written; ``Release.stale`` lists starter files that differ from
+    what the solutions generate.
+    """
+    r = Release(load_assignment(assignment, root), check=check)
+    for step in PIPELINE:
+        if check and step in DIST_STEPS:
+            continue
+        log.info("release %s: %s", assignment, step.__name__)
+        step(r)
+    return r

@@ -1,0 +1,82 @@
+"""Thin command line: maps flags onto each verb's ``main``; defaults come from ``main.__kwdefaults__``.
+
+``python -m autograder release|verify|check|grade|doctor|demo`` (also the ``cnn-autograder`` script).
+Verbs are imported when their command runs, so a partial copy of the package (the student bundle's)
+still serves ``check``.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+
+def _verb(module: str):
+    return importlib.import_module(f"autograder.{module}").main
+
+
+def _default(module: str, name: str):
+    return _verb(module).__kwdefaults__[name]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log each step.")
+def cli(verbose: bool) -> None:
+    """Auto-graded assignments for the convolutional networks unit."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@cli.command()
+@click.argument("assignment")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if starter_code/ is stale.")
+def release(assignment: str, check: bool) -> None:
+    """Regenerate starter_code/ASSIGNMENT and build dist/ASSIGNMENT/*.zip."""
+    from autograder.build import ReleaseError
+    from autograder.build.markers import MarkerError
+
+    try:
+        r = _verb("build")(assignment, check=check)
+    except (ReleaseError, MarkerError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if check:
+        if r.stale:
+            click.echo("starter_code is stale; run `python -m autograder release "
+                       f"{assignment}` and commit:\n  " + "\n  ".join(r.stale), err=True)
+            sys.exit(1)
+        click.echo(f"starter_code/{assignment} is up to date")
+        return
+    for path in r.outputs:
+        click.echo(f"wrote {path.relative_to(r.assignment.root)}")
+
+
+@cli.command()
+@click.argument("assignment")
+def verify(assignment: str) -> None:
+    """Reference scores full marks, stubs ~0, every mutant loses points, nothing secret leaks."""
+    sys.exit(_verb("verify")(assignment))
+
+
+@cli.command()
+@click.argument("assignment")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(assignment: str, file: Path) -> None:
+    """Run the public tests on your FILE (students): exit 0 only if all pass."""
+    sys.exit(_verb("check")(assignment, file))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="python -m autograder", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0

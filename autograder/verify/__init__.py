@@ -1,0 +1,132 @@
+"""``verify``: prove an assignment's tests are right before students see them.
+
+1. the reference scores full marks, with no grader error;
+2. the generated starter (stubs) scores 0 and nothing crashes;
+3. every mutant in ``solutions/<a>/mutants/`` loses points (the table shows which cases catch it);
+4. the student bundle holds no solution line, no hidden case and no reference file.
+Exit status 1 on any failure.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.build import main as release
+from autograder.build.markers import BEGIN, END
+from autograder.core.assignment import Assignment, load_assignment
+from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
+from autograder.grade.testfiles import load_test_files
+from autograder.verify.mutants import load_mutants
+
+
+@dataclass
+class Verdict:
+    label: str
+    ok: bool
+    detail: str
+    score: float | None = None
+    caught_by: list[str] = field(default_factory=list)
+
+
+def _grader(a: Assignment, sandbox: str):
+    """A function ``(file, student) -> SubmissionResult`` grading through ``sandbox``."""
+    test_files = load_test_files(a.tests_dir)
+    if sandbox == "in-process":
+        from autograder.grade.submission import grade_in_process
+        return lambda file, student: grade_in_process(a, file, student, test_files)
+    from autograder.grade.submission import grade_sandboxed
+    return lambda file, student: grade_sandboxed(a, file, student, test_files, backend=sandbox)
+
+
+def _errors(result: SubmissionResult) -> list[str]:
+    return [f"{c.question}/{c.name}: {c.message}" for c in result.cases if c.status == GRADER_ERROR]
+
+
+def check_reference(a: Assignment, grade) -> Verdict:
+    r = grade(a.solution_file, "reference")
+    failed = [f"{c.question}/{c.name}: {c.message}" for c in r.cases if c.status != PASSED]
+    return Verdict("reference", not failed, "; ".join(failed[:5]) or "full marks", r.score)
+
+
+def check_stubs(a: Assignment, grade) -> Verdict:
+    r = grade(a.starter_dir / a.student_file, "starter")
+    errors, passed = _errors(r), [f"{c.question}/{c.name}" for c in r.cases if c.status == PASSED]
+    ok = not errors and r.score == 0
+    detail = "; ".join(errors[:3]) or (f"passes {', '.join(passed[:5])}" if passed else "0 points, no crash")
+    return Verdict("starter stubs", ok, detail, r.score)
+
+
+def check_mutants(a: Assignment, grade, full: float) -> list[Verdict]:
+    verdicts = []
+    reference = a.solution_file.read_text()
+    with tempfile.TemporaryDirectory() as tmp:
+        for m in load_mutants(a.mutants_dir):
+            path = Path(tmp) / m.name / a.student_file
+            path.parent.mkdir()
+            path.write_text(m.apply(reference))
+            r = grade(path, f"mutant-{m.name}")
+            caught = [f"{c.question}/{c.name}" for c in r.cases if c.status != PASSED]
+            errors = _errors(r)
+            ok = r.score < full and not errors
+            detail = m.description if not errors else f"grader error: {errors[0]}"
+            verdicts.append(Verdict(f"mutant {m.name}", ok, detail, r.score, caught))
+    return verdicts
+
+
+def _solution_lines(source: str) -> set[str]:
+    """Distinctive lines inside solution regions (long enough not to occur by chance)."""
+    lines, inside = set(), False
+    for line in source.splitlines():
+        text = line.strip()
+        if text in (BEGIN, END):
+            inside = text == BEGIN
+        elif inside and len(text) >= 24 and not text.startswith(("#", '"""')):
+            lines.add(text)
+    return lines
+
+
+def check_bundle(a: Assignment) -> Verdict:
+    bundle = a.dist_dir / "student.zip"
+    secrets = _solution_lines(a.solution_file.read_text())
+    hidden = {c.name for tf in load_test_files(a.tests_dir) for c in tf.cases if c.hidden}
+    problems = []
+    with zipfile.ZipFile(bundle) as zf:
+        for name in zf.namelist():
+            if "/reference/" in name or name.endswith("context.json") or "/mutants/" in name:
+                problems.append(f"{name} must not ship")
+            text = zf.read(name).decode("utf-8", errors="replace")
+            problems += [f"{name} contains solution line {s!r}" for s in secrets if s in text]
+            problems += [f"{name} names hidden case {h}" for h in hidden if re.search(rf"\b{h}\b", text)]
+            problems += [f"{name} contains hidden-test markers" for _ in [0] if "BEGIN HIDDEN TESTS" in text
+                         and name.endswith(".py") and "/tests/" in name]
+    return Verdict("student bundle", not problems, "; ".join(problems[:5]) or
+                   f"no solution line ({len(secrets)} checked), no hidden case ({len(hidden)} checked)")
+
+
+def main(assignment: str, *, sandbox: str = "in-process", out=None) -> int:
+    """Verify ``assignment``; print the table; return 0 when every check holds."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, highlight=False, width=160)
+    a = load_assignment(assignment)
+    release(assignment)
+    grade = _grader(a, sandbox)
+    reference = check_reference(a, grade)
+    verdicts = [reference, check_stubs(a, grade), *check_mutants(a, grade, a.points), check_bundle(a)]
+    table = Table(title=f"verify {assignment} ({a.points:g} points, sandbox: {sandbox})")
+    for col in ("check", "ok", "score", "caught by / detail"):
+        table.add_column(col, overflow="fold")
+    for v in verdicts:
+        shown = f"{len(v.caught_by)} cases: {', '.join(v.caught_by[:4])}" + (" ..." if len(v.caught_by) > 4 else "") \
+            if v.caught_by else v.detail
+        table.add_row(v.label, "yes" if v.ok else "NO", "" if v.score is None else f"{v.score:g}", shown,
+                      style=None if v.ok else "red")
+    console.print(table)
+    failed = [v for v in verdicts if not v.ok]
+    console.print(f"{len(verdicts) - len(failed)}/{len(verdicts)} checks hold" +
+                  (f"; FAILED: {', '.join(v.label for v in failed)}" if failed else ""))
+    return 1 if failed else 0
