@@ -16,6 +16,8 @@ import re
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "# BEGIN HIDDEN TESTS", "# END HIDDEN TESTS"
+_KNOWN = {BEGIN, END, BEGIN_HIDDEN, END_HIDDEN}
+_LOOKS_LIKE_MARKER = re.compile(r"^#\s*(BEGIN|END)\b[A-Z ]*$")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)\s*\(")
 
 
@@ -39,8 +41,8 @@ def _regions(lines: list[str], path: str, begin: str, end: str) -> list[tuple[in
                 raise MarkerError(f"{path}:{i + 1}: '{end}' is not indented like its '{begin}' at line {open_at + 1}")
             regions.append((open_at, i))
             open_at = None
-        elif begin.split()[-1] in text and text.startswith(("# BEGIN", "# END")):
-            raise MarkerError(f"{path}:{i + 1}: malformed marker {text!r} (expected '{begin}' or '{end}')")
+        elif _LOOKS_LIKE_MARKER.match(text) and text not in _KNOWN:
+            raise MarkerError(f"{path}:{i + 1}: malformed marker {text!r} (known: {', '.join(sorted(_KNOWN))})")
     if open_at is not None:
         raise MarkerError(f"{path}:{open_at + 1}: '{begin}' is never closed")
     return regions
@@ -75,7 +77,7 @@ def strip_solutions(source: str, path: str = "<source>") -> str:
         out += lines[cursor:start] + _stub(lines, start, stop, path)
         cursor = stop + 1
     out += lines[cursor:]
-    text = "".join(re.sub(r"^(\s*)(.+?)\s*=\s*.+?\s*# SOLUTION\s*$", r"\1\2 = ...  # TODO", line) for line in out)
+    text = "".join(re.sub(r"^(\s*)(.+?)\s*=\s*.+?[ \t]*# SOLUTION[ \t]*$", r"\1\2 = ...  # TODO", line) for line in out)
     return re.sub(r"\n{4,}", "\n\n\n", text)  # removed module-level regions leave no gap wider than PEP 8's
 
 
