@@ -54,9 +54,11 @@ def release(assignment: str, check: bool) -> None:
 
 @cli.command()
 @click.argument("assignment")
-def verify(assignment: str) -> None:
+@click.option("--sandbox", default=lambda: _default("verify", "sandbox"), show_default=True,
+              help="How to run the reference, stubs and mutants: bwrap, process, auto or in-process.")
+def verify(assignment: str, sandbox: str) -> None:
     """Reference scores full marks, stubs ~0, every mutant loses points, nothing secret leaks."""
-    sys.exit(_verb("verify")(assignment))
+    sys.exit(_verb("verify")(assignment, sandbox=sandbox))
 
 
 @cli.command()
@@ -65,6 +67,13 @@ def verify(assignment: str) -> None:
 def check(assignment: str, file: Path) -> None:
     """Run the public tests on your FILE (students): exit 0 only if all pass."""
     sys.exit(_verb("check")(assignment, file))
+
+
+@cli.command()
+@click.argument("assignments", nargs=-1)
+def demo(assignments: tuple[str, ...]) -> None:
+    """Release and verify the assignments (all by default), printing the tables."""
+    sys.exit(_verb("demo")(assignments=assignments))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,7 +45,7 @@ class Release:
 
 def validate_points(r: Release) -> None:
     """Each question's points in assignment.toml equal the sum of its test file's case points."""
-    from autograder.grade.testfiles import load_test_files
+    from autograder.core.testfiles import load_test_files
 
     files = {tf.name: tf for tf in load_test_files(r.assignment.tests_dir)}
     toml = r.assignment.source_dir / "assignment.toml"

@@ -18,7 +18,7 @@ from autograder.build import main as release
 from autograder.build.markers import BEGIN, END
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
-from autograder.grade.testfiles import load_test_files
+from autograder.core.testfiles import load_test_files
 from autograder.verify.mutants import load_mutants
 
 
