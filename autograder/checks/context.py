@@ -9,6 +9,7 @@ reference at all: a public test that asks for one fails loudly (public tests use
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import importlib.util
 import json
@@ -53,7 +54,8 @@ class GradingContext:
         return self._reference
 
 
-_current: GradingContext | None = None
+#: Per thread (and per asyncio task): ``grade -j N`` grades submissions in parallel threads.
+_current: contextvars.ContextVar[GradingContext | None] = contextvars.ContextVar("grading_context", default=None)
 
 
 def _default_context() -> GradingContext:
@@ -69,21 +71,21 @@ def _default_context() -> GradingContext:
 
 
 def get_context() -> GradingContext:
-    global _current
-    if _current is None:
-        _current = _default_context()
-    return _current
+    ctx = _current.get()
+    if ctx is None:
+        ctx = _default_context()
+        _current.set(ctx)
+    return ctx
 
 
 @contextlib.contextmanager
 def use_context(ctx: GradingContext):
     """Install ``ctx`` for the duration of a ``with`` block (the engine does this per case)."""
-    global _current
-    previous, _current = _current, ctx
+    token = _current.set(ctx)
     try:
         yield ctx
     finally:
-        _current = previous
+        _current.reset(token)
 
 
 def reference() -> ModuleType:
