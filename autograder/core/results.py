@@ -64,3 +64,10 @@ class SubmissionResult:
             got, top = out.get(c.question, (0.0, 0.0))
             out[c.question] = (got + c.score, top + c.points)
         return out
+
+
+def submission_from_dict(data: dict) -> SubmissionResult:
+    """Inverse of ``dataclasses.asdict(SubmissionResult)`` (the journal stores results this way)."""
+    cases = [CaseResult(**c) for c in data.get("cases", [])]
+    return SubmissionResult(data["student"], cases, data.get("status", "ok"), list(data.get("notes", [])),
+                            data.get("backend", ""))
