@@ -112,9 +112,23 @@ def write_starter(r: Release) -> None:
         r.outputs.append(out_dir / name)
 
 
-def _support_package(root: Path) -> dict[str, bytes]:
-    """The ``autograder`` package, shipped so that test files can ``import autograder.checks``."""
-    return tree_files(root / "autograder", "autograder", suffixes=(".py",))
+#: The parts of the ``autograder`` package a bundle needs: test files import ``autograder.checks``;
+#: the student bundle also runs ``python -m autograder check``. No engine, sandbox or doctor code.
+SUPPORT = {
+    "student": ("__init__.py", "__main__.py", "cli.py", "checks", "core", "check", "grade/__init__.py",
+                "grade/testfiles.py"),
+    "otter": ("__init__.py", "checks"),
+}
+
+
+def _support_package(root: Path, kind: str) -> dict[str, bytes]:
+    """The ``SUPPORT[kind]`` subset of the ``autograder`` package, as bundle entries."""
+    files = {}
+    for rel in SUPPORT[kind]:
+        src = root / "autograder" / rel
+        files.update(tree_files(src, f"autograder/{rel}", suffixes=(".py",)) if src.is_dir()
+                     else {f"autograder/{rel}": src.read_bytes()})
+    return files
 
 
 def zip_student_bundle(r: Release) -> None:
@@ -129,7 +143,7 @@ def zip_student_bundle(r: Release) -> None:
     for rel in a.options.get("bundle_files", []):
         src = a.root / rel
         files.update(tree_files(src, f"{prefix}/{rel}") if src.is_dir() else {f"{prefix}/{rel}": src.read_bytes()})
-    files.update({f"{prefix}/{k}": v for k, v in _support_package(a.root).items()})
+    files.update({f"{prefix}/{k}": v for k, v in _support_package(a.root, "student").items()})
     r.outputs.append(write_zip(a.dist_dir / "student.zip", files))
 
 
@@ -144,7 +158,7 @@ def make_otter_zip(r: Release) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
-        for name, data in _support_package(a.root).items():
+        for name, data in _support_package(a.root, "otter").items():
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             (stage / name).write_bytes(data)
         ref = stage / "reference"
