@@ -39,3 +39,9 @@ def numerical_gradient_probe(fn, x, c, h):
     grad = fn(f, x, h)
     return {"grad": grad if isinstance(grad, np.ndarray) and type(grad) is np.ndarray else None,
             "restored": x.tobytes() == pristine, "calls": calls[0]}
+
+
+def run_in_worker(module, probe, fn_name, *args):
+    """Entry point used by the sandbox (``WorkerSession.call_helper("probes", "run_in_worker", ...)``):
+    run ``probe`` on the student module's ``fn_name``."""
+    return globals()[probe](getattr(module, fn_name), *args)

@@ -39,3 +39,71 @@ def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[T
         env = {}
     result.cases = run_test_files(test_files, env, ctx)
     return result
+
+
+def _import_message(a: Assignment, r) -> str:
+    detail = " ".join(r.error.split())[:400]
+    where = f" ({r.traceback.strip().splitlines()[-1][:200]})" if r.traceback.strip() else ""
+    return f"{a.student_file} could not be imported: {detail}{where}"
+
+
+def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[TestFile] | None = None, *,
+                    backend: str = "auto", device: str = "cpu", ctx: GradingContext | None = None
+                    ) -> SubmissionResult:
+    """Grade an UNTRUSTED submission: its code runs only in a sandboxed worker (``autograder.sandbox``);
+    the test files run here and see the student's functions as proxies."""
+    import time
+
+    from autograder.core.results import FAILED, GRADER_ERROR, CaseResult
+    from autograder.core.sandbox import Limits, OK
+    from autograder.grade.proxies import PROBES_FILE, StudentFunction
+    from autograder.sandbox import WorkerSession
+
+    test_files = test_files if test_files is not None else load_test_files(a.tests_dir)
+    ctx = ctx or grading_context(a, student, device)
+    result = SubmissionResult(student)
+    limits = Limits(call_timeout_s=a.limits.call_timeout_s, memory_mb=a.limits.memory_mb)
+    all_cases = [(tf, case) for tf in test_files for case in tf.cases]
+    deadline = time.monotonic() + a.limits.submission_timeout_s
+
+    def fail_all(status: str, message: str) -> None:
+        result.cases = [CaseResult(tf.name, c.name, c.points, c.hidden, status, message) for tf, c in all_cases]
+
+    try:
+        session = WorkerSession(file, a.module_name, backend=backend, limits=limits, device=device,
+                                forbidden_imports=a.forbidden_imports,
+                                forbidden_reason=a.options.get("forbidden_reason", ""),
+                                helper_files=[PROBES_FILE])
+    except Exception as exc:  # noqa: BLE001 - the sandbox could not even be set up: our problem
+        log.exception("cannot start a sandbox for %s", student)
+        result.status = GRADER_ERROR
+        fail_all(GRADER_ERROR, f"grader error: the sandbox could not start ({type(exc).__name__})")
+        return result
+    with session:
+        result.backend = session.backend
+        result.notes += session.warnings
+        status = session.import_status
+        if session.grader_error:
+            result.status = GRADER_ERROR
+            fail_all(GRADER_ERROR, "grader error: the sandboxed worker could not start (not the student's fault)")
+            log.error("worker for %s could not start: %s", student, status.error)
+            return result
+        if status.status != OK:
+            message = _import_message(a, status)
+            result.notes.append(message)
+            fail_all(FAILED, message)
+            return result
+        clock = [0.0]
+        names = {p for _, case in all_cases for p in case.params if p != "env"}
+        env = {name: StudentFunction(session, name, clock) for name in names}
+        env["env"] = env
+        from autograder.grade.testfiles import run_case
+
+        for tf, case in all_cases:
+            if time.monotonic() > deadline:
+                result.cases.append(CaseResult(tf.name, case.name, case.points, case.hidden, FAILED,
+                                               f"not run: the submission used up its {a.limits.submission_timeout_s:g} s "
+                                               "time budget"))
+                continue
+            result.cases.append(run_case(tf, case, env, ctx, student_time=lambda: clock[0]))
+    return result

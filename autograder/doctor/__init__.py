@@ -1,0 +1,213 @@
+"""``doctor``: prove, on this machine, which sandbox guarantees hold.
+
+Runs the hostile probe submission (``probes/hostile_submission.py``) through every sandbox backend
+that can start here and prints one row per guarantee: the grader's files and the network are out
+of reach, the results dir cannot be written, other processes cannot be signalled, the worker runs
+as an unprivileged uid, timeouts / memory caps / fork bombs are enforced, detached processes die
+with the session. Every probe is *attempted* and judged by the trusted parent, never assumed.
+
+Returns non-zero only when no backend can run a submission at all.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.core.sandbox import CRASH, OK, TIMEOUT, Limits
+from autograder.sandbox import WorkerSession, backends, procs
+
+PROBE = Path(__file__).resolve().parent / "probes" / "hostile_submission.py"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Row:
+    """One guarantee as measured on one backend."""
+
+    backend: str
+    guarantee: str
+    holds: bool | None
+    """True / False; None = could not be measured."""
+    detail: str
+
+
+def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384) -> list[Row]:
+    """Run every probe through ``backend`` and judge the results."""
+    rows: list[Row] = []
+
+    def add(name, holds, detail):
+        rows.append(Row(backend, name, holds, detail))
+
+    work = Path(tempfile.mkdtemp(prefix="ag-doctor-"))
+    canary = work / "canary_solution.py"
+    canary.write_text("SECRET = 'reference answer'\n")
+    os.chmod(canary, 0o644)  # world-readable on purpose: only the sandbox may hide it
+    results = work / "results"
+    results.mkdir()
+    os.chmod(results, 0o755)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    decoy = subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL, start_new_session=True)
+    token = f"3600.{secrets.randbelow(10**9):09d}"
+    limits = Limits(call_timeout_s=timeout_s, memory_mb=memory_mb, max_processes=32, max_restarts=100)
+    try:
+        s = WorkerSession(PROBE, "hostile_submission", backend=backend, limits=limits, need_torch=False)
+    except Exception as e:  # noqa: BLE001
+        add("worker starts", False, f"{type(e).__name__}: {e}")
+        _cleanup(work, listener, decoy)
+        return rows
+    try:
+        if s.import_status is None or s.import_status.status != OK:
+            add("worker starts", False, s.import_status.error if s.import_status else "no worker")
+            return rows
+        add("worker starts", True, f"{s.info.reason}" + (f"; {len(s.warnings)} warning(s)" if s.warnings else ""))
+
+        who = s.call("whoami").value or {}
+        uid_map = who.get("uid_map", "").split()
+        outer = int(uid_map[1]) if len(uid_map) >= 2 and uid_map[0] == str(who.get("uid")) else who.get("uid")
+        if uid_map[:1] == ["0"] and uid_map[1:2] == ["0"]:
+            outer = who.get("uid")
+        add("runs as an unprivileged uid", who.get("uid") not in (0, None) and outer != 0,
+            f"uid {who.get('uid')} inside" + (f", uid {outer} outside (user namespace)" if outer != who.get("uid") else ""))
+
+        r1 = s.call("try_connect", "127.0.0.1", port).value
+        r2 = s.call("try_connect", "1.1.1.1", 53).value
+        add("network blocked", str(r1).startswith("denied") and str(r2).startswith("denied"),
+            f"grader's loopback port: {r1}; internet: {r2}")
+
+        r1 = s.call("try_read", str(canary)).value
+        sol = REPO / "solutions"
+        r2 = s.call("try_list", str(sol)).value if sol.is_dir() else "denied: (no solutions/ here)"
+        add("grader files unreadable", str(r1).startswith("denied") and str(r2).startswith("denied"),
+            f"canary outside scratch: {r1}; {sol}: {r2}")
+
+        r = s.call("try_write", str(results)).value
+        add("results dir unwritable", str(r).startswith("denied") and not (results / "pwned.json").exists(), str(r))
+
+        r1 = s.call("try_kill", decoy.pid, 15).value
+        time.sleep(0.05)
+        r2 = s.call("try_signal_parent").value
+        add("grader processes unkillable", decoy.poll() is None and str(r1).startswith("denied"),
+            f"kill(decoy pid {decoy.pid}): {r1}; signal 0 to parent: {r2}")
+
+        t0 = time.monotonic()
+        r = s.call("spin")
+        el = time.monotonic() - t0
+        after = s.call("whoami")
+        add("timeout enforced", r.status == TIMEOUT and el < timeout_s + 2 and after.ok,
+            f"{r.status} after {el:.1f} s (limit {timeout_s:g} s); next call: {after.status}")
+
+        r = s.call("hog", memory_mb * 2)
+        add("memory cap enforced", r.status == CRASH and "memory" in r.error.lower(),
+            f"allocating {memory_mb * 2} MB: {r.status}: {r.error[:80]}")
+
+        t0 = time.monotonic()
+        r = s.call("fork_bomb")
+        after = s.call("whoami")
+        bounded = r.status == OK and str(r.value).startswith("fork failed") or r.status in (CRASH, "error")
+        add("fork bomb bounded", bounded and after.ok,
+            f"{r.status}: {r.value or r.error} in {time.monotonic() - t0:.1f} s; {r.note or 'no cleanup note'}; "
+            f"next call: {after.status}")
+
+        r = s.call("detach", token)
+    finally:
+        s.close()
+        time.sleep(0.1)
+    if rows and rows[0].holds:
+        left = procs.find_cmdline(token)
+        for pid in left:  # don't leave it running just because the guarantee failed
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        add("detached processes killed", not left and r.status == OK,
+            f"setsid double-fork grandchild: {'survived' if left else 'gone'} after the session ({r.status})")
+        for w in s.warnings:
+            add("warning", None, w)
+    _cleanup(work, listener, decoy)
+    return rows
+
+
+def _cleanup(work, listener, decoy):
+    listener.close()
+    decoy.kill()
+    decoy.wait()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def main(*, backend: str = "auto") -> int:
+    """Probe the sandbox backends and print a table of guarantees.
+
+    backend: ``"auto"`` (probe every backend, report which one grading would pick), ``"bwrap"`` or
+        ``"process"`` (probe only that one).
+    Returns 0 when at least one backend runs submissions, 1 when none does.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    mode, why = backends.bwrap_status()
+    console.print(f"bwrap: {why}")
+    if mode is None:
+        hint = backends.userns_restriction()
+        if hint and hint not in why:
+            console.print(f"  hint: {hint}")
+    for name, text in _availability().items():
+        console.print(f"{name}: {text}")
+    console.print(f"pids cgroup: {'available' if backends.cgroup_available() else 'unavailable'}")
+    try:
+        chosen, reason = backends.choose(backend)
+    except ValueError as e:
+        console.print(f"[red]{e}[/red]")
+        return 1
+    console.print(f"grading would use: [bold]{chosen}[/bold] ({reason})")
+    names = [b for b in backends.BACKENDS if backend in ("auto", b)]
+    if mode is None and "bwrap" in names:
+        names.remove("bwrap")
+    table = Table(title="sandbox guarantees on this machine")
+    table.add_column("guarantee")
+    for b in names:
+        table.add_column(b)
+    results: dict[str, dict[str, Row]] = {}
+    order: list[str] = []
+    warnings: list[Row] = []
+    for b in names:
+        for row in probe_backend(b):
+            if row.guarantee == "warning":
+                warnings.append(row)
+                continue
+            results.setdefault(row.guarantee, {})[b] = row
+            if row.guarantee not in order:
+                order.append(row.guarantee)
+    for g in order:
+        cells = []
+        for b in names:
+            row = results[g].get(b)
+            if row is None:
+                cells.append("-")
+            else:
+                mark = {True: "[green]yes[/green]", False: "[red]NO[/red]", None: "?"}[row.holds]
+                cells.append(f"{mark} {row.detail}")
+        table.add_row(g, *cells)
+    console.print(table)
+    for w in warnings:
+        console.print(f"[yellow]{w.backend}: {w.detail}[/yellow]")
+    working = [b for b in names if results.get("worker starts", {}).get(b) and results["worker starts"][b].holds]
+    if not working:
+        console.print("[red]no sandbox backend can run submissions on this machine[/red]")
+        return 1
+    return 0
+
+
+def _availability() -> dict[str, str]:
+    from autograder.sandbox import available_backends
+    return {k: v for k, v in available_backends().items() if k != "bwrap"}

@@ -1,0 +1,114 @@
+"""A deliberately hostile "submission" that `doctor` runs in each sandbox backend.
+
+Each function tries one thing a malicious student file might try and reports what happened as
+plain data; the doctor (the trusted parent) decides whether the guarantee held. Nothing here is
+graded; it is never shipped to students.
+"""
+import os
+import socket
+import sys
+import time
+
+
+def whoami():
+    """uid/gid inside, and the user-namespace map (``"0 0 4294967295"`` = the host's own uids)."""
+    try:
+        uid_map = open("/proc/self/uid_map").read().split()
+    except OSError:
+        uid_map = []
+    return {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": list(os.getgroups()),
+            "uid_map": " ".join(uid_map), "pid": os.getpid(), "ppid": os.getppid()}
+
+
+def try_read(path):
+    try:
+        with open(path, "rb") as f:
+            return f"read {len(f.read())} bytes"
+    except OSError as e:
+        return f"denied: {type(e).__name__}"
+
+
+def try_list(path):
+    try:
+        return f"listed {len(os.listdir(path))} entries"
+    except OSError as e:
+        return f"denied: {type(e).__name__}"
+
+
+def try_write(directory):
+    try:
+        with open(os.path.join(directory, "pwned.json"), "w") as f:
+            f.write('{"score": 100}')
+        return "wrote"
+    except OSError as e:
+        return f"denied: {type(e).__name__}"
+
+
+def try_connect(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        rc = s.connect_ex((host, port))
+    except OSError as e:
+        return f"denied: {type(e).__name__}"
+    finally:
+        s.close()
+    return "connected" if rc == 0 else f"denied: errno {rc}"
+
+
+def try_kill(pid, sig=15):
+    try:
+        os.kill(pid, sig)
+        return "signalled"
+    except OSError as e:
+        return f"denied: {type(e).__name__}"
+
+
+def try_signal_parent():
+    """Signal 0 only checks permission: harmless even when it succeeds."""
+    return try_kill(os.getppid(), 0)
+
+
+def spin():
+    while True:
+        pass
+
+
+def hog(mb):
+    chunks = []
+    for _ in range(mb):
+        chunks.append(bytearray(2**20))
+    return len(chunks)
+
+
+def fork_bomb(limit=100000):
+    n = 0
+    for _ in range(limit):
+        try:
+            pid = os.fork()
+        except OSError as e:
+            return f"fork failed after {n} ({type(e).__name__})"
+        if pid == 0:
+            time.sleep(60)
+            os._exit(0)
+        n += 1
+    return f"forked {n}"
+
+
+def detach(token):
+    """Double fork + setsid: a grandchild re-parented away from the worker, running `sleep TOKEN`."""
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            try:
+                os.execv("/usr/bin/sleep", ["sleep", token])
+            finally:
+                os._exit(1)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return "detached"
+
+
+def exit_now(code=0):
+    sys.exit(code)

@@ -1,0 +1,283 @@
+"""The UNTRUSTED side: imports the student's file and answers "call f(args)" with data.
+
+Everything in this process is assumed hostile once the student module has been imported: the
+student's code can read this process's memory, replace any function here, and write anything to the
+reply pipe. So nothing this process says is trusted by the parent beyond "it is data": replies are
+parsed with caps and without pickle (``wire.py``), and a malformed reply is a crash of that call.
+
+What this process can see depends on the backend (see ``backends.py``):
+
+* ``bwrap``: its scratch dir (``/scratch``, the submission copy, writable), read-only system dirs and
+  the Python install, ``/sandbox`` (this file, ``wire.py``, trusted helpers), a private ``/tmp``.
+  No network, own PID namespace (it cannot see or signal the grader), an unprivileged uid.
+* ``process``: the whole machine as the uid it runs as (UNSAFE; ``session.warnings`` says so).
+
+Runs with ``python -s -B worker.py REQ_FD REP_FD``; stdlib + numpy (+ torch when the session asks)
+only. fds: 0 = /dev/null, 1 and 2 = one pipe the parent drains (the student's prints), REQ_FD =
+requests from the parent, REP_FD = replies to the parent.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for ``wire`` (-s: no user site)
+import wire  # noqa: E402
+
+import numpy as np  # noqa: E402  (imported before the student's code: its monkeypatches stay here)
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class Worker:
+    def __init__(self, req_fd: int, rep_fd: int):
+        self.req_fd, self.rep_fd = req_fd, rep_fd
+        self.handles: dict[int, object] = {}
+        self.next_handle = 1
+        self.module = None
+        self.helpers: dict[str, object] = {}
+        self.cfg: dict = {}
+        self.torch = None
+        self.real_stdout, self.real_stderr = sys.stdout, sys.stderr
+
+    # -- protocol ---------------------------------------------------------------------------
+    def reply(self, rid, status, value=None, error="", tb="", restart=False):
+        blobs: list[bytes] = []
+        try:
+            enc = wire.encode(value, blobs, on_other=self._to_handle)
+        except Exception as e:  # noqa: BLE001
+            status, error, enc, blobs = "bad_result", f"result is not data: {wire.format_exception(e)}", None, []
+        size = sum(len(b) for b in blobs)
+        cap = self.cfg.get("max_result_bytes", 64 * 2**20) - 65536
+        if size > cap:
+            status, error, enc, blobs = ("bad_result", f"result too big: {size / 2**20:.1f} MB of arrays, "
+                                         f"limit {cap / 2**20:.1f} MB", None, [])
+        header = {"id": rid, "status": status, "value": enc, "error": error, "traceback": tb,
+                  "restart": restart}
+        frame = wire.pack(header, blobs)
+        if len(frame) > cap + 65536:  # a huge JSON structure (e.g. a list of 10^7 floats)
+            frame = wire.pack({"id": rid, "status": "bad_result", "value": None, "traceback": "",
+                               "error": f"result too big: {len(frame) / 2**20:.1f} MB", "restart": False})
+        wire.write_all_blocking(self.rep_fd, frame)
+
+    def _to_handle(self, obj):
+        hid = self.next_handle
+        self.next_handle += 1
+        self.handles[hid] = obj
+        return {"$handle": hid, "type": wire.type_name(obj), "gen": self.cfg.get("generation", 0)}
+
+    def _make_tensor(self, arr, meta):
+        torch = self.torch or self._import_torch()
+        t = torch.from_numpy(arr.copy())
+        dtype = getattr(torch, str(meta.get("dtype")), None)
+        if isinstance(dtype, torch.dtype) and t.dtype != dtype:
+            t = t.to(dtype)
+        t = t.to(self.cfg.get("device", "cpu"))
+        if meta.get("requires_grad"):
+            t.requires_grad_(True)
+        return t
+
+    def _make_handle(self, meta):
+        hid = meta.get("$handle")
+        if hid not in self.handles:
+            raise wire.WireError(f"unknown handle #{hid}")
+        return self.handles[hid]
+
+    def _import_torch(self):
+        import torch
+        torch.set_num_threads(1)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass
+        self.torch = torch
+        return torch
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self):
+        frame = wire.read_frame_blocking(self.req_fd, 2**20)
+        if frame is None:
+            os._exit(0)
+        self.cfg = frame[0]
+        if self.cfg.get("subreaper"):
+            # Orphans of the student's processes re-parent to THIS process, so the parent finds
+            # them by walking the process tree. (Student code can undo this: a cgroup or the uid
+            # sweep is the backstop, see backends.py.)
+            try:
+                import ctypes
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+            except Exception:  # noqa: BLE001
+                pass
+        if self.cfg.get("need_torch"):
+            self._import_torch()
+        for p in reversed(self.cfg.get("sys_path", [])):
+            sys.path.insert(0, p)
+        info = {"pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
+                "python": sys.version.split()[0], "numpy": np.__version__,
+                "torch": getattr(self.torch, "__version__", None)}
+        self.reply(0, "ok", info)
+        forbidden = tuple(self.cfg.get("forbidden_imports", ()))
+        if forbidden:
+            sys.meta_path.insert(0, ForbiddenImports(forbidden, self.cfg["module_file"],
+                                                     self.cfg.get("forbidden_reason", "")))
+
+    def import_student(self):
+        import importlib.util
+
+        name, path = self.cfg["module_name"], self.cfg["module_path"]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # helpers may ``import cnn_numpy``
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        self.module = module
+
+    def loop(self):
+        while True:
+            try:
+                frame = wire.read_frame_blocking(self.req_fd, self.cfg.get("max_result_bytes", 64 * 2**20))
+            except wire.WireError:
+                os._exit(3)
+            if frame is None:
+                os._exit(0)
+            header, blobs = frame
+            rid = header.get("id")
+            op = header.get("op")
+            if op == "release":
+                for hid in header.get("ids", []):
+                    self.handles.pop(hid, None)
+                continue
+            self.run_op(rid, op, header, blobs)
+
+    def run_op(self, rid, op, header, blobs):
+        try:
+            if op == "import":
+                fn, args, kwargs = self.import_student, [], {}
+            else:
+                found, fn = self.resolve(header)
+                if not found:
+                    return
+                args = wire.decode(header.get("args", []), blobs, make_tensor=self._make_tensor,
+                                   make_handle=self._make_handle)
+                kwargs = wire.decode(header.get("kwargs", {"$dict": []}), blobs,
+                                     make_tensor=self._make_tensor, make_handle=self._make_handle)
+        except wire.WireError as e:
+            self.reply(rid, "crash", error=f"bad request: {e}")
+            return
+        if op == "get":
+            self.reply(rid, "ok", fn)
+            return
+        status, value, error, tb, restart = "ok", None, "", "", False
+        try:
+            value = fn(*args, **kwargs)
+        except SystemExit as e:
+            status, error = "crash", f"the submission called sys.exit({e.code!r})"
+            restart = op == "import"
+        except MemoryError as e:
+            status, error, restart = "crash", f"memory limit exceeded ({wire.format_exception(e, 200)})", True
+        except KeyboardInterrupt:
+            status, error = "crash", "KeyboardInterrupt raised"
+        except BaseException as e:  # noqa: BLE001 - the student's exception IS the answer
+            status, error, tb = "error", wire.format_exception(e), self.student_traceback(e)
+        finally:
+            self.restore_stdio()
+        if op == "import":
+            value = None
+        self.reply(rid, status, value, error, tb, restart)
+
+    def resolve(self, header):
+        """``(True, the callable or attribute a request names)``, or ``(False, None)`` after replying."""
+        rid, kind, attr = header.get("id"), header.get("kind"), header.get("attr")
+        if kind == "module":
+            target, where = self.module, self.cfg["module_file"]
+        elif kind == "handle":
+            target = self._make_handle(header.get("handle", {}))
+            where = f"the {wire.type_name(target)} object"
+        elif kind == "helper":
+            mod = header.get("helper")
+            if mod not in self.helpers:
+                import importlib
+                self.helpers[mod] = importlib.import_module(mod)
+            target, where = self.helpers[mod], f"helper module {mod}"
+        else:
+            raise wire.WireError(f"unknown call kind {kind!r}")
+        if self.module is None:
+            self.reply(rid, "crash", error=f"{self.cfg['module_file']} is not imported")
+            return False, None
+        try:
+            obj = getattr(target, attr)
+        except AttributeError:
+            self.reply(rid, "missing", error=f"'{attr}' is not defined in {where}")
+            return False, None
+        except BaseException as e:  # noqa: BLE001 - a hostile __getattr__
+            self.reply(rid, "error", error=wire.format_exception(e))
+            return False, None
+        if header.get("op") == "get":
+            return True, obj
+        if not callable(obj):
+            self.reply(rid, "missing", error=f"'{attr}' in {where} is not callable "
+                                             f"(it is a {wire.type_name(obj)})")
+            return False, None
+        if kind == "helper":  # trusted helper: first argument is the student module
+            return True, lambda *a, **k: obj(self.module, *a, **k)
+        return True, obj
+
+    def student_traceback(self, exc, limit=1500):
+        import traceback
+
+        path = self.cfg.get("module_path", "")
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+        text = "".join(f'  File "{self.cfg["module_file"]}", line {f.lineno}, in {f.name}\n'
+                       f"    {f.line or ''}\n" for f in frames[-8:])
+        if isinstance(exc, SyntaxError) and exc.lineno:
+            text += f'  File "{self.cfg["module_file"]}", line {exc.lineno}\n    {(exc.text or "").rstrip()}\n'
+        return text[-limit:]
+
+    def restore_stdio(self):
+        """Put back the real stdout/stderr (the student may have replaced them) and flush, so the
+        call's prints reach the parent before the reply does."""
+        for name, real in (("stdout", self.real_stdout), ("stderr", self.real_stderr)):
+            cur = getattr(sys, name)
+            if cur is not real:
+                try:
+                    cur.flush()
+                except BaseException:  # noqa: BLE001
+                    pass
+                setattr(sys, name, real)
+            try:
+                real.flush()
+            except BaseException:  # noqa: BLE001
+                pass
+
+
+class ForbiddenImports:
+    """A meta-path finder that makes ``import torch`` fail with a message for the student.
+
+    A course policy, not a security boundary: the student's code can remove it from sys.meta_path.
+    """
+
+    def __init__(self, names, module_file, reason):
+        self.names, self.module_file, self.reason = set(names), module_file, reason
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top in self.names:
+            allowed = f": {self.reason}" if self.reason else ""
+            raise ImportError(f"{self.module_file} imports {top}, which this assignment does not allow"
+                              f"{allowed} (not allowed: {', '.join(sorted(self.names))})", name=top)
+        return None
+
+
+def main():
+    req_fd, rep_fd = int(sys.argv[1]), int(sys.argv[2])
+    for fd in (req_fd, rep_fd):  # not inherited across exec; os.fork children still share them
+        os.set_inheritable(fd, False)
+    sys.stdout.reconfigure(line_buffering=True)  # prints before a crash still reach the parent
+    w = Worker(req_fd, rep_fd)
+    w.start()
+    w.loop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Does `doctor` measure the guarantees honestly on this machine?"""
+import shutil
+
+import pytest
+
+from autograder import doctor
+from autograder.sandbox import backends
+
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None or backends.bwrap_status()[0] is None,
+                                 reason="bubblewrap not installed (or cannot create its namespaces here)")
+
+
+@needs_bwrap
+def test_bwrap_guarantees_all_hold():
+    rows = [r for r in doctor.probe_backend("bwrap") if r.guarantee != "warning"]
+    assert len(rows) >= 10
+    failed = [f"{r.guarantee}: {r.detail}" for r in rows if not r.holds]
+    if backends.bwrap_status()[0] == "userns" and backends.os.geteuid() == 0:
+        failed = [f for f in failed if not f.startswith("runs as an unprivileged uid")]
+    assert not failed
+
+
+def test_process_backend_reports_its_weaknesses():
+    """Does the process backend enforce time and memory, and admit it cannot hide the grader's files?"""
+    rows = {r.guarantee: r for r in doctor.probe_backend("process") if r.guarantee != "warning"}
+    assert rows["worker starts"].holds and rows["timeout enforced"].holds and rows["memory cap enforced"].holds
+    assert rows["grader files unreadable"].holds is False  # honest: nothing hides them
+    assert rows["detached processes killed"].holds
+
+
+@pytest.mark.slow
+def test_main_prints_a_table_and_returns_zero(capsys):
+    assert doctor.main() == 0
+    out = capsys.readouterr().out
+    assert "grading would use" in out and "network blocked" in out
+
+
+def test_userns_restriction_is_explained(monkeypatch, tmp_path):
+    """Is the Ubuntu AppArmor user-namespace restriction recognised and explained?"""
+    fake = tmp_path / "apparmor_restrict_unprivileged_userns"
+    fake.write_text("1\n")
+    real = backends.Path
+
+    def fake_path(p, *a):
+        return real(fake) if str(p).endswith("apparmor_restrict_unprivileged_userns") else real(p, *a)
+    monkeypatch.setattr(backends, "Path", fake_path)
+    assert "AppArmor" in backends.userns_restriction()
