@@ -70,6 +70,48 @@ def check(assignment: str, file: Path) -> None:
 
 
 @cli.command()
+@click.argument("assignment")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (results/, feedback/, gradebook.csv, report.html, journal.jsonl).")
+@click.option("-j", "--jobs", type=int, default=lambda: _default("grade.batch", "jobs"), show_default=True,
+              help="Submissions graded in parallel.")
+@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "process"]),
+              default=lambda: _default("grade.batch", "sandbox"), show_default=True,
+              help="Sandbox backend for the students' code (auto = the strongest available).")
+@click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
+              help="cpu or cuda: where the reference and A2 models run.")
+@click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded.")
+def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
+          resume: bool) -> None:
+    """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
+    from autograder.grade.batch import BatchError
+
+    try:
+        s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
+                                 device=device, resume=resume)
+    except (BatchError, ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in sorted(s.warnings):
+        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
+    click.echo(f"graded {s.graded} submission(s), {len(s.results) - s.graded} from the journal, "
+               f"in {s.wall_s:.1f} s; sandbox: {', '.join(sorted(s.backends))}")
+    click.echo((s.out / "gradebook.csv").read_text(), nl=False)
+    if s.grader_errors:
+        click.secho(f"GRADER ERRORS (not the students' fault; see the log): {', '.join(s.grader_errors)}",
+                    fg="red", err=True)
+    click.echo(f"report: {s.out / 'report.html'}")
+
+
+@cli.command()
+@click.option("--backend", type=click.Choice(["auto", "bwrap", "process"]),
+              default=lambda: _default("doctor", "backend"), show_default=True)
+def doctor(backend: str) -> None:
+    """Run probe submissions and print which sandbox guarantees hold on this machine."""
+    sys.exit(_verb("doctor")(backend=backend))
+
+
+@cli.command()
 @click.argument("assignments", nargs=-1)
 def demo(assignments: tuple[str, ...]) -> None:
     """Release and verify the assignments (all by default), printing the tables."""

@@ -38,20 +38,22 @@ class GradingContext:
     """True while a hidden case runs: messages then leave out shapes and values."""
     options: dict = field(default_factory=dict)
     """Per-assignment settings from assignment.toml (tolerances, time budgets)."""
-    _reference: ModuleType | None = field(default=None, repr=False)
 
     def load_reference(self) -> ModuleType:
-        if self._reference is None:
-            if self.reference_path is None or not Path(self.reference_path).is_file():
-                raise RuntimeError(
-                    "the reference solution is not available here: only the grader computes "
-                    "expected values (public tests must compare with literals)")
-            name = f"_reference_{self.assignment or 'solution'}"
-            spec = importlib.util.spec_from_file_location(name, self.reference_path)
+        if self.reference_path is None or not Path(self.reference_path).is_file():
+            raise RuntimeError("the reference solution is not available here: only the grader computes "
+                               "expected values (public tests must compare with literals)")
+        path = Path(self.reference_path).resolve()
+        key = (path, path.stat().st_mtime_ns)
+        if key not in _REFERENCES:  # loaded once per process (and again if the file changes)
+            spec = importlib.util.spec_from_file_location(f"_reference_{self.assignment or 'solution'}", path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-            self._reference = module
-        return self._reference
+            _REFERENCES[key] = module
+        return _REFERENCES[key]
+
+
+_REFERENCES: dict[tuple[Path, int], ModuleType] = {}
 
 
 #: Per thread (and per asyncio task): ``grade -j N`` grades submissions in parallel threads.

@@ -43,7 +43,8 @@ def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[T
 
 def _import_message(a: Assignment, r) -> str:
     detail = " ".join(r.error.split())[:400]
-    where = f" ({r.traceback.strip().splitlines()[-1][:200]})" if r.traceback.strip() else ""
+    frames = [line.strip() for line in r.traceback.splitlines() if "line" in line and a.student_file in line]
+    where = f" [{frames[-1][:160]}]" if frames and "line" not in detail else ""
     return f"{a.student_file} could not be imported: {detail}{where}"
 
 

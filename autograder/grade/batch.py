@@ -1,0 +1,196 @@
+"""``grade``: a batch of submissions, sandboxed, in parallel, resumable.
+
+The batch process is the only writer of the output folder: results, feedback, the journal, the
+gradebook and the report (SPEC section 6, invariant 6). Grading runs in ``jobs`` trusted grading
+processes (each runs the test files and the reference); each of them starts one sandboxed worker per
+submission, where the student's code runs. Processes, not threads: a sandbox session must live in
+the thread that started it (``--die-with-parent``), and the reference is CPU-bound Python.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.core.assignment import Assignment, load_assignment
+from autograder.core.results import FAILED, GRADER_ERROR, CaseResult, SubmissionResult
+from autograder.core.testfiles import load_test_files
+from autograder.grade import intake
+from autograder.grade.journal import Journal
+from autograder.grade.outputs import atomic_write, gradebook_csv, write_submission
+
+log = logging.getLogger(__name__)
+
+#: Environment of grading processes: one BLAS/OpenMP thread each (the batch's parallelism is ``jobs``).
+SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+class BatchError(RuntimeError):
+    """The batch cannot start (bad arguments, an output folder holding another batch)."""
+
+
+@dataclass
+class BatchSummary:
+    out: Path
+    results: list[SubmissionResult] = field(default_factory=list)
+    graded: int = 0
+    """Submissions graded in this run (the rest came from the journal)."""
+    backends: set[str] = field(default_factory=set)
+    warnings: set[str] = field(default_factory=set)
+    wall_s: float = 0.0
+    student_s: float = 0.0
+
+    @property
+    def grader_errors(self) -> list[str]:
+        return [r.student for r in self.results if r.status == GRADER_ERROR or any(
+            c.status == GRADER_ERROR for c in r.cases)]
+
+
+def _init_grading_process() -> None:
+    """Runs first in each grading process: die with the batch (so do the sandboxes, which die with
+    us), and keep numeric libraries on one thread."""
+    os.environ.update(SINGLE_THREAD)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+_TEST_FILES: dict = {}
+
+
+def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str) -> SubmissionResult:
+    """Grade one submission (runs in a grading process)."""
+    from autograder.grade.submission import grade_in_process, grade_sandboxed
+
+    a = load_assignment(name, Path(root))
+    if name not in _TEST_FILES:
+        _TEST_FILES[name] = load_test_files(a.tests_dir)
+    if sandbox == "in-process":  # trusted code only: verify's reference, stubs and mutants
+        return grade_in_process(a, Path(source_file), student, _TEST_FILES[name])
+    return grade_sandboxed(a, Path(source_file), student, _TEST_FILES[name], backend=sandbox, device=device)
+
+
+def _unreadable(a: Assignment, sub: intake.Submission) -> SubmissionResult:
+    tests = load_test_files(a.tests_dir)
+    cases = [CaseResult(tf.name, c.name, c.points, c.hidden, FAILED, sub.error) for tf in tests for c in tf.cases]
+    return SubmissionResult(sub.student, cases, notes=[sub.error] + sub.notes, backend="none")
+
+
+def _grader_failure(a: Assignment, student: str, why: str) -> SubmissionResult:
+    tests = load_test_files(a.tests_dir)
+    cases = [CaseResult(tf.name, c.name, c.points, c.hidden, GRADER_ERROR, f"grader error: {why}")
+             for tf in tests for c in tf.cases]
+    return SubmissionResult(student, cases, status=GRADER_ERROR, notes=[f"grader error: {why}"])
+
+
+class _Progress:
+    """A rich progress bar with ETA on a TTY; plain log lines otherwise."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done, self.bar = total, 0, None
+        if enabled and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                TextColumn("{task.description}"), transient=False)
+            self.task = self.bar.add_task("", total=total)
+            self.bar.start()
+
+    def update(self, r: SubmissionResult) -> None:
+        self.done += 1
+        line = f"{r.student}: {r.score:g}/{r.max_score:g}" + (" (GRADER ERROR)" if r.status == GRADER_ERROR else "")
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=line)
+        else:
+            print(f"[{self.done}/{self.total}] {line}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, sandbox: str = "auto",
+         device: str = "cpu", resume: bool = False, progress: bool = True, root: Path | None = None
+         ) -> BatchSummary:
+    """Grade ``submissions`` (files or folders of them) of ``assignment`` into ``out``.
+
+    Writes ``results/<student>.json`` (Gradescope format), ``feedback/<student>.md``, ``gradebook.csv``,
+    ``report.html`` (+ PNG plots) and ``journal.jsonl``. With ``resume=True``, submissions whose
+    content is already in the journal are not graded again.
+    """
+    start = time.perf_counter()
+    a = load_assignment(assignment, root)
+    out = Path(out)
+    journal = Journal(out / "journal.jsonl")
+    if journal.path.exists() and not resume:
+        raise BatchError(f"{out} already holds a batch (journal.jsonl): pass --resume to continue it, "
+                         "or choose another --out (nothing was changed)")
+    if jobs < 1:
+        raise BatchError(f"--jobs must be >= 1, got {jobs}")
+    subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
+    if not subs:
+        raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
+    out.mkdir(parents=True, exist_ok=True)
+    summary = BatchSummary(out)
+    done: dict[str, SubmissionResult] = {}
+    todo = []
+    for sub in subs:
+        previous = journal.done(sub.student, sub.sha256) if resume else None
+        if previous is not None:
+            done[sub.student] = previous
+        elif sub.error:
+            done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary)
+        else:
+            todo.append(sub)
+    bar = _Progress(len(todo), progress)
+    with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
+        futures = {}
+        os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
+        with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_grading_process) as pool:
+            for sub in todo:
+                path = Path(tmp) / sub.student / a.student_file
+                path.parent.mkdir(parents=True)
+                path.write_text(sub.source)
+                futures[pool.submit(grade_one, a.name, str(a.root), str(path), sub.student, sandbox, device)] = sub
+            for fut in cf.as_completed(futures):
+                sub = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a grading process died: our problem, not the student's
+                    log.exception("grading %s failed", sub.student)
+                    result = _grader_failure(a, sub.student, f"{type(exc).__name__} while grading")
+                result.notes = sub.notes + result.notes
+                done[sub.student] = _finish(a, out, journal, result, sub, summary)
+                summary.graded += 1
+                bar.update(result)
+    bar.close()
+    summary.results = [done[s.student] for s in subs]
+    questions = [q.name for q in a.questions]
+    atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))
+    from autograder.grade.report import write_report
+
+    write_report(summary.results, out, a.title)
+    summary.wall_s = time.perf_counter() - start
+    summary.student_s = sum(c.student_s for r in summary.results for c in r.cases)
+    for r in summary.results:
+        summary.backends.add(r.backend)
+    return summary
+
+
+def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult, sub: intake.Submission,
+            summary: BatchSummary) -> SubmissionResult:
+    """Write one submission's files, then journal it (the journal line comes last: see journal.py)."""
+    write_submission(out, result, a.title, a.options.get("hidden_visibility", "visible"))
+    journal.append(result, sub.sha256)
+    summary.warnings.update(n for n in result.notes if "UNSAFE" in n)
+    return result
