@@ -56,9 +56,10 @@ def release(assignment: str, check: bool) -> None:
 @click.argument("assignment")
 @click.option("--sandbox", default=lambda: _default("verify", "sandbox"), show_default=True,
               help="How to run the reference, stubs and mutants: bwrap, process, auto or in-process.")
-def verify(assignment: str, sandbox: str) -> None:
+@click.option("-j", "--jobs", type=int, default=lambda: _default("verify", "jobs"), show_default=True)
+def verify(assignment: str, sandbox: str, jobs: int) -> None:
     """Reference scores full marks, stubs ~0, every mutant loses points, nothing secret leaks."""
-    sys.exit(_verb("verify")(assignment, sandbox=sandbox))
+    sys.exit(_verb("verify")(assignment, sandbox=sandbox, jobs=jobs))
 
 
 @cli.command()

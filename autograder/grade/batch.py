@@ -80,6 +80,24 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
     return grade_sandboxed(a, Path(source_file), student, _TEST_FILES[name], backend=sandbox, device=device)
 
 
+def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto", device: str = "cpu",
+                jobs: int = 2) -> dict[str, SubmissionResult]:
+    """Grade ``{student: source file}`` in ``jobs`` grading processes (no output files written)."""
+    results = {}
+    os.environ.update(SINGLE_THREAD)
+    with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_grading_process) as pool:
+        futures = {pool.submit(grade_one, a.name, str(a.root), str(path), student, sandbox, device): student
+                   for student, path in files.items()}
+        for fut in cf.as_completed(futures):
+            student = futures[fut]
+            try:
+                results[student] = fut.result()
+            except Exception as exc:  # noqa: BLE001
+                log.exception("grading %s failed", student)
+                results[student] = _grader_failure(a, student, f"{type(exc).__name__} while grading")
+    return results
+
+
 def _unreadable(a: Assignment, sub: intake.Submission) -> SubmissionResult:
     tests = load_test_files(a.tests_dir)
     cases = [CaseResult(tf.name, c.name, c.points, c.hidden, FAILED, sub.error) for tf in tests for c in tf.cases]

@@ -19,6 +19,7 @@ from autograder.build.markers import BEGIN, END
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files
+from autograder.grade.batch import grade_files
 from autograder.verify.mutants import load_mutants
 
 
@@ -31,49 +32,28 @@ class Verdict:
     caught_by: list[str] = field(default_factory=list)
 
 
-def _grader(a: Assignment, sandbox: str):
-    """A function ``(file, student) -> SubmissionResult`` grading through ``sandbox``."""
-    test_files = load_test_files(a.tests_dir)
-    if sandbox == "in-process":
-        from autograder.grade.submission import grade_in_process
-        return lambda file, student: grade_in_process(a, file, student, test_files)
-    from autograder.grade.submission import grade_sandboxed
-    return lambda file, student: grade_sandboxed(a, file, student, test_files, backend=sandbox)
-
-
 def _errors(result: SubmissionResult) -> list[str]:
     return [f"{c.question}/{c.name}: {c.message}" for c in result.cases if c.status == GRADER_ERROR]
 
 
-def check_reference(a: Assignment, grade) -> Verdict:
-    r = grade(a.solution_file, "reference")
+def check_reference(a: Assignment, r: SubmissionResult) -> Verdict:
     failed = [f"{c.question}/{c.name}: {c.message}" for c in r.cases if c.status != PASSED]
     return Verdict("reference", not failed, "; ".join(failed[:5]) or "full marks", r.score)
 
 
-def check_stubs(a: Assignment, grade) -> Verdict:
-    r = grade(a.starter_dir / a.student_file, "starter")
+def check_stubs(a: Assignment, r: SubmissionResult) -> Verdict:
     errors, passed = _errors(r), [f"{c.question}/{c.name}" for c in r.cases if c.status == PASSED]
     ok = not errors and r.score == 0
     detail = "; ".join(errors[:3]) or (f"passes {', '.join(passed[:5])}" if passed else "0 points, no crash")
     return Verdict("starter stubs", ok, detail, r.score)
 
 
-def check_mutants(a: Assignment, grade, full: float) -> list[Verdict]:
-    verdicts = []
-    reference = a.solution_file.read_text()
-    with tempfile.TemporaryDirectory() as tmp:
-        for m in load_mutants(a.mutants_dir):
-            path = Path(tmp) / m.name / a.student_file
-            path.parent.mkdir()
-            path.write_text(m.apply(reference))
-            r = grade(path, f"mutant-{m.name}")
-            caught = [f"{c.question}/{c.name}" for c in r.cases if c.status != PASSED]
-            errors = _errors(r)
-            ok = r.score < full and not errors
-            detail = m.description if not errors else f"grader error: {errors[0]}"
-            verdicts.append(Verdict(f"mutant {m.name}", ok, detail, r.score, caught))
-    return verdicts
+def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
+    caught = [f"{c.question}/{c.name}" for c in r.cases if c.status != PASSED]
+    errors = _errors(r)
+    ok = r.score < a.points and not errors
+    detail = m.description if not errors else f"grader error: {errors[0]}"
+    return Verdict(f"mutant {m.name}", ok, detail, r.score, caught)
 
 
 def _solution_lines(source: str) -> set[str]:
@@ -106,7 +86,7 @@ def check_bundle(a: Assignment) -> Verdict:
                    f"no solution line ({len(secrets)} checked), no hidden case ({len(hidden)} checked)")
 
 
-def main(assignment: str, *, sandbox: str = "in-process", out=None) -> int:
+def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, out=None) -> int:
     """Verify ``assignment``; print the table; return 0 when every check holds."""
     from rich.console import Console
     from rich.table import Table
@@ -114,10 +94,20 @@ def main(assignment: str, *, sandbox: str = "in-process", out=None) -> int:
     console = Console(file=out, highlight=False, width=160)
     a = load_assignment(assignment)
     release(assignment)
-    grade = _grader(a, sandbox)
-    reference = check_reference(a, grade)
-    verdicts = [reference, check_stubs(a, grade), *check_mutants(a, grade, a.points), check_bundle(a)]
-    table = Table(title=f"verify {assignment} ({a.points:g} points, sandbox: {sandbox})")
+    mutants = load_mutants(a.mutants_dir)
+    reference = a.solution_file.read_text()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {"reference": a.solution_file, "starter": a.starter_dir / a.student_file}
+        for m in mutants:
+            path = Path(tmp) / m.name / a.student_file
+            path.parent.mkdir()
+            path.write_text(m.apply(reference))
+            files[f"mutant-{m.name}"] = path
+        results = grade_files(a, files, sandbox=sandbox, jobs=jobs)
+    verdicts = [check_reference(a, results["reference"]), check_stubs(a, results["starter"]),
+                *(check_mutant(a, m, results[f"mutant-{m.name}"]) for m in mutants), check_bundle(a)]
+    backends = sorted({r.backend for r in results.values()})
+    table = Table(title=f"verify {assignment} ({a.points:g} points, sandbox: {', '.join(backends)})")
     for col in ("check", "ok", "score", "caught by / detail"):
         table.add_column(col, overflow="fold")
     for v in verdicts:

@@ -1,0 +1,51 @@
+"""verify on the real assignments: reference full, stubs zero, every mutant caught, bundle clean."""
+import io
+
+import pytest
+
+from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.core.results import PASSED, CaseResult, SubmissionResult
+from autograder.verify import check_mutant, check_stubs, main
+from autograder.verify.mutants import Mutant, MutantError, load_mutants
+
+ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_verify_passes(assignment):
+    """Does `verify` hold for every assignment (through the sandbox, as in CI)?"""
+    out = io.StringIO()
+    assert main(assignment, out=out) == 0, out.getvalue()
+    assert "checks hold" in out.getvalue()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_mutant_still_applies(assignment):
+    """Does each mutant's `old` text still occur exactly once in the reference?"""
+    a = load_assignment(assignment)
+    reference = a.solution_file.read_text()
+    mutants = load_mutants(a.mutants_dir)
+    assert len(mutants) >= 8
+    for m in mutants:
+        assert m.apply(reference) != reference, m.name
+
+
+def test_mutant_that_no_longer_applies_is_an_error(tmp_path):
+    m = Mutant("gone", "stale", tmp_path / "gone.toml", [("text that is not there", "x")])
+    with pytest.raises(MutantError, match="gone.toml: replacement 1: 'old' occurs 0 times"):
+        m.apply("def f():\n    return 1\n")
+
+
+def _result(*statuses):
+    return SubmissionResult("x", [CaseResult("q1", f"c{i}", 1.0, False, s) for i, s in enumerate(statuses)])
+
+
+def test_uncaught_mutant_and_scoring_stub_fail_verification():
+    """Would verify flag a mutant that scores full marks, and stubs that score points?"""
+    a = load_assignment(ASSIGNMENTS[0])
+    full = a.points
+    uncaught = SubmissionResult("m", [CaseResult("q", "c", full, False, PASSED)])
+    assert not check_mutant(a, Mutant("m", "d", a.mutants_dir, []), uncaught).ok
+    assert not check_stubs(a, _result(PASSED, "failed")).ok
+    assert check_stubs(a, _result("failed", "failed")).ok
