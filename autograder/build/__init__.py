@@ -118,6 +118,7 @@ SUPPORT = {
     "student": ("__init__.py", "__main__.py", "cli.py", "checks", "core", "check", "grade/__init__.py",
                 "grade/testfiles.py"),
     "otter": ("__init__.py", "checks"),
+    "gradescope": ("",),  # the whole engine: it grades with the sandbox
 }
 
 
@@ -126,7 +127,7 @@ def _support_package(root: Path, kind: str) -> dict[str, bytes]:
     files = {}
     for rel in SUPPORT[kind]:
         src = root / "autograder" / rel
-        files.update(tree_files(src, f"autograder/{rel}", suffixes=(".py",)) if src.is_dir()
+        files.update(tree_files(src, f"autograder/{rel}".rstrip("/"), suffixes=(".py",)) if src.is_dir()
                      else {f"autograder/{rel}": src.read_bytes()})
     return files
 
@@ -180,10 +181,22 @@ def make_otter_zip(r: Release) -> None:
     r.outputs.append(out)
 
 
+def make_gradescope_zip(r: Release) -> None:
+    """dist/<a>/autograder.zip for Gradescope: grades with our sandboxed engine (``run_autograder``)."""
+    from autograder.build.gradescope import gradescope_files
+
+    a = r.assignment
+    files = gradescope_files(a, _support_package(a.root, "gradescope"))
+    for rel in a.options.get("bundle_files", []):
+        src = a.root / rel
+        files.update(tree_files(src, rel) if src.is_dir() else {rel: src.read_bytes()})
+    r.outputs.append(write_zip(a.dist_dir / "autograder.zip", files, executable=frozenset({"setup.sh", "run_autograder"})))
+
+
 #: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
 PIPELINE = [validate_points, make_starter, split_public_hidden, build_notebook, write_starter,
-            zip_student_bundle, make_otter_zip]
-DIST_STEPS = {zip_student_bundle, make_otter_zip}
+            zip_student_bundle, make_otter_zip, make_gradescope_zip]
+DIST_STEPS = {zip_student_bundle, make_otter_zip, make_gradescope_zip}
 assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle), "bundle needs public tests"
 assert PIPELINE.index(build_notebook) < PIPELINE.index(write_starter), "starter includes the notebook"
 
