@@ -1,0 +1,84 @@
+"""The grade verb end to end: outputs, refusal to clobber, and kill -9 then --resume."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.grade.batch import BatchError, main as grade
+from autograder.verify.mutants import load_mutants
+
+A = load_assignment("a1_numpy_cnn")
+
+
+def make_submissions(folder: Path, n_mutants: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    reference = A.solution_file.read_text()
+    (folder / "ref_student.py").write_text(reference)
+    (folder / "stub_student.py").write_text((A.starter_dir / A.student_file).read_text())
+    for m in load_mutants(A.mutants_dir)[:n_mutants]:
+        (folder / f"{m.name}.py").write_text(m.apply(reference))
+    return folder
+
+
+@pytest.mark.slow
+def test_outputs_of_a_batch(tmp_path):
+    """Does a batch write Gradescope results, feedback, the gradebook and a report with its plots?"""
+    subs = make_submissions(tmp_path / "subs", 2)
+    s = grade("a1_numpy_cnn", [subs], out=tmp_path / "out", jobs=2, progress=False)
+    out = tmp_path / "out"
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert [r["student"] for r in rows] == sorted(p.stem for p in subs.iterdir())
+    assert list(rows[0])[:3] == ["student", "total", "max"] and list(rows[0])[-1] == "status"
+    by = {r["student"]: r for r in rows}
+    assert float(by["ref_student"]["total"]) == A.points and float(by["stub_student"]["total"]) == 0
+    res = json.loads((out / "results" / "ref_student.json").read_text())
+    assert res["score"] == A.points and len(res["tests"]) == sum(1 for _ in res["tests"])
+    assert "What to fix" in (out / "feedback" / "stub_student.md").read_text()
+    html = (out / "report.html").read_text()
+    assert "score_histogram.png" in html and "pass_rate.png" in html
+    for png in ("score_histogram.png", "pass_rate.png"):
+        assert (out / png).read_bytes().startswith(b"\x89PNG")
+    assert s.graded == 4 and not s.grader_errors
+
+
+def test_existing_batch_is_not_clobbered(tmp_path):
+    """Without --resume, does grading into a folder holding a batch refuse, changing nothing?"""
+    (tmp_path / "journal.jsonl").write_text("precious\n")
+    with pytest.raises(BatchError, match="--resume"):
+        grade("a1_numpy_cnn", [tmp_path], out=tmp_path, progress=False)
+    assert (tmp_path / "journal.jsonl").read_text() == "precious\n"
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
+    """A batch killed with kill -9 mid-way and resumed: same gradebook as an uninterrupted run, and the
+    submissions already journaled are not graded again."""
+    subs = make_submissions(tmp_path / "subs", 6)
+    cmd = [sys.executable, "-m", "autograder", "grade", "a1_numpy_cnn", str(subs), "-j", "1"]
+    full = subprocess.run(cmd + ["--out", str(tmp_path / "full")], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert full.returncode == 0, full.stderr[-2000:]
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(cmd + ["--out", str(out)], cwd=REPO_ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = out / "journal.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not journal.exists() or len(journal.read_text().splitlines()) < 3):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(journal.read_text().splitlines())
+    assert 3 <= before < 8, "the batch should have been killed mid-way"
+    assert not (out / "gradebook.csv").exists()
+
+    resumed = subprocess.run(cmd + ["--out", str(out), "--resume"], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"{8 - before} submission(s), {before} from the journal" in resumed.stdout
+    assert (out / "gradebook.csv").read_text() == (tmp_path / "full" / "gradebook.csv").read_text()
