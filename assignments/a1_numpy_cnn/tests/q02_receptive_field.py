@@ -1,0 +1,70 @@
+"""Q2 receptive field: how many input pixels one output unit of the last layer sees.
+
+Public cases: the lecture's stacks of 3x3 layers, strides that multiply the "jump", dilation.
+Hidden cases: random stacks (seeded per student), compared with the reference; invalid layers.
+"""
+from otter.test_files import test_case
+
+from autograder.checks import call, case_rng, check_int, expect_raises, reference
+
+OK_FORMAT = False
+name = "q02_receptive_field"
+
+
+@test_case(points=1, hidden=False)
+def stacked_3x3_layers(receptive_field):
+    """The lecture: two 3x3 stride-1 layers see 5x5 input pixels, three see 7x7; no layer sees 1."""
+    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1), (3, 1)]), 5,
+              case="two 3x3 stride-1 layers")
+    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1), (3, 1), (3, 1)]), 7,
+              case="three 3x3 stride-1 layers")
+    check_int("receptive_field", call("receptive_field", receptive_field, []), 1, case="no layers")
+
+
+@test_case(points=1, hidden=False)
+def strides_multiply_the_jump(receptive_field):
+    """After a stride-2 layer, one step of the next layer moves 2 input pixels: its kernel adds twice as much."""
+    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 2), (3, 1)]), 7,
+              case="3x3 stride 2, then 3x3 stride 1")
+    check_int("receptive_field", call("receptive_field", receptive_field, [(2, 2), (2, 2), (2, 2)]), 8,
+              case="three 2x2 stride-2 pooling layers")
+    check_int("receptive_field", call("receptive_field", receptive_field, [(5, 1), (2, 2), (5, 1), (2, 2)]), 16,
+              case="LeNet-5: conv 5, pool 2, conv 5, pool 2")
+
+
+@test_case(points=1, hidden=False)
+def dilation_widens_the_kernel(receptive_field):
+    """A dilated kernel spans ``d*(k-1)+1`` pixels; doubling dilations grow the field exponentially."""
+    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1, 2)]), 5,
+              case="one 3-tap layer, dilation 2")
+    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1, 1), (3, 1, 2), (3, 1, 4)]), 15,
+              case="dilations 1, 2, 4")
+
+
+# BEGIN HIDDEN TESTS
+def _random_layers(rng):
+    layers = []
+    for _ in range(int(rng.integers(1, 7))):
+        k, s = int(rng.integers(1, 8)), int(rng.integers(1, 4))
+        layers.append((k, s) if rng.random() < 0.5 else (k, s, int(rng.integers(1, 4))))
+    return layers
+# END HIDDEN TESTS
+
+
+@test_case(points=0.5, hidden=True)
+def receptive_field_random(receptive_field):
+    rng = case_rng("receptive_field random")
+    for _ in range(10):
+        layers = _random_layers(rng)
+        expected = reference().receptive_field(layers)
+        check_int("receptive_field", call("receptive_field", receptive_field, layers), expected,
+                  case="random stack of (k, s) and (k, s, d) layers")
+
+
+@test_case(points=0.5, hidden=True)
+def receptive_field_invalid(receptive_field):
+    expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1), (3, 0)], case="stride 0")
+    expect_raises(ValueError, "receptive_field", receptive_field, [(0, 1)], case="k=0")
+    expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1, 0)], case="dilation 0")
+    expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1, 1, 1)], case="a layer of 4 numbers")
+    expect_raises(TypeError, "receptive_field", receptive_field, [(3.0, 1)], case="k=3.0 (a float)")

@@ -1,0 +1,162 @@
+"""Q4 network summary: output shape and parameter count of every layer.
+
+Public cases: LeNet-5 (61,706 parameters), the lecture's MNIST-1D CNN (2,050) and MLP (59,065), and a
+small network with "same" padding and pooling, every entry counted by hand.
+Hidden cases: random 1-D and 2-D networks (seeded per student), compared with the reference;
+inconsistent networks that must raise ValueError.
+"""
+from otter.test_files import test_case
+
+from autograder.checks import call, case_rng, check_int, check_ints, expect_raises, reference
+
+OK_FORMAT = False
+name = "q04_network_summary"
+
+LENET5 = [
+    {"type": "conv2d", "out_channels": 6, "kernel_size": 5},
+    {"type": "tanh"},
+    {"type": "avgpool2d", "kernel_size": 2},
+    {"type": "conv2d", "out_channels": 16, "kernel_size": 5},
+    {"type": "tanh"},
+    {"type": "avgpool2d", "kernel_size": 2},
+    {"type": "flatten"},
+    {"type": "linear", "out_features": 120},
+    {"type": "tanh"},
+    {"type": "linear", "out_features": 84},
+    {"type": "tanh"},
+    {"type": "linear", "out_features": 10},
+]
+
+MNIST1D_CNN = [
+    {"type": "conv1d", "out_channels": 15, "kernel_size": 3, "stride": 2},
+    {"type": "relu"},
+    {"type": "conv1d", "out_channels": 15, "kernel_size": 3, "stride": 2},
+    {"type": "relu"},
+    {"type": "conv1d", "out_channels": 15, "kernel_size": 3, "stride": 2},
+    {"type": "relu"},
+    {"type": "flatten"},
+    {"type": "linear", "out_features": 10},
+]
+
+
+def _total(summary):
+    return sum(n for _, n in summary) if isinstance(summary, (list, tuple)) else None
+
+
+@test_case(points=1, hidden=False)
+def lenet5_summary(network_summary):
+    """LeNet-5 on a (1, 32, 32) image: 61,706 parameters, most of them in the first linear layer."""
+    got = call("network_summary", network_summary, (1, 32, 32), LENET5)
+    expected = [((6, 28, 28), 156), ((6, 28, 28), 0), ((6, 14, 14), 0), ((16, 10, 10), 2416), ((16, 10, 10), 0),
+                ((16, 5, 5), 0), ((400,), 0), ((120,), 48120), ((120,), 0), ((84,), 10164), ((84,), 0),
+                ((10,), 850)]
+    check_ints("network_summary", got, expected, case="LeNet-5")
+    check_int("total of network_summary", _total(got), 61_706, case="LeNet-5")
+
+
+@test_case(points=1, hidden=False)
+def mnist1d_cnn_summary(network_summary):
+    """The lecture's MNIST-1D CNN on a (1, 40) signal: 40 -> 19 -> 9 -> 4 positions, 2,050 parameters."""
+    got = call("network_summary", network_summary, (1, 40), MNIST1D_CNN)
+    expected = [((15, 19), 60), ((15, 19), 0), ((15, 9), 690), ((15, 9), 0), ((15, 4), 690), ((15, 4), 0),
+                ((60,), 0), ((10,), 610)]
+    check_ints("network_summary", got, expected, case="MNIST-1D CNN")
+    check_int("total of network_summary", _total(got), 2_050, case="MNIST-1D CNN")
+
+
+@test_case(points=1, hidden=False)
+def mnist1d_mlp_summary(network_summary):
+    """The MNIST-1D MLP 40-285-135-60-10: 59,065 parameters (the slide's 150,185 is an erratum)."""
+    layers = [{"type": "linear", "out_features": 285}, {"type": "relu"},
+              {"type": "linear", "out_features": 135}, {"type": "relu"},
+              {"type": "linear", "out_features": 60}, {"type": "relu"},
+              {"type": "linear", "out_features": 10}]
+    got = call("network_summary", network_summary, (40,), layers)
+    expected = [((285,), 11685), ((285,), 0), ((135,), 38610), ((135,), 0), ((60,), 8160), ((60,), 0),
+                ((10,), 610)]
+    check_ints("network_summary", got, expected, case="MNIST-1D MLP")
+    check_int("total of network_summary", _total(got), 59_065, case="MNIST-1D MLP")
+
+
+@test_case(points=1, hidden=False)
+def padding_and_pooling_summary(network_summary):
+    """"same" padding keeps 32x32; stride 2 halves; max pooling with padding; a 1x1 conv without bias."""
+    layers = [{"type": "conv2d", "out_channels": 16, "kernel_size": 3, "padding": "same"},
+              {"type": "relu"},
+              {"type": "maxpool2d", "kernel_size": 2},
+              {"type": "conv2d", "out_channels": 32, "kernel_size": 3, "stride": 2, "padding": 1},
+              {"type": "maxpool2d", "kernel_size": 3, "stride": 2, "padding": 1},
+              {"type": "conv2d", "out_channels": 10, "kernel_size": 1, "bias": False},
+              {"type": "avgpool2d", "kernel_size": 4},
+              {"type": "flatten"}]
+    got = call("network_summary", network_summary, (3, 32, 32), layers)
+    expected = [((16, 32, 32), 448), ((16, 32, 32), 0), ((16, 16, 16), 0), ((32, 8, 8), 4640), ((32, 4, 4), 0),
+                ((10, 4, 4), 320), ((10, 1, 1), 0), ((10,), 0)]
+    check_ints("network_summary", got, expected, case='"same" padding, stride 2, pooling, 1x1 conv')
+
+
+# BEGIN HIDDEN TESTS
+def _random_network(rng, dims):
+    """A random network of ``dims``-D layers ending in flatten + linear, valid for the reference."""
+    while True:
+        c = int(rng.integers(1, 4))
+        shape = (c, int(rng.integers(16, 48))) if dims == 1 else (c, int(rng.integers(12, 40)),
+                                                                   int(rng.integers(12, 40)))
+        layers = []
+        for _ in range(int(rng.integers(1, 5))):
+            kind = rng.choice(["conv", "conv", "pool", "act"])
+            if kind == "conv":
+                k = int(rng.integers(1, 6))
+                layer = {"type": f"conv{dims}d", "out_channels": int(rng.integers(1, 9)), "kernel_size": k}
+                if rng.random() < 0.5:
+                    layer["stride"] = int(rng.integers(1, 3))
+                if rng.random() < 0.3:
+                    layer["dilation"] = int(rng.integers(1, 3))
+                if rng.random() < 0.5:
+                    layer["padding"] = ["valid", "full", int(rng.integers(0, 3))][int(rng.integers(0, 3))] \
+                        if layer.get("stride", 1) > 1 else ["same", "valid", "full", 1][int(rng.integers(0, 4))]
+                if rng.random() < 0.3:
+                    layer["bias"] = False
+            elif kind == "pool":
+                k = int(rng.integers(1, 4))
+                layer = {"type": "maxpool1d" if dims == 1 else str(rng.choice(["maxpool2d", "avgpool2d"])),
+                         "kernel_size": k}
+                if rng.random() < 0.5:
+                    layer["stride"] = int(rng.integers(1, 3))
+                if rng.random() < 0.5:
+                    layer["padding"] = int(rng.integers(0, k // 2 + 1))
+            else:
+                layer = {"type": str(rng.choice(["relu", "tanh", "sigmoid"]))}
+            layers.append(layer)
+        layers += [{"type": "flatten"}, {"type": "linear", "out_features": int(rng.integers(1, 12))}]
+        try:
+            return shape, layers, reference().network_summary(shape, layers)
+        except ValueError:
+            continue
+# END HIDDEN TESTS
+
+
+@test_case(points=1, hidden=True)
+def network_summary_random(network_summary):
+    rng = case_rng("network_summary random")
+    for dims in (1, 2, 1, 2, 2):
+        shape, layers, expected = _random_network(rng, dims)
+        got = call("network_summary", network_summary, shape, layers)
+        check_ints("network_summary", got, expected,
+                   case=f"random {dims}-D network: strides, paddings, dilation, pooling")
+
+
+@test_case(points=1, hidden=True)
+def network_summary_invalid(network_summary):
+    conv = {"type": "conv2d", "out_channels": 4, "kernel_size": 3}
+    linear = {"type": "linear", "out_features": 3}
+    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [conv, linear],
+                  case="linear layer on an unflattened shape")
+    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [{"type": "dense", "out_features": 3}],
+                  case="unknown layer type")
+    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [dict(conv, kernal_size=3)],
+                  case="unknown key (a typo)")
+    expect_raises(ValueError, "network_summary", network_summary, (1, 4, 4), [dict(conv, kernel_size=5)],
+                  case="output size < 1")
+    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8),
+                  [{"type": "maxpool2d", "kernel_size": 2, "padding": 2}], case="pool padding > kernel_size // 2")

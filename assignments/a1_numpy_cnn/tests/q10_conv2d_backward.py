@@ -1,0 +1,173 @@
+"""Q10 conv2d_backward: gradients of conv2d with respect to x, w and b.
+
+Public cases: one window and four overlapping windows, worked out by hand.
+Hidden cases: gradient checks on random shapes (seeded per student) with stride, padding (int, pair,
+"same", "full"), dilation, rectangular kernels, no bias and float32, compared with the reference; the
+reference itself is cross-checked against torch autograd in the grader.
+"""
+import numpy as np
+from otter.test_files import test_case
+
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe
+
+OK_FORMAT = False
+name = "q10_conv2d_backward"
+
+
+def _grads(got, case):
+    """The student's ``(dx, dw, db)``, after checking that it is a triple."""
+    check_true(isinstance(got, (tuple, list)) and len(got) == 3,
+               f"'conv2d_backward' ({case}) must return a tuple (dx, dw, db)")
+    return got
+
+
+@test_case(points=1, hidden=False)
+def backward_single_window(conv2d_backward):
+    """One output: dx = dout * w, dw = dout * x, db = dout."""
+    x, w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), np.array([[[[5.0, 6.0], [7.0, 8.0]]]])
+    dx, dw, db = _grads(call("conv2d_backward", conv2d_backward, np.array([[[[2.0]]]]), x, w, np.zeros(1)),
+                        "one window")
+    check_array("conv2d_backward", dx, np.array([[[[10.0, 12.0], [14.0, 16.0]]]]), case="one window", what="dx")
+    check_array("conv2d_backward", dw, np.array([[[[2.0, 4.0], [6.0, 8.0]]]]), case="one window", what="dw")
+    check_array("conv2d_backward", db, np.array([2.0]), case="one window", what="db")
+
+
+@test_case(points=1, hidden=False)
+def backward_overlapping_windows(conv2d_backward):
+    """Four overlapping 2x2 windows on a 3x3 input: the centre pixel collects all four kernel weights."""
+    x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    got = call("conv2d_backward", conv2d_backward, np.ones((1, 1, 2, 2)), x, w, np.zeros(1))
+    dx, dw, db = _grads(got, "overlapping windows")
+    check_array("conv2d_backward", dx, np.array([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]]]),
+                case="3x3 input, 2x2 kernel, dout of ones", what="dx")
+    check_array("conv2d_backward", dw, np.array([[[[12.0, 16.0], [24.0, 28.0]]]]),
+                case="3x3 input, 2x2 kernel, dout of ones", what="dw")
+    check_array("conv2d_backward", db, np.array([4.0]), case="3x3 input, 2x2 kernel, dout of ones", what="db")
+
+
+# BEGIN HIDDEN TESTS
+def _torch_grads(dout, x, w, b, stride=1, padding=0, dilation=1):
+    """(dx, dw, db) of ``torch.nn.functional.conv2d`` by autograd, in float64: the oracle's oracle."""
+    import warnings
+
+    import torch
+    import torch.nn.functional as F
+
+    t = [None if a is None else torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in (x, w, b)]
+    if padding == "full":
+        d = (dilation, dilation) if isinstance(dilation, int) else dilation
+        padding = tuple(di * (k - 1) for di, k in zip(d, w.shape[2:]))
+    with warnings.catch_warnings():  # torch warns that "same" with an even kernel copies the input
+        warnings.simplefilter("ignore", UserWarning)
+        out = F.conv2d(t[0], t[1], t[2], stride=stride, padding=padding, dilation=dilation)
+    out.backward(torch.tensor(np.asarray(dout, dtype=np.float64)))
+    return tuple(None if a is None else a.grad.numpy() for a in t)
+
+
+def _expected(dout, x, w, b, **hyper):
+    """The reference's gradients, after checking them against torch autograd (a RuntimeError if they differ:
+    our oracle would be broken, which is a grader error, never the student's score)."""
+    ref = reference().conv2d_backward(dout, x, w, b, **hyper)
+    tol = 1e-9 if x.dtype == np.float64 else 1e-4
+    for what, r, t in zip(("dx", "dw", "db"), ref, _torch_grads(dout, x, w, b, **hyper)):
+        if (r is None) != (t is None) or (r is not None and not np.allclose(r, t, rtol=tol, atol=tol)):
+            raise RuntimeError(f"reference conv2d_backward {what} disagrees with torch autograd for {hyper}")
+    return ref
+
+
+def _random_case(label, *, kernel=None, dtype=np.float64, **hyper):
+    """Random (dout, x, w, b) for conv2d with ``hyper``; ``kernel=(kh, kw)`` fixes the kernel shape."""
+    rng = case_rng(label)
+    kh, kw = kernel or (int(v) for v in rng.integers(1, 4, size=2))
+    x = rng.standard_normal(tuple(int(v) for v in (*rng.integers(1, 4, size=2), *rng.integers(5, 11, size=2))))
+    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
+    b = rng.standard_normal(w.shape[0])
+    x, w, b = x.astype(dtype), w.astype(dtype), b.astype(dtype)
+    dout = rng.standard_normal(reference().conv2d(x, w, b, **hyper).shape).astype(dtype)
+    return dout, x, w, b
+
+
+def _check_backward(conv2d_backward, label, *, kernel=None, no_bias=False, dtype=np.float64, **hyper):
+    dout, x, w, b = _random_case(label, kernel=kernel, dtype=dtype, **hyper)
+    b = None if no_bias else b
+    expected = _expected(dout, x, w, b, **hyper)
+    dx, dw, db = _grads(call("conv2d_backward", conv2d_backward, dout, x, w, b, **hyper), label)
+    check_array("conv2d_backward", dx, expected[0], case=label, what="dx")
+    check_array("conv2d_backward", dw, expected[1], case=label, what="dw")
+    if no_bias:
+        check_true(db is None, f"'conv2d_backward' ({label}) db must be None when b is None")
+    else:
+        check_array("conv2d_backward", db, expected[2], case=label, what="db")
+# END HIDDEN TESTS
+
+
+@test_case(points=1, hidden=True)
+def backward_random_stride_1(conv2d_backward):
+    _check_backward(conv2d_backward, "random shapes, stride 1, no padding")
+
+
+@test_case(points=1, hidden=True)
+def backward_stride_2(conv2d_backward):
+    _check_backward(conv2d_backward, "stride 2", stride=2)
+
+
+@test_case(points=1, hidden=True)
+def backward_rectangular_stride_padding(conv2d_backward):
+    _check_backward(conv2d_backward, "stride (2, 3), padding (1, 0)", stride=(2, 3), padding=(1, 0))
+
+
+@test_case(points=1, hidden=True)
+def backward_padding_int(conv2d_backward):
+    _check_backward(conv2d_backward, "padding 1", padding=1)
+
+
+@test_case(points=1, hidden=True)
+def backward_padding_pair(conv2d_backward):
+    _check_backward(conv2d_backward, "stride 2, padding (2, 1)", stride=2, padding=(2, 1))
+
+
+@test_case(points=1, hidden=True)
+def backward_same_padding(conv2d_backward):
+    _check_backward(conv2d_backward, 'padding "same", even kernel (2, 4)', kernel=(2, 4), padding="same")
+
+
+@test_case(points=1, hidden=True)
+def backward_full_padding(conv2d_backward):
+    _check_backward(conv2d_backward, 'padding "full", dilation (1, 2)', kernel=(3, 2), padding="full", dilation=(1, 2))
+
+
+@test_case(points=1, hidden=True)
+def backward_dilation(conv2d_backward):
+    _check_backward(conv2d_backward, "dilation 2, padding 1", kernel=(3, 2), dilation=2, padding=1)
+    _check_backward(conv2d_backward, "dilation (2, 1), stride (1, 2)", kernel=(2, 3), dilation=(2, 1), stride=(1, 2))
+
+
+@test_case(points=1, hidden=True)
+def backward_rectangular_kernel(conv2d_backward):
+    _check_backward(conv2d_backward, "rectangular kernel (3, 1)", kernel=(3, 1))
+    _check_backward(conv2d_backward, "rectangular kernel (2, 4), stride 2", kernel=(2, 4), stride=2)
+
+
+@test_case(points=1, hidden=True)
+def backward_no_bias(conv2d_backward):
+    _check_backward(conv2d_backward, "b=None, stride 2, padding 1", no_bias=True, stride=2, padding=1)
+
+
+@test_case(points=1, hidden=True)
+def backward_float32(conv2d_backward):
+    _check_backward(conv2d_backward, "float32 in: float32 gradients, stride 2, padding 1", dtype=np.float32,
+                    stride=2, padding=1)
+
+
+@test_case(points=1, hidden=True)
+def backward_invalid_and_inputs_unchanged(conv2d_backward):
+    dout, x, w, b = _random_case("invalid arguments", stride=1)
+    unchanged = run_probe("inputs_unchanged", "conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0})
+    check_true(unchanged, "'conv2d_backward' modified its input arrays: never write into dout, x, w or b")
+    expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout[:, :, :-1], x, w, b,
+                  case="dout of the wrong shape")
+    expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, np.concatenate([x, x], axis=1), w, b,
+                  case="channel mismatch (x has more channels than w)")
+    expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, x, w, b, stride=2, padding="same",
+                  case='"same" with stride 2')

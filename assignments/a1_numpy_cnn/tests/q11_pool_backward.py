@@ -1,0 +1,145 @@
+"""Q11 pooling backward: gradients of max_pool2d and avg_pool2d with respect to x.
+
+Public cases: small maps worked out by hand (the maximum takes the gradient; ties go to the FIRST maximum
+in row-major order; overlapping windows add up; the average shares dout equally).
+Hidden cases: gradient checks on random shapes (seeded per student) with overlapping windows, padding,
+ties, ``stride=None`` and float32, compared with the reference; the reference itself is cross-checked
+against torch autograd in the grader.
+"""
+import numpy as np
+from otter.test_files import test_case
+
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe
+
+OK_FORMAT = False
+name = "q11_pool_backward"
+
+X4 = np.array([[[[1.0, 3.0, 2.0, 0.0], [4.0, -1.0, 6.0, 5.0], [0.0, 2.0, -3.0, 1.0], [7.0, 1.0, 2.0, 8.0]]]])
+DOUT = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+
+
+@test_case(points=1, hidden=False)
+def max_pool2d_backward_by_hand(max_pool2d_backward):
+    """Each window's gradient goes to its maximum; with 3x3 windows at stride 1, the 6 wins twice and adds up."""
+    expected = np.array([[[[0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64)
+    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, X4, 2), expected,
+                case="4x4 input, kernel 2")
+    expected = np.array([[[[0, 0, 0, 0], [0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64)
+    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, X4, 3, stride=1),
+                expected, case="4x4 input, kernel 3, stride 1 (overlapping windows)")
+
+
+@test_case(points=1, hidden=False)
+def max_pool2d_backward_ties(max_pool2d_backward):
+    """A window of equal values: the gradient goes to its FIRST maximum in row-major order (its top-left)."""
+    expected = np.array([[[[1, 2, 0], [3, 4, 0], [0, 0, 0]]]], dtype=np.float64)
+    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, np.ones((1, 1, 3, 3)),
+                                            2, stride=1), expected, case="3x3 ones, kernel 2, stride 1 (all tied)")
+
+
+@test_case(points=1, hidden=False)
+def avg_pool2d_backward_by_hand(avg_pool2d_backward):
+    """Every element of a window gets ``dout / (KH*KW)``; overlapping windows add up."""
+    expected = np.array([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]], dtype=np.float64)
+    check_array("avg_pool2d_backward", call("avg_pool2d_backward", avg_pool2d_backward, 4 * DOUT, (1, 1, 4, 4), 2),
+                expected, case="4x4 input, kernel 2")
+    expected = np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]])
+    check_array("avg_pool2d_backward", call("avg_pool2d_backward", avg_pool2d_backward, np.ones((1, 1, 2, 2)),
+                                            (1, 1, 3, 3), 2, stride=1),
+                expected, case="3x3 input, kernel 2, stride 1 (overlapping windows)")
+
+
+# BEGIN HIDDEN TESTS
+def _torch_pool_grad(kind, dout, x, kernel_size, stride, padding):
+    """dx of torch's max/avg pooling by autograd, in float64 on the CPU (ties: first maximum)."""
+    import torch
+    import torch.nn.functional as F
+
+    tx = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    pool(tx, kernel_size, stride, padding).backward(torch.tensor(np.asarray(dout, dtype=np.float64)))
+    return tx.grad.numpy()
+
+
+def _random_pool_case(label, kernel_size, stride, padding, *, ties=False, negative=False, dtype=np.float64):
+    rng = case_rng(label)
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(5, 12)), int(rng.integers(5, 12)))
+    x = rng.integers(-1, 2, size=shape).astype(np.float64) if ties else rng.standard_normal(shape)
+    x = -np.abs(x) - (1.0 if ties else 0.0) if negative else x
+    out_shape = reference().max_pool2d(x, kernel_size, stride, padding).shape
+    return rng.standard_normal(out_shape).astype(dtype), x.astype(dtype)
+
+
+def _check_max(max_pool2d_backward, label, kernel_size, stride=None, padding=0, **options):
+    dout, x = _random_pool_case(label, kernel_size, stride, padding, **options)
+    expected = reference().max_pool2d_backward(dout, x, kernel_size, stride, padding)
+    torch_dx = _torch_pool_grad("max", dout, x, kernel_size, stride, padding)
+    if not np.allclose(expected, torch_dx, rtol=1e-6, atol=1e-6):
+        raise RuntimeError(f"reference max_pool2d_backward disagrees with torch autograd ({label})")
+    got = call("max_pool2d_backward", max_pool2d_backward, dout, x, kernel_size, stride, padding)
+    check_array("max_pool2d_backward", got, expected, case=label)
+
+
+def _check_avg(avg_pool2d_backward, label, kernel_size, stride=None, padding=0, dtype=np.float64):
+    dout, x = _random_pool_case(label, kernel_size, stride, padding, dtype=dtype)
+    expected = reference().avg_pool2d_backward(dout, x.shape, kernel_size, stride, padding)
+    torch_dx = _torch_pool_grad("avg", dout, x, kernel_size, stride, padding)
+    if not np.allclose(expected, torch_dx, rtol=1e-6, atol=1e-6):
+        raise RuntimeError(f"reference avg_pool2d_backward disagrees with torch autograd ({label})")
+    got = call("avg_pool2d_backward", avg_pool2d_backward, dout, x.shape, kernel_size, stride, padding)
+    check_array("avg_pool2d_backward", got, expected, case=label)
+# END HIDDEN TESTS
+
+
+@test_case(points=1, hidden=True)
+def max_backward_overlapping_windows(max_pool2d_backward):
+    _check_max(max_pool2d_backward, "kernel 3, stride 1 (overlapping windows)", 3, 1)
+    _check_max(max_pool2d_backward, "kernel 3, stride 2 (overlapping windows)", 3, 2)
+
+
+@test_case(points=1, hidden=True)
+def max_backward_padding(max_pool2d_backward):
+    _check_max(max_pool2d_backward, "all-negative input, kernel 2, stride 2, padding 1", 2, 2, 1, negative=True)
+    _check_max(max_pool2d_backward, "all-negative input, kernel 3, stride 1, padding 1", 3, 1, 1, negative=True)
+
+
+@test_case(points=1, hidden=True)
+def max_backward_ties(max_pool2d_backward):
+    _check_max(max_pool2d_backward, "repeated maxima, kernel 2, stride 1", 2, 1, ties=True)
+    _check_max(max_pool2d_backward, "repeated maxima, kernel (3, 2), stride (2, 1), padding 1", (3, 2), (2, 1), 1,
+               ties=True, negative=True)
+
+
+@test_case(points=1, hidden=True)
+def max_backward_default_stride(max_pool2d_backward):
+    _check_max(max_pool2d_backward, "kernel 2, stride=None", 2)
+    _check_max(max_pool2d_backward, "kernel (2, 3), stride=None", (2, 3))
+
+
+@test_case(points=1, hidden=True)
+def avg_backward_overlapping_windows(avg_pool2d_backward):
+    _check_avg(avg_pool2d_backward, "kernel 3, stride 1 (overlapping windows)", 3, 1)
+    _check_avg(avg_pool2d_backward, "kernel (2, 3), stride=None", (2, 3))
+
+
+@test_case(points=1, hidden=True)
+def avg_backward_padding(avg_pool2d_backward):
+    _check_avg(avg_pool2d_backward, "kernel 3, stride 2, padding 1", 3, 2, 1)
+    _check_avg(avg_pool2d_backward, "kernel (4, 2), stride (1, 2), padding (2, 1)", (4, 2), (1, 2), (2, 1))
+
+
+@test_case(points=1, hidden=True)
+def pool_backward_float32_and_errors(max_pool2d_backward, avg_pool2d_backward):
+    _check_max(max_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
+    _check_avg(avg_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
+    dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
+    unchanged = run_probe("inputs_unchanged", "max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {})
+    check_true(unchanged, "'max_pool2d_backward' modified its input arrays: never write into dout or x")
+    unchanged = run_probe("inputs_unchanged", "avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {})
+    check_true(unchanged, "'avg_pool2d_backward' modified its input array: never write into dout")
+    expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout[..., :-1], x, 2,
+                  case="dout of the wrong shape")
+    expect_raises(ValueError, "avg_pool2d_backward", avg_pool2d_backward, dout[..., :-1], x.shape, 2,
+                  case="dout of the wrong shape")
+    expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout, x, 2, padding=2,
+                  case="padding > kernel_size // 2")

@@ -1,0 +1,75 @@
+"""Q12 numerical_gradient: central differences of a scalar function, perturbing x in place.
+
+The function differentiated is ``f(x) = sum(c * x**3)`` (gradient ``3 * c * x**2``), read through a
+closure CS231n style. A Python function cannot be sent to a sandboxed submission, so every case goes
+through the ``numerical_gradient_probe``, which builds ``f`` next to the student's code and reports data.
+Public cases: a 3-element vector worked out by hand; x restored bit for bit (h = 1).
+Hidden cases: random shapes (seeded per student) with a step at which only CENTRAL differences are
+accurate enough; float32; restoring values that do not survive ``(x + h) - h`` (h = 1).
+"""
+import numpy as np
+from otter.test_files import test_case
+
+from autograder.checks import case_rng, check_array, check_true, run_probe
+
+OK_FORMAT = False
+name = "q12_numerical_gradient"
+
+
+def _probe(numerical_gradient, x, c, h):
+    """The probe's report: {"grad": ndarray or None, "restored": bool, "calls": int}."""
+    return run_probe("numerical_gradient_probe", "numerical_gradient", numerical_gradient, x, c, h)
+
+
+@test_case(points=1, hidden=False)
+def numerical_gradient_cubic(numerical_gradient):
+    """f(x) = sum(c * x**3) at x = [1, 2, -1] with c = [1, 1, 2]: the gradient 3*c*x**2 is [3, 12, 6]."""
+    report = _probe(numerical_gradient, np.array([1.0, 2.0, -1.0]), np.array([1.0, 1.0, 2.0]), 1e-5)
+    check_array("numerical_gradient", report["grad"], np.array([3.0, 12.0, 6.0]), case="cubic, 3 elements",
+                rtol=1e-6, atol=1e-6)
+
+
+@test_case(points=1, hidden=False)
+def numerical_gradient_restores_x(numerical_gradient):
+    """After the call, x holds exactly its old values: save each old value and put it back (adding and
+    subtracting h is not enough: with h = 1, (0.1 + 1) - 1 is not 0.1 in floating point). With h = 1 the
+    central difference of x**3 is exactly 3*x**2 + h**2."""
+    x = np.array([[0.1, -0.3], [0.2, 0.01]])
+    report = _probe(numerical_gradient, x, np.ones((2, 2)), 1.0)
+    check_true(report["restored"], "'numerical_gradient' (2x2 input, h=1) did not restore x bit for bit: save "
+                                   "each element's old value and put it back")
+    check_array("numerical_gradient", report["grad"], np.array([[1.03, 1.27], [1.12, 1.0003]]),
+                case="2x2 input, h=1: 3*x**2 + h**2", rtol=1e-9, atol=1e-9)
+
+
+@test_case(points=1, hidden=True)
+def numerical_gradient_central_differences(numerical_gradient):
+    rng = case_rng("numerical_gradient central")
+    for ndim in (1, 2, 3):
+        x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 5, size=ndim)))
+        c = rng.standard_normal(x.shape)
+        report = _probe(numerical_gradient, x, c, 1e-3)
+        # central differences of c*x**3 are off by exactly c*h**2 = 1e-6*c; forward ones by about 3e-3*c*x
+        check_array("numerical_gradient", report["grad"], 3 * c * x**2, rtol=0.0, atol=1e-5,
+                    case=f"random {ndim}-D input, h=1e-3 (central differences needed)")
+
+
+@test_case(points=1, hidden=True)
+def numerical_gradient_float32(numerical_gradient):
+    rng = case_rng("numerical_gradient float32")
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    c = rng.standard_normal(x.shape)
+    report = _probe(numerical_gradient, x, c, 1e-2)
+    check_array("numerical_gradient", report["grad"], (3 * c * x.astype(np.float64) ** 2).astype(np.float32),
+                rtol=0.0, atol=2e-3, case="float32 input: float32 gradient, h=1e-2")
+    check_true(report["restored"], "'numerical_gradient' (float32 input) did not restore x bit for bit")
+
+
+@test_case(points=1, hidden=True)
+def numerical_gradient_restores_random(numerical_gradient):
+    rng = case_rng("numerical_gradient restore")
+    x = rng.uniform(-1, 1, size=(4, 5)).round(2)   # |x| < h = 1: (x + h) - h != x for most of them
+    report = _probe(numerical_gradient, x, rng.standard_normal(x.shape), 1.0)
+    check_true(report["restored"], "'numerical_gradient' (random input) did not restore x bit for bit")
+    check_true(report["grad"] is not None and report["grad"].shape == x.shape,
+               "'numerical_gradient' (random input) must return an ndarray of x's shape")
