@@ -65,18 +65,24 @@ def _student_error(name: str, exc: Exception) -> StudentCallError:
                             mro=tuple(k.__name__ for k in type(exc).__mro__))
 
 
-def run_probe(probe: str, name: str, fn, *args):
+def run_probe(probe: str, name, fn, *args, timeout_s: float | None = None):
     """Run ``autograder.checks.probes.<probe>(fn, *args)`` where the student's code lives: in the
-    worker when ``fn`` is a sandbox proxy, else here. Returns the probe's data."""
-    if fn is None:
-        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
-    remote = getattr(fn, "run_probe", None)
+    worker when ``fn`` is a sandbox proxy, else here. Returns the probe's data.
+
+    ``name``/``fn`` may be tuples (several student functions, e.g. ``make_classifier`` and ``fit``);
+    ``timeout_s`` overrides the per-call time limit in the worker (e.g. a training budget).
+    """
+    names, fns = (tuple(name), tuple(fn)) if isinstance(name, (tuple, list)) else ((name,), (fn,))
+    for n, f in zip(names, fns):
+        if f is None:
+            raise StudentCallError(f"'{n}' is not defined: write it in your submission file", kind="missing")
+    remote = getattr(fns[0], "run_probe", None)
     if remote is not None:
-        return remote(probe, *args)
+        return remote(probe, *args, names=names if isinstance(name, (tuple, list)) else None, timeout_s=timeout_s)
     try:
-        return getattr(probes, probe)(fn, *args)
+        return getattr(probes, probe)(fns if isinstance(name, (tuple, list)) else fns[0], *args)
     except Exception as exc:  # the student's code raised inside the probe
-        raise _student_error(name, exc) from None
+        raise _student_error(names[0], exc) from None
 
 
 def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: float | None = None,

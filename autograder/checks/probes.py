@@ -43,5 +43,8 @@ def numerical_gradient_probe(fn, x, c, h):
 
 def run_in_worker(module, probe, fn_name, *args):
     """Entry point used by the sandbox (``WorkerSession.call_helper("probes", "run_in_worker", ...)``):
-    run ``probe`` on the student module's ``fn_name``."""
-    return globals()[probe](getattr(module, fn_name), *args)
+    run ``probe`` on the student module's ``fn_name`` (a name, or a list of names: then the probe
+    gets a tuple of the student's objects)."""
+    target = tuple(getattr(module, n) for n in fn_name) if isinstance(fn_name, (list, tuple)) \
+        else getattr(module, fn_name)
+    return globals()[probe](target, *args)

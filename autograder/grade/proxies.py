@@ -43,23 +43,43 @@ def call_error(name: str, r: CallResult, module_file: str, timeout_s: float) -> 
 
 
 class StudentFunction:
-    """A callable standing for the student's top-level function ``name`` in the worker."""
+    """A callable standing for the student's top-level function ``name`` in the worker.
 
-    def __init__(self, session, name: str, clock: list[float]):
-        self._session, self.__name__, self._clock = session, name, clock
+    ``state`` is shared by a submission's proxies: the student time spent so far, and the functions
+    that already ran out of time. A function that timed out is not called again in that submission
+    (the call fails at once, saying why): a hanging function costs its cases, not the batch's time.
+    """
 
-    def _value(self, r: CallResult):
-        self._clock[0] += r.duration_s
+    def __init__(self, session, name: str, state: dict):
+        self._session, self.__name__, self._state = session, name, state
+
+    def _value(self, r: CallResult, name: str, timeout_s: float):
+        self._state["student_s"] += r.duration_s
         if r.status == OK:
             return r.value
-        raise call_error(self.__name__, r, self._session.module_file, self._session.limits.call_timeout_s)
+        if r.status == TIMEOUT:
+            self._state["timed_out"].add(name)
+        raise call_error(name, r, self._session.module_file, timeout_s)
+
+    def _refuse_if_timed_out(self, names):
+        for name in names:
+            if name in self._state["timed_out"]:
+                raise StudentCallError(f"'{name}' is not called again: it ran out of time earlier in this "
+                                       "submission", kind="timeout")
 
     def __call__(self, *args, **kwargs):
-        return self._value(self._session.call(self.__name__, *args, **kwargs))
+        self._refuse_if_timed_out([self.__name__])
+        return self._value(self._session.call(self.__name__, *args, **kwargs), self.__name__,
+                           self._session.limits.call_timeout_s)
 
-    def run_probe(self, probe: str, *args):
-        """Run a trusted probe (``autograder.checks.probes``) on this function, inside the worker."""
-        return self._value(self._session.call_helper("probes", "run_in_worker", probe, self.__name__, *args))
+    def run_probe(self, probe: str, *args, names=None, timeout_s: float | None = None):
+        """Run a trusted probe (``autograder.checks.probes``) on this function (or on ``names``),
+        inside the worker."""
+        target = list(names) if names else self.__name__
+        self._refuse_if_timed_out(names or [self.__name__])
+        r = self._session.call_helper("probes", "run_in_worker", probe, target, *args, timeout_s=timeout_s)
+        return self._value(r, "/".join(names) if names else self.__name__,
+                           timeout_s or self._session.limits.call_timeout_s)
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__} (sandboxed)>"

@@ -94,9 +94,9 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
             result.notes.append(message)
             fail_all(FAILED, message)
             return result
-        clock = [0.0]
+        state = {"student_s": 0.0, "timed_out": set()}
         names = {p for _, case in all_cases for p in case.params if p != "env"}
-        env = {name: StudentFunction(session, name, clock) for name in names}
+        env = {name: StudentFunction(session, name, state) for name in names}
         env["env"] = env
         from autograder.grade.testfiles import run_case
 
@@ -106,5 +106,5 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
                                                f"not run: the submission used up its {a.limits.submission_timeout_s:g} s "
                                                "time budget"))
                 continue
-            result.cases.append(run_case(tf, case, env, ctx, student_time=lambda: clock[0]))
+            result.cases.append(run_case(tf, case, env, ctx, student_time=lambda: state["student_s"]))
     return result

@@ -117,9 +117,12 @@ class WorkerSession:
         """Call ``method`` of a worker-side object."""
         return self._request({"op": "call", "kind": "handle", "attr": method, "handle": handle}, args, kwargs)
 
-    def call_helper(self, helper_module: str, name: str, *args, **kwargs) -> CallResult:
-        """Call trusted ``helper_module.name(student_module, *args, **kwargs)`` inside the worker."""
-        return self._request({"op": "call", "kind": "helper", "helper": helper_module, "attr": name}, args, kwargs)
+    def call_helper(self, helper_module: str, name: str, *args, timeout_s: float | None = None,
+                    **kwargs) -> CallResult:
+        """Call trusted ``helper_module.name(student_module, *args, **kwargs)`` inside the worker.
+        ``timeout_s`` overrides ``Limits.call_timeout_s`` for this call (e.g. a training budget)."""
+        return self._request({"op": "call", "kind": "helper", "helper": helper_module, "attr": name}, args, kwargs,
+                             timeout_s=timeout_s)
 
     def get(self, name: str, handle: Handle | None = None) -> CallResult:
         """Read an attribute (of the module, or of a worker-side object) without calling it."""
@@ -284,7 +287,7 @@ class WorkerSession:
         return self._next_id
 
     # -- one request -------------------------------------------------------------------------
-    def _request(self, header: dict, args, kwargs) -> CallResult:
+    def _request(self, header: dict, args, kwargs, timeout_s: float | None = None) -> CallResult:
         blocked = self._restart_if_needed()
         if blocked is not None:
             return blocked
@@ -316,7 +319,7 @@ class WorkerSession:
         frame = wire.pack(dict(header, id=rid, args=enc_args, kwargs=enc_kwargs), blobs)
         if len(frame) > self.limits.max_result_bytes:
             raise ValueError(f"arguments of {len(frame)} bytes exceed Limits.max_result_bytes")
-        return self._exchange(frame, self.limits.call_timeout_s, rid=rid, phase="call")
+        return self._exchange(frame, timeout_s or self.limits.call_timeout_s, rid=rid, phase="call")
 
     def _exchange(self, frame: bytes, timeout: float, *, rid: int = 0, phase: str) -> CallResult:
         """Send one frame, wait for its reply while draining the student's output. Never raises for
