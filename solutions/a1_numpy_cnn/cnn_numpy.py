@@ -371,6 +371,8 @@ def _windows(xp, kh, kw, stride, dilation, out_hw):
     """Strided view of every receptive field: (N, C, KH, KW, H_out, W_out), no copy."""
     sh, sw = stride
     dh, dw = dilation
+    if (kh - 1) * dh + sh * (out_hw[0] - 1) >= xp.shape[2] or (kw - 1) * dw + sw * (out_hw[1] - 1) >= xp.shape[3]:
+        raise ValueError(f"windows of {out_hw} outputs exceed the padded input {xp.shape[2:]}")  # never read past it
     n_, c_, h_, w_ = xp.strides
     shape = (xp.shape[0], xp.shape[1], kh, kw, *out_hw)
     return np.lib.stride_tricks.as_strided(xp, shape, (n_, c_, dh * h_, dw * w_, sh * h_, sw * w_),
