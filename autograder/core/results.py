@@ -48,6 +48,8 @@ class SubmissionResult:
     """Submission-wide messages shown to the student (e.g. an import error, a sandbox warning)."""
     backend: str = ""
     """The sandbox backend that ran the student's code (``bwrap``, ``process``, ``in-process``)."""
+    wall_s: float = 0.0
+    """Wall time of grading this submission (sandbox start-up included)."""
 
     @property
     def score(self) -> float:
@@ -70,4 +72,4 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     """Inverse of ``dataclasses.asdict(SubmissionResult)`` (the journal stores results this way)."""
     cases = [CaseResult(**c) for c in data.get("cases", [])]
     return SubmissionResult(data["student"], cases, data.get("status", "ok"), list(data.get("notes", [])),
-                            data.get("backend", ""))
+                            data.get("backend", ""), data.get("wall_s", 0.0))

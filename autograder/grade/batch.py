@@ -75,9 +75,13 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
     a = load_assignment(name, Path(root))
     if name not in _TEST_FILES:
         _TEST_FILES[name] = load_test_files(a.tests_dir)
+    start = time.perf_counter()
     if sandbox == "in-process":  # trusted code only: verify's reference, stubs and mutants
-        return grade_in_process(a, Path(source_file), student, _TEST_FILES[name])
-    return grade_sandboxed(a, Path(source_file), student, _TEST_FILES[name], backend=sandbox, device=device)
+        result = grade_in_process(a, Path(source_file), student, _TEST_FILES[name])
+    else:
+        result = grade_sandboxed(a, Path(source_file), student, _TEST_FILES[name], backend=sandbox, device=device)
+    result.wall_s = time.perf_counter() - start
+    return result
 
 
 def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto", device: str = "cpu",
