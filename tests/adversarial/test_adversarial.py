@@ -1,0 +1,539 @@
+"""Hostile submissions, graded end to end through ``grade`` under every available sandbox backend.
+
+Each folder here is one attack: ``submission.py`` (or ``submission.ipynb``), or ``build.py`` with
+``build(dest, case, ctx) -> Path`` (for a zip, a notebook, or a file that needs the test's canary
+folder / port), and ``expected_outcome.json``::
+
+    {
+      "notes": "what the attack is",
+      "backends": ["bwrap", "process"],   # where the grader is expected to stop it (graded only there)
+      "earned_questions": ["q01_sizes"],  # optional: these questions score full marks, all others 0
+      "min_score": 0, "max_score": 0,     # optional bounds on the total
+      "status": "ok",                     # extra_data.status of the results JSON (default "ok")
+      "message_fragment": "...",          # optional: appears in the results JSON texts or the feedback
+      "max_results_bytes": 262144,        # optional: the results JSON stays small
+      "xfail": {"process": "why"}         # optional: a known engine bug, per backend (strict xfail)
+    }
+
+In a submission, the line ``# @@REFERENCE_Q01@@`` becomes the reference solution up to ``q01``'s last
+function (correct copies that must still earn their points) and ``# @@ATTACK_KIT@@`` the code of
+``attack_kit.py``.
+
+One batch per backend grades all its cases together with two honest submissions (the reference and
+a mutant); a second batch grades the honest ones alone. The assignment is a copy of
+``assignments/a1_numpy_cnn`` in a temporary root with short limits (2 s per call, 60 s per
+submission). Checks: every case's score/status/message; the honest results identical to the
+honest-only batch (results, feedback, journal entry, gradebook row); no file outside the batch's
+output changes (a canary folder, the temporary root, the repo's ``solutions/``, ``assignments/``,
+``autograder/sandbox/``); the output folder holds only what the grader wrote; no process of the batch
+outlives it (2 s grace); no TCP connection reaches a port the test listens on.
+
+Debugging aid (not used in CI): ``AGADV_BACKENDS=in-process AGADV_CASES=numpy_patch,read_reference
+pytest tests/adversarial`` grades the named cases with trusted in-process grading (no sandbox), which
+must make the checks fail: that is how each check was seen to fail before being trusted. Never
+name kill_parent, loop_at_import, detached_escape or fork_bomb there. ``AGADV_CASES`` alone grades
+the named cases on every backend, listed there or not (to see what ``process`` lets through; the
+escape cases then write next to the repo's worker code: delete ``autograder/sandbox/agadv_pwned_*``).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder.grade import batch
+from autograder.sandbox import backends
+from autograder.verify.mutants import load_mutants
+
+pytestmark = pytest.mark.slow
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+ASSIGNMENT = "a1_numpy_cnn"
+HONEST = ("honest_reference", "honest_mutant")
+MUTANT = "l2_pool_no_sqrt"
+CASES = sorted(p.name for p in HERE.iterdir() if (p / "expected_outcome.json").is_file())
+EXPECTED = {c: json.loads((HERE / c / "expected_outcome.json").read_text()) for c in CASES}
+PWNED = b"AGADV-PWNED:"  # what the attacks write (attack_kit.py)
+GRACE_S = 2.0
+SANDBOX_UID_MIN = 3_000_000
+
+HAVE_BWRAP = shutil.which("bwrap") is not None and backends.bwrap_status()[0] is not None
+BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", "bwrap,process").split(",") if b]
+
+
+def _backend_params():
+    out = []
+    for b in BACKENDS:
+        marks = []
+        if b == "bwrap" and shutil.which("bwrap") is None:
+            marks.append(pytest.mark.skip(reason="bubblewrap is not installed: bwrap backend not tested"))
+        elif b == "bwrap" and not HAVE_BWRAP:
+            marks.append(pytest.mark.skip(reason=f"bwrap cannot run here: {backends.bwrap_status()[1]}"))
+        out.append(pytest.param(b, id=b, marks=marks))
+    return out
+
+
+def cases_for(backend: str) -> list[str]:
+    if os.environ.get("AGADV_CASES") or backend == "in-process":  # debugging aid: see the module docstring
+        return [c for c in os.environ.get("AGADV_CASES", "").split(",") if c]
+    return [c for c in CASES if backend in EXPECTED[c]["backends"]]
+
+
+def tag(case: str) -> str:
+    """What a hostile process of ``case`` renames itself to (``comm``, 15 bytes)."""
+    return ("agadv" + case)[:15]
+
+
+# ------------------------------------------------------------------------------------------------
+# building the submissions
+
+def reference_q01() -> str:
+    src = (REPO / "solutions" / ASSIGNMENT / "cnn_numpy.py").read_text()
+    cut = src.index("\ndef receptive_field(")
+    return src[:cut].rstrip() + "\n"
+
+
+def expand(text: str) -> str:
+    text = text.replace("# @@ATTACK_KIT@@", (HERE / "attack_kit.py").read_text())
+    return text.replace("# @@REFERENCE_Q01@@", reference_q01())
+
+
+def build_case(case: str, dest: Path, ctx: dict) -> Path:
+    folder = HERE / case
+    if (folder / "build.py").is_file():
+        spec = importlib.util.spec_from_file_location(f"agadv_build_{case}", folder / "build.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.build(dest, case, dict(ctx, expand=expand))
+    if (folder / "submission.ipynb").is_file():
+        path = dest / f"{case}.ipynb"
+        shutil.copyfile(folder / "submission.ipynb", path)
+        return path
+    path = dest / f"{case}.py"
+    path.write_text(expand((folder / "submission.py").read_text()))
+    return path
+
+
+def build_honest(dest: Path) -> list[Path]:
+    ref = (REPO / "solutions" / ASSIGNMENT / "cnn_numpy.py").read_text()
+    mutant = {m.name: m for m in load_mutants(REPO / "solutions" / ASSIGNMENT / "mutants")}[MUTANT]
+    (dest / "honest_reference.py").write_text(ref)
+    (dest / "honest_mutant.py").write_text(mutant.apply(ref))
+    return [dest / "honest_reference.py", dest / "honest_mutant.py"]
+
+
+def make_root(dest: Path) -> Path:
+    """A copy of the assignment and its solution with short limits (2 s per call, 60 s per submission)."""
+    root = dest / "agadv_root"
+    shutil.copytree(REPO / "assignments" / ASSIGNMENT, root / "assignments" / ASSIGNMENT)
+    shutil.copytree(REPO / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
+    toml = root / "assignments" / ASSIGNMENT / "assignment.toml"
+    text = toml.read_text()
+    text, n1 = re.subn(r"(?m)^call_timeout_s\s*=.*$", "call_timeout_s = 2.0", text)
+    text, n2 = re.subn(r"(?m)^submission_timeout_s\s*=.*$", "submission_timeout_s = 60.0", text)
+    assert n1 == n2 == 1, "assignment.toml's [limits] changed: update make_root"
+    toml.write_text(text)
+    return root
+
+
+# ------------------------------------------------------------------------------------------------
+# watching files, processes and the network
+
+def tree_digest(*roots: Path) -> dict[str, str]:
+    out = {}
+    for root in roots:
+        for p in sorted(Path(root).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def repo_intrusions(since: float) -> list[str]:
+    """Files in the repo's solutions/, assignments/, autograder/sandbox/ that an attack created or wrote
+    (other engineers edit these folders concurrently: only the attacks' own traces count)."""
+    bad = []
+    for top in ("solutions", "assignments", "autograder/sandbox"):
+        for p in (REPO / top).rglob("*"):
+            try:
+                if p.is_file() and ("agadv" in p.name or (p.stat().st_mtime >= since and PWNED in p.read_bytes())):
+                    bad.append(str(p))
+            except OSError:
+                pass
+    return bad
+
+
+@dataclass
+class Proc:
+    pid: int
+    ppid: int
+    start: int
+    uid: int
+    comm: str
+    cmdline: bytes
+    cwd: str
+
+
+def proc_table() -> dict[int, Proc]:
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        try:
+            stat = open(f"/proc/{pid}/stat", "rb").read()
+            rest = stat[stat.rindex(b")") + 2:].split()
+            if rest[0] == b"Z":
+                continue
+            uid = int(re.search(rb"^Uid:\s+(\d+)", open(f"/proc/{pid}/status", "rb").read(), re.M).group(1))
+            comm = open(f"/proc/{pid}/comm", "rb").read().decode(errors="replace").strip()
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+            try:
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+            except OSError:
+                cwd = ""
+            table[pid] = Proc(pid, int(rest[1]), int(rest[19]), uid, comm, cmdline, cwd)
+        except (OSError, ValueError, AttributeError, IndexError):
+            continue
+    return table
+
+
+def leftovers(before: dict[int, Proc], workdir: Path) -> list[Proc]:
+    """Processes of this batch still alive: renamed by an attack (``agadv...``), running in or naming
+    the batch's work folder (workers, bwrap), or orphaned sandbox uids that appeared during the batch."""
+    me = {os.getpid()}
+    table = proc_table()
+    p = os.getpid()
+    while p in table and p not in (0, 1):  # my ancestors
+        me.add(p)
+        p = table[p].ppid
+    found = []
+    for proc in table.values():
+        if proc.pid in me:
+            continue
+        new = proc.pid not in before or before[proc.pid].start != proc.start
+        if proc.comm.startswith("agadv") or b"agadv" in proc.cmdline.replace(b"tests/adversarial", b""):
+            found.append(proc)
+        elif new and (str(workdir) in proc.cwd or str(workdir).encode() in proc.cmdline):
+            found.append(proc)
+        elif new and proc.uid >= SANDBOX_UID_MIN:
+            q = proc
+            while q is not None and (q.uid >= SANDBOX_UID_MIN or q.comm == "bwrap") and q.ppid not in (0, 1):
+                q = table.get(q.ppid)
+            if q is None or q.ppid in (0, 1):  # nothing of a grader above it: an orphan
+                found.append(proc)
+    return found
+
+
+def wait_leftovers(before, workdir) -> list[Proc]:
+    deadline = time.monotonic() + GRACE_S
+    while True:
+        found = leftovers(before, workdir)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+class Listener:
+    """A TCP port on 127.0.0.1 that records every connection (the network case tries to reach it)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("0.0.0.0", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections: list = []
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, addr = self.sock.accept()
+            except OSError:
+                continue
+            self.connections.append(addr)
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# one batch
+
+@dataclass
+class Run:
+    backend: str
+    out: Path
+    students: list[str]
+    summary: object = None
+    error: str = ""
+    wall_s: float = 0.0
+    leftovers: list = field(default_factory=list)
+    file_changes: list = field(default_factory=list)
+    repo_changes: list = field(default_factory=list)
+    connections: list = field(default_factory=list)
+
+    def results(self, student: str) -> dict | None:
+        p = self.out / "results" / f"{student}.json"
+        return json.loads(p.read_text()) if p.is_file() else None
+
+    def texts(self, student: str) -> str:
+        data = self.results(student) or {}
+        parts = [data.get("output", "")] + [t.get("output", "") for t in data.get("tests", [])]
+        fb = self.out / "feedback" / f"{student}.md"
+        return "\n".join(parts) + "\n" + (fb.read_text(errors="replace") if fb.is_file() else "")
+
+
+def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, canary: Path,
+                listener: Listener) -> Run:
+    out = workdir / "agadv_out"
+    scratch = workdir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    students = [p.name.rsplit(".", 1)[0] for p in paths]
+    run = Run(backend, out, students)
+    watched = tree_digest(root, canary)
+    before = proc_table()
+    conns0 = len(listener.connections)
+    since = time.time() - 1
+    old_tmp = tempfile.tempdir
+    tempfile.tempdir = str(scratch)  # the batch's and the sandboxes' scratch folders go under workdir
+    t0 = time.perf_counter()
+    try:
+        run.summary = batch.main(ASSIGNMENT, paths, out=out, jobs=2, sandbox=backend, progress=False, root=root)
+    except BaseException as exc:  # noqa: BLE001 - reported by the checks, after the cleanup checks
+        run.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        tempfile.tempdir = old_tmp
+    run.wall_s = time.perf_counter() - t0
+    run.leftovers = wait_leftovers(before, workdir)
+    for p in run.leftovers:  # do not leave them running for the rest of the suite
+        try:
+            os.kill(p.pid, 9)
+        except OSError:
+            pass
+    after = tree_digest(root, canary)
+    run.file_changes = sorted(set(watched.items()) ^ set(after.items()))
+    run.repo_changes = repo_intrusions(since)
+    run.connections = listener.connections[conns0:]
+    return run
+
+
+@dataclass
+class Env:
+    root: Path
+    canary: Path
+    listener: Listener
+    runs: dict = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("agadv")
+    canary = Path(tempfile.mkdtemp(prefix="agadv_canary_", dir="/tmp"))
+    (canary / "canary.txt").write_text("must not change\n")
+    listener = Listener()
+    e = Env(make_root(base), canary, listener)
+    yield e
+    listener.close()
+    shutil.rmtree(canary, ignore_errors=True)
+
+
+def get_runs(backend: str, env: Env, tmp_path_factory) -> tuple[Run, Run]:
+    """``(mixed, honest_only)`` batches of one backend, graded once per module."""
+    if backend not in env.runs:
+        base = tmp_path_factory.mktemp(f"agadv_{backend}")
+        subs = base / "subs"
+        subs.mkdir()
+        ctx = {"canary": str(env.canary), "port": env.listener.port}
+        honest = build_honest(subs)
+        hostile = [build_case(c, subs, ctx) for c in cases_for(backend)]
+        honest_dir = base / "honest_subs"
+        honest_dir.mkdir()
+        honest_only = build_honest(honest_dir)
+        h = grade_batch(backend, honest_only, base / "honest", env.root, env.canary, env.listener)
+        m = grade_batch(backend, honest + hostile, base / "mixed", env.root, env.canary, env.listener)
+        print(f"\n[{backend}] honest-only batch {h.wall_s:.1f} s, mixed batch ({len(m.students)} "
+              f"submissions) {m.wall_s:.1f} s")
+        env.runs[backend] = (m, h)
+    return env.runs[backend]
+
+
+@pytest.fixture(scope="module", params=_backend_params())
+def runs(request, env, tmp_path_factory):
+    return get_runs(request.param, env, tmp_path_factory)
+
+
+# ------------------------------------------------------------------------------------------------
+# the checks
+
+def _journal(out: Path) -> dict[str, list[dict]]:
+    entries: dict[str, list[dict]] = {}
+    path = out / "journal.jsonl"
+    for line in path.read_text().splitlines() if path.is_file() else []:
+        try:
+            e = json.loads(line)
+        except json.JSONDecodeError:
+            entries.setdefault("<torn line>", []).append({"line": line})
+            continue
+        result = e.get("result", {})
+        for d in [e, result] + result.get("cases", []):  # timings (``*_s``) differ from run to run
+            for k in [k for k in d if k.endswith("_s")]:
+                del d[k]
+        entries.setdefault(str(e.get("student")), []).append(e)
+    return entries
+
+
+def _gradebook(out: Path) -> dict[str, list[str]]:
+    path = out / "gradebook.csv"
+    rows = [line.split(",") for line in path.read_text().splitlines()[1:]] if path.is_file() else []
+    table: dict[str, list[str]] = {}
+    for r in rows:
+        table.setdefault(r[0], []).append(",".join(r))
+    return table
+
+
+def test_batch_completes_and_output_is_the_graders(runs):
+    """Did the batch finish with a result for every submission, no grader error, and an output folder
+    holding exactly what the grader writes (journal, gradebook and results agreeing)?"""
+    mixed, honest = runs
+    for run in (mixed, honest):
+        assert not run.error, f"[{run.backend}] grade raised: {run.error}"
+        known = {c for c in CASES if EXPECTED[c].get("xfail", {}).get(run.backend)}  # reported per case
+        unknown = [s for s in run.summary.grader_errors if s not in known]
+        assert not unknown, f"grader errors: {unknown}"
+        expected = {f"{s}.json" for s in run.students}
+        assert {p.name for p in (run.out / "results").iterdir()} == expected
+        assert {p.name for p in (run.out / "feedback").iterdir()} == {f"{s}.md" for s in run.students}
+        extra = {p.name for p in run.out.iterdir()} - {"results", "feedback", "gradebook.csv", "journal.jsonl",
+                                                      "report.html", "score_histogram.png", "pass_rate.png"}
+        assert not extra, f"unexpected files in the output folder: {extra}"
+        journal, gradebook = _journal(run.out), _gradebook(run.out)
+        assert set(journal) == set(run.students), "journal students differ from the batch's"
+        assert set(gradebook) == set(run.students), "gradebook students differ from the batch's"
+        for s in run.students:
+            data = run.results(s)
+            assert len(journal[s]) == 1 and len(gradebook[s]) == 1, f"{s}: duplicated journal/gradebook rows"
+            assert journal[s][0]["score"] == data["score"], f"{s}: journal and results JSON disagree"
+            assert float(gradebook[s][0].split(",")[1]) == data["score"], f"{s}: gradebook and results disagree"
+        for p in run.out.rglob("*"):
+            if p.is_file():
+                assert PWNED not in p.read_bytes(), f"an attack wrote {p}"
+
+
+def test_honest_results_unaffected(runs):
+    """Are the honest submissions' results byte-identical to a batch without the hostile ones?"""
+    mixed, honest = runs
+    jm, jh = _journal(mixed.out), _journal(honest.out)
+    gm, gh = _gradebook(mixed.out), _gradebook(honest.out)
+    for s in HONEST:
+        for sub in (f"results/{s}.json", f"feedback/{s}.md"):
+            assert (mixed.out / sub).read_bytes() == (honest.out / sub).read_bytes(), f"{sub} differs"
+        assert jm[s] == jh[s], f"journal entry of {s} differs"
+        assert gm[s] == gh[s], f"gradebook row of {s} differs"
+    assert honest.results("honest_reference")["score"] == honest.results("honest_reference")["extra_data"]["max_score"]
+    assert 0 < honest.results("honest_mutant")["score"] < honest.results("honest_reference")["score"]
+
+
+def _attributed(items, case: str) -> list:
+    return [i for i in items if case in str(i)]
+
+
+def test_nothing_outside_the_output_changed(runs, env):
+    """Did the canary folder, the assignment root, the repo and the network stay untouched, and did
+    every process of the batch end with it (2 s grace)?"""
+    problems = []
+    for run in runs:
+        problems += [f"[{run.backend}] file changed: {c}" for c in run.file_changes]
+        problems += [f"[{run.backend}] repo file written: {c}" for c in run.repo_changes]
+        problems += [f"[{run.backend}] process outlived the batch: {p}" for p in run.leftovers]
+        problems += [f"[{run.backend}] TCP connection from {c}" for c in run.connections]
+    # per-case tests report what an attack left behind; here only what no case claims
+    problems = [p for p in problems if not any(tag(c) in p or f"agadv_pwned_{c}" in p for c in CASES)]
+    assert not problems, "\n".join(problems)
+
+
+def _case_param_list():
+    out = []
+    for b in BACKENDS:
+        for c in cases_for(b):
+            marks = []
+            reason = EXPECTED.get(c, {}).get("xfail", {}).get(b)
+            if reason:
+                marks.append(pytest.mark.xfail(strict=True, reason=reason))
+            if b == "bwrap" and not HAVE_BWRAP:
+                marks.append(pytest.mark.skip(reason="bubblewrap not available here"))
+            out.append(pytest.param(b, c, id=f"{b}-{c}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("backend,case", _case_param_list())
+def test_attack(backend, case, env, tmp_path_factory):
+    """Did this attack earn nothing it should not, end as expected, and leave nothing behind?"""
+    mixed, _ = get_runs(backend, env, tmp_path_factory)
+    exp = EXPECTED.get(case, {"max_score": 0})
+    data = mixed.results(case)
+    assert data is not None, f"no results JSON for {case}"
+    status = data["extra_data"]["status"]
+    assert status == exp.get("status", "ok"), f"status {status}"
+    errors = [t["name"] for t in data["tests"] if t["output"].startswith("Grader error")]
+    assert not errors, f"a hostile submission caused grader errors: {errors}"
+    score = data["score"]
+    if "earned_questions" in exp:
+        got: dict[str, list[float]] = {}
+        for t in data["tests"]:
+            q = t["name"].split(" / ")[0]
+            got.setdefault(q, [0.0, 0.0])
+            got[q][0] += t["score"]
+            got[q][1] += t["max_score"]
+        wrong = {q: s for q, s in got.items()
+                 if s[0] != (s[1] if q in exp["earned_questions"] else 0.0)}
+        assert not wrong, f"per-question scores {wrong}, expected full marks exactly for {exp['earned_questions']}"
+    assert exp.get("min_score", 0) <= score <= exp.get("max_score", float("inf")), f"score {score}"
+    if exp.get("message_fragment"):
+        assert exp["message_fragment"] in mixed.texts(case), f"message fragment {exp['message_fragment']!r} missing"
+    if exp.get("max_results_bytes"):
+        assert (mixed.out / "results" / f"{case}.json").stat().st_size <= exp["max_results_bytes"]
+    own = [p for p in mixed.leftovers if p.comm == tag(case)]
+    assert not own, f"processes of {case} outlived the batch: {own}"
+    writes = [c for c in mixed.file_changes + mixed.repo_changes if f"agadv_pwned_{case}" in str(c)]
+    assert not writes, f"{case} wrote files: {writes}"
+    canary = [p.name for p in env.canary.iterdir() if p.name != "canary.txt"]
+    assert not [n for n in canary if case in n or "unpickled" in n or "escape" in n or "magic" in n], canary
+    for p in (mixed.out).rglob("*"):
+        if p.is_file():
+            assert PWNED + case.encode() not in p.read_bytes(), f"{case} wrote {p}"
+    if case == "network":
+        assert not mixed.connections, f"connections reached the test's port: {mixed.connections}"
+
+
+def test_cli_exit_code(tmp_path, env):
+    """Does ``python -m autograder grade`` exit 0 on a batch of broken submissions, with a results JSON each?"""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    paths = [build_case(c, subs, {"canary": str(env.canary), "port": env.listener.port})
+             for c in ("syntax_error", "empty_file", "sys_exit_at_import", "os_exit_in_function")]
+    out = tmp_path / "agadv_cli_out"
+    p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, *map(str, paths), "--out", str(out),
+                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root)), capture_output=True,
+                       text=True, timeout=300, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert {q.name for q in (out / "results").iterdir()} == {f"{q.stem}.json" for q in paths}
