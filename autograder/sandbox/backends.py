@@ -308,10 +308,38 @@ def python_paths() -> list[str]:
     return out
 
 
+def _package_dirs(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Install directories of the top-level packages ``names`` (found without importing them)."""
+    import importlib.util
+
+    dirs = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.submodule_search_locations:
+            dirs += [(name, os.path.realpath(d)) for d in spec.submodule_search_locations]
+    return dirs
+
+
+def _forbidden_init(private: Path, name: str) -> Path:
+    """The ``__init__.py`` that stands in for the hidden package ``name`` inside the sandbox."""
+    path = private / f"forbidden_{name}_init.py"
+    if not path.exists():
+        path.write_text(f"raise ImportError('{name} is not available to submissions of this assignment')\n")
+        os.chmod(path, 0o644)
+    return path
+
+
 def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, limits: Limits,
-               device: str, uid: int | None) -> Plan:
+               device: str, uid: int | None, hidden_packages: tuple[str, ...] = ()) -> Plan:
     """``bwrap`` argv. Only the paths named here exist inside; order matters (parents first; the
-    /tmp tmpfs before anything could be bound below it)."""
+    /tmp tmpfs before anything could be bound below it).
+
+    ``hidden_packages`` (the assignment's forbidden imports) are not merely refused by the worker's
+    import hook, which the student's code could remove: their directories are covered by an empty
+    tmpfs holding only an ``__init__.py`` that raises ImportError."""
     exe = shutil.which("bwrap")
     a = [exe, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
          "--hostname", "sandbox", "--die-with-parent", "--new-session",
@@ -335,6 +363,9 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
                 made.add(str(parent))
         a += ["--ro-bind", p, p]
         made.add(p)
+    for name, d in _package_dirs(hidden_packages):
+        if any(d == p or d.startswith(p + "/") for p in made):
+            a += ["--tmpfs", d, "--ro-bind", str(_forbidden_init(private, name)), f"{d}/__init__.py"]
     a += ["--perms", "0755", "--dir", "/sandbox"]
     for name in WORKER_FILES:
         a += ["--ro-bind", str(SANDBOX_DIR / name), f"/sandbox/{name}"]

@@ -166,7 +166,7 @@ class WorkerSession:
         if self.backend == "bwrap":
             plan = backends.bwrap_plan(mode=self.bwrap_mode, scratch=self._scratch, private=self._private,
                                        module_name=self.module_name, limits=self.limits, device=self.device,
-                                       uid=self.uid)
+                                       uid=self.uid, hidden_packages=self.forbidden)
         else:
             plan = backends.process_plan(scratch=self._scratch, private=self._private,
                                          module_name=self.module_name, device=self.device, uid=self.uid)
