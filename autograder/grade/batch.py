@@ -84,22 +84,54 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
     return result
 
 
+def _graded(tasks: dict[str, tuple], jobs: int):
+    """Run ``grade_one(*tasks[key])`` in ``jobs`` grading processes; yield ``(key, result)`` as each
+    finishes, where ``result`` is a ``SubmissionResult`` or, when grading failed, a reason (str).
+
+    A grading process that dies (our bug, or a submission that kills it: possible only with the
+    unsafe ``process`` backend) breaks the pool: a fresh pool takes the unfinished tasks. A task that
+    was in flight during two breaks is then graded alone; if it breaks a pool alone, it is the cause.
+    """
+    pending, breaks = dict(tasks), dict.fromkeys(tasks, 0)
+    while pending:
+        suspects = [k for k in pending if breaks[k] >= 2]
+        keys = suspects[:1] or list(pending)
+        with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, initializer=_init_grading_process) as pool:
+            futures = {pool.submit(grade_one, *pending[k]): k for k in keys}
+            try:
+                for fut in cf.as_completed(futures):
+                    key = futures[fut]
+                    try:
+                        result = fut.result()
+                    except cf.process.BrokenProcessPool:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - our bug: a grader error, never the student's score
+                        log.error("grading %s failed: %s: %s", key, type(exc).__name__, exc)
+                        result = f"{type(exc).__name__} while grading"
+                    del pending[key]
+                    yield key, result
+            except cf.process.BrokenProcessPool:
+                log.error("a grading process died; regrading the unfinished submissions in a fresh pool")
+                for fut, key in futures.items():
+                    if key not in pending:
+                        continue
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        del pending[key]
+                        yield key, fut.result()
+                    elif suspects:
+                        del pending[key]
+                        yield key, "the grading process died while grading this submission alone"
+                    else:
+                        breaks[key] += 1
+
+
 def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto", device: str = "cpu",
                 jobs: int = 2) -> dict[str, SubmissionResult]:
     """Grade ``{student: source file}`` in ``jobs`` grading processes (no output files written)."""
-    results = {}
     os.environ.update(SINGLE_THREAD)
-    with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_grading_process) as pool:
-        futures = {pool.submit(grade_one, a.name, str(a.root), str(path), student, sandbox, device): student
-                   for student, path in files.items()}
-        for fut in cf.as_completed(futures):
-            student = futures[fut]
-            try:
-                results[student] = fut.result()
-            except Exception as exc:  # noqa: BLE001
-                log.exception("grading %s failed", student)
-                results[student] = _grader_failure(a, student, f"{type(exc).__name__} while grading")
-    return results
+    tasks = {student: (a.name, str(a.root), str(path), student, sandbox, device) for student, path in files.items()}
+    return {student: result if isinstance(result, SubmissionResult) else _grader_failure(a, student, result)
+            for student, result in _graded(tasks, jobs)}
 
 
 def _unreadable(a: Assignment, sub: intake.Submission) -> SubmissionResult:
@@ -176,25 +208,22 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             todo.append(sub)
     bar = _Progress(len(todo), progress)
     with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
-        futures = {}
         os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
-        with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_init_grading_process) as pool:
-            for sub in todo:
-                path = Path(tmp) / sub.student / a.student_file
-                path.parent.mkdir(parents=True)
-                path.write_text(sub.source)
-                futures[pool.submit(grade_one, a.name, str(a.root), str(path), sub.student, sandbox, device)] = sub
-            for fut in cf.as_completed(futures):
-                sub = futures[fut]
-                try:
-                    result = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a grading process died: our problem, not the student's
-                    log.exception("grading %s failed", sub.student)
-                    result = _grader_failure(a, sub.student, f"{type(exc).__name__} while grading")
-                result.notes = sub.notes + result.notes
-                done[sub.student] = _finish(a, out, journal, result, sub, summary)
-                summary.graded += 1
-                bar.update(result)
+        tasks, by_student = {}, {}
+        for sub in todo:
+            path = Path(tmp) / sub.student / a.student_file
+            path.parent.mkdir(parents=True)
+            path.write_text(sub.source)
+            tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device)
+            by_student[sub.student] = sub
+        for student, result in _graded(tasks, jobs):
+            sub = by_student[student]
+            if not isinstance(result, SubmissionResult):
+                result = _grader_failure(a, student, result)
+            result.notes = sub.notes + result.notes
+            done[student] = _finish(a, out, journal, result, sub, summary)
+            summary.graded += 1
+            bar.update(result)
     bar.close()
     summary.results = [done[s.student] for s in subs]
     questions = [q.name for q in a.questions]

@@ -61,21 +61,25 @@ def effective_same_full_padding(effective_kernel_size, same_padding, full_paddin
 
 
 # BEGIN HIDDEN TESTS
-def _conv_args(rng):
-    """Random (n, k, stride, padding, dilation) with a valid (>= 1) output size."""
+def _conv_args(rng, kind=None):
+    """Random (n, k, stride, padding, dilation) with a valid (>= 1) output size. ``kind`` forces the
+    property a draw exercises: "inexact" (stride > 1 that does not divide: floor != ceil) or "dilated"
+    (dilation > 1 on a kernel wider than 1)."""
     while True:
         n, k = int(rng.integers(1, 40)), int(rng.integers(1, 8))
         s, p, d = int(rng.integers(1, 5)), int(rng.integers(0, 4)), int(rng.integers(1, 4))
-        if n + 2 * p - d * (k - 1) - 1 >= 0:
-            return n, k, s, p, d
+        room = n + 2 * p - d * (k - 1) - 1
+        if room < 0 or (kind == "inexact" and (s == 1 or room % s == 0)) or (kind == "dilated" and (d == 1 or k == 1)):
+            continue
+        return n, k, s, p, d
 # END HIDDEN TESTS
 
 
 @test_case(points=1, hidden=True)
 def conv_output_size_random(conv_output_size):
     rng = case_rng("conv_output_size random")
-    for _ in range(25):
-        n, k, s, p, d = _conv_args(rng)
+    for i in range(25):
+        n, k, s, p, d = _conv_args(rng, [None, "inexact", "dilated"][i % 3])
         expected = reference().conv_output_size(n, k, s, p, d)
         got = call("conv_output_size", conv_output_size, n, k, stride=s, padding=p, dilation=d)
         check_int("conv_output_size", got, expected, case="random n, k, stride, padding, dilation")
@@ -85,10 +89,14 @@ def conv_output_size_random(conv_output_size):
 def pool_output_size_random(pool_output_size):
     rng = case_rng("pool_output_size random")
     for i in range(25):
-        k = int(rng.integers(1, 7))
-        n = int(rng.integers(k, 40))
-        s = None if i % 3 == 0 else int(rng.integers(1, 5))
-        p = int(rng.integers(0, k // 2 + 1))
+        while True:   # every other draw: a stride that does not divide (floor != ceil)
+            k = int(rng.integers(1, 7))
+            n = int(rng.integers(k, 40))
+            s = None if i % 3 == 0 else int(rng.integers(1, 5))
+            p = int(rng.integers(0, k // 2 + 1))
+            step = k if s is None else s
+            if i % 2 or (step > 1 and (n + 2 * p - k) % step):
+                break
         expected = reference().pool_output_size(n, k, s, p)
         got = call("pool_output_size", pool_output_size, n, k, stride=s, padding=p)
         check_int("pool_output_size", got, expected,
@@ -98,14 +106,19 @@ def pool_output_size_random(pool_output_size):
 @test_case(points=1, hidden=True)
 def same_full_padding_random(effective_kernel_size, same_padding, full_padding):
     rng = case_rng("same/full padding random")
-    for _ in range(12):
+    ref = reference()
+    for i in range(12):
         k, d = int(rng.integers(1, 9)), int(rng.integers(1, 5))
-        ref = reference()
+        if i % 3 == 0:   # an odd total d*(k-1) (even k, odd d): the extra pixel goes after
+            k, d = 2 * int(rng.integers(1, 5)), 2 * int(rng.integers(0, 2)) + 1
+        elif i % 3 == 1:  # a dilated kernel wider than 1
+            k, d = int(rng.integers(2, 9)), int(rng.integers(2, 5))
+        expected = ref.effective_kernel_size(k, d), ref.same_padding(k, d), ref.full_padding(k, d)
         check_int("effective_kernel_size", call("effective_kernel_size", effective_kernel_size, k, d),
-                  ref.effective_kernel_size(k, d), case="random k and dilation")
-        check_ints("same_padding", call("same_padding", same_padding, k, d), ref.same_padding(k, d),
+                  expected[0], case="random k and dilation")
+        check_ints("same_padding", call("same_padding", same_padding, k, d), expected[1],
                    case="random k (odd and even) and dilation")
-        check_int("full_padding", call("full_padding", full_padding, k, d), ref.full_padding(k, d),
+        check_int("full_padding", call("full_padding", full_padding, k, d), expected[2],
                   case="random k and dilation")
 
 

@@ -79,32 +79,38 @@ def locally_connected_no_sharing(locally_connected2d_params):
 def params_random(linear_params, mlp_params, conv1d_params, conv2d_params):
     rng = case_rng("params random")
     ref = reference()
-    for _ in range(8):
-        a, b, bias = int(rng.integers(1, 600)), int(rng.integers(1, 600)), bool(rng.random() < 0.5)
-        check_int("linear_params", call("linear_params", linear_params, a, b, bias=bias),
-                  ref.linear_params(a, b, bias), case="random sizes")
+    for i in range(8):
+        a, b, bias = int(rng.integers(1, 600)), int(rng.integers(1, 600)), i % 2 == 0   # with and without bias
+        expected = ref.linear_params(a, b, bias)
+        check_int("linear_params", call("linear_params", linear_params, a, b, bias=bias), expected,
+                  case="random sizes")
         sizes = [int(v) for v in rng.integers(1, 300, size=int(rng.integers(2, 7)))]
-        check_int("mlp_params", call("mlp_params", mlp_params, sizes, bias=bias), ref.mlp_params(sizes, bias),
-                  case="random widths")
-        k = int(rng.integers(1, 8))
-        check_int("conv1d_params", call("conv1d_params", conv1d_params, a, b, k, bias=bias),
-                  ref.conv1d_params(a, b, k, bias), case="random channels and kernel")
-        g = int(rng.integers(1, 5))
-        cin, cout, kk = g * int(rng.integers(1, 20)), g * int(rng.integers(1, 20)), (int(rng.integers(1, 6)),
-                                                                                   int(rng.integers(1, 6)))
+        expected = ref.mlp_params(sizes, bias)                 # FIRST: the student gets the list afterwards
+        check_int("mlp_params", call("mlp_params", mlp_params, sizes, bias=bias), expected, case="random widths")
+        k = int(rng.integers(2, 8))
+        expected = ref.conv1d_params(a, b, k, bias)
+        check_int("conv1d_params", call("conv1d_params", conv1d_params, a, b, k, bias=bias), expected,
+                  case="random channels and kernel")
+        g = int(rng.integers(1, 5)) if i % 2 else int(rng.integers(2, 5))
+        kh, kw = (int(v) + 1 for v in rng.choice(5, size=2, replace=False))   # KH != KW, 1 to 5
+        cin, cout, kk = g * int(rng.integers(1, 20)), g * int(rng.integers(1, 20)), (kh, kw)
+        expected = ref.conv2d_params(cin, cout, kk, bias, g)
         check_int("conv2d_params", call("conv2d_params", conv2d_params, cin, cout, kk, bias=bias, groups=g),
-                  ref.conv2d_params(cin, cout, kk, bias, g), case="random channels, rectangular kernel, groups")
+                  expected, case="random channels, rectangular kernel, groups")
 
 
 @test_case(points=1, hidden=True)
 def locally_connected_random(locally_connected2d_params):
     rng = case_rng("locally connected random")
-    for _ in range(8):
-        k = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
-        shape = (int(rng.integers(1, 5)), int(rng.integers(k[0], 20)), int(rng.integers(k[1], 20)))
-        stride, padding = (int(rng.integers(1, 4)), int(rng.integers(1, 4))), (int(rng.integers(0, 3)),
-                                                                               int(rng.integers(0, 3)))
-        out_c, bias = int(rng.integers(1, 9)), bool(rng.random() < 0.5)
+    for i in range(8):
+        while True:   # every other draw: a stride that does not divide on some axis (floor != ceil)
+            k = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+            shape = (int(rng.integers(1, 5)), int(rng.integers(k[0], 20)), int(rng.integers(k[1], 20)))
+            stride, padding = (int(rng.integers(1, 4)), int(rng.integers(1, 4))), (int(rng.integers(0, 3)),
+                                                                                   int(rng.integers(0, 3)))
+            if i % 2 or any(s > 1 and (n + 2 * p - kk) % s for n, kk, s, p in zip(shape[1:], k, stride, padding)):
+                break
+        out_c, bias = int(rng.integers(1, 9)), i % 2 == 0
         expected = reference().locally_connected2d_params(shape, out_c, k, stride, padding, bias)
         got = call("locally_connected2d_params", locally_connected2d_params, shape, out_c, k,
                    stride=stride, padding=padding, bias=bias)

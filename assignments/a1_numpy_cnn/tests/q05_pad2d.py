@@ -51,8 +51,9 @@ def pad2d_random(pad2d):
     rng = case_rng("pad2d random")
     for ndim in (2, 3, 4, 4):
         x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 6, size=ndim)))
-        for padding in (int(rng.integers(0, 4)), tuple(int(v) for v in rng.integers(0, 4, size=2)),
-                        tuple(int(v) for v in rng.integers(0, 4, size=4))):
+        # distinct sides: a pair (ph != pw) and a 4-tuple whose (top, bottom) differs from (left, right)
+        for padding in (int(rng.integers(1, 4)), tuple(int(v) for v in rng.choice(4, size=2, replace=False)),
+                        tuple(int(v) for v in rng.choice(5, size=4, replace=False))):
             value = float(rng.choice([0.0, -np.inf, 2.5]))
             kind = "int" if isinstance(padding, int) else {2: "pair", 4: "4-tuple"}[len(padding)]
             _same_as_reference("pad2d", pad2d, x, padding, value, case=f"random {ndim}-D array, {kind} padding")

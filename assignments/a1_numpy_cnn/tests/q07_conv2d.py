@@ -44,19 +44,46 @@ def conv2d_stride_2_padding_1(conv2d):
 
 
 # BEGIN HIDDEN TESTS
-def _random_case(label, *, n=(1, 4), c=(1, 4), f=(1, 5), size=(5, 12), k=(1, 4)):
+def _axes(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _inexact(n, k, s, p, d):
+    """True when floor and ceil of ``(n + 2p - d(k-1) - 1) / s`` differ (the last window is incomplete)."""
+    return s > 1 and (n + 2 * p - d * (k - 1) - 1) % s != 0
+
+
+def _random_case(label, *, kernel=None, stride=1, padding=0, dilation=1):
+    """Random (x, w, b) for ``conv2d(x, w, b, stride, padding, dilation)``.
+
+    Every draw exercises what the case is about, whatever the student id: the kernel is at least 2 wide
+    on one axis (so a flipped kernel or an ignored dilation shows), KH != KW (so transposed axes or a
+    swapped pad order show; one of the two is even, so "same" padding is asymmetric), and with a stride
+    > 1 the output size rounds down on every strided axis (so ceil != floor).
+    """
     rng = case_rng(label)
-    kh, kw = (int(v) for v in rng.integers(*k, size=2))
-    x = rng.standard_normal((int(rng.integers(*n)), int(rng.integers(*c)), *(int(v) for v in rng.integers(*size, 2))))
-    w = rng.standard_normal((int(rng.integers(*f)), x.shape[1], kh, kw))
+    kh, kw = kernel or (int(v) for v in rng.choice([2, 3, 4], size=2, replace=False))
+    s, d = _axes(stride), _axes(dilation)
+    p = _axes(0 if padding in ("valid", "same") else padding) if padding != "full" else \
+        (d[0] * (kh - 1), d[1] * (kw - 1))
+    hw = []
+    for k, si, pi, di in zip((kh, kw), s, p, d):
+        while True:
+            n = int(rng.integers(5, 12))
+            if n + 2 * pi - di * (k - 1) - 1 >= 0 and (si == 1 or _inexact(n, k, si, pi, di)):
+                hw.append(n)
+                break
+    x = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw))
+    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
     b = rng.standard_normal(w.shape[0])
     return rng, x, w, b
 
 
-def _check_conv2d(conv2d, label, **hyper):
-    _, x, w, b = _random_case(label)
+def _check_conv2d(conv2d, label, kernel=None, **hyper):
+    _, x, w, b = _random_case(label, kernel=kernel, **hyper)
+    expected = reference().conv2d(x, w, b, **hyper)           # FIRST, on the pristine inputs
     got = call("conv2d", conv2d, x, w, b, **hyper)
-    check_array("conv2d", got, reference().conv2d(x, w, b, **hyper), case=label)
+    check_array("conv2d", got, expected, case=label)
 # END HIDDEN TESTS
 
 
@@ -72,7 +99,8 @@ def conv2d_rectangular_stride(conv2d):
 
 @test_case(points=1, hidden=True)
 def conv2d_stride_larger_than_kernel(conv2d):
-    _check_conv2d(conv2d, "stride 3 with a small kernel", stride=3)
+    kernel = [(2, 2), (2, 1), (1, 2)][int(case_rng("stride 3 kernel").integers(3))]
+    _check_conv2d(conv2d, "stride 3 with a small kernel", kernel=kernel, stride=3)
 
 
 @test_case(points=1, hidden=True)
@@ -92,16 +120,20 @@ def conv2d_full_padding(conv2d):
 
 @test_case(points=1, hidden=True)
 def conv2d_no_bias_float32(conv2d):
-    _, x, w, _ = _random_case("float32, b=None")
+    _, x, w, _ = _random_case("float32, b=None", stride=2, padding=1)
     x, w = x.astype(np.float32), w.astype(np.float32)
+    expected = reference().conv2d(x, w, None, stride=2, padding=1)
     got = call("conv2d", conv2d, x, w, None, stride=2, padding=1)
-    check_array("conv2d", got, reference().conv2d(x, w, None, stride=2, padding=1), case="float32 in, b=None")
+    check_array("conv2d", got, expected, case="float32 in, b=None")
 
 
 @test_case(points=1, hidden=True)
 def conv2d_invalid_arguments(conv2d):
     _, x, w, b = _random_case("invalid arguments")
-    expect_raises(ValueError, "conv2d", conv2d, x, w[:, :1].repeat(x.shape[1] + 1, axis=1), case="channel mismatch")
+    expect_raises(ValueError, "conv2d", conv2d, np.concatenate([x, x], axis=1), w, b,
+                  case="channel mismatch (x has more channels than w)")
+    expect_raises(ValueError, "conv2d", conv2d, x, np.concatenate([w, w], axis=1), b,
+                  case="channel mismatch (w has more channels than x)")
     expect_raises(ValueError, "conv2d", conv2d, x, w, b, stride=0, case="stride 0")
     expect_raises(ValueError, "conv2d", conv2d, x, w, b, padding=-1, case="padding -1")
     expect_raises(ValueError, "conv2d", conv2d, x, w, b, stride=2, padding="same", case='"same" with stride 2')

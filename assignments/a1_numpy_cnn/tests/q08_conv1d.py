@@ -39,11 +39,21 @@ def conv1d_channels_stride_padding(conv1d):
 
 
 # BEGIN HIDDEN TESTS
-def _random_case(label):
+def _random_case(label, *, even=False, stride=1, padding=0, dilation=1):
+    """Random (x, w, b) for ``conv1d``: the kernel has 2 to 5 taps (even when ``even``: "same" is then
+    asymmetric), and with a stride > 1 the output size rounds down (so ceil != floor), whatever the student id."""
     rng = case_rng(label)
-    x = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(8, 30))))
-    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], int(rng.integers(1, 6))))
+    k = int(rng.choice([2, 4])) if even else int(rng.integers(2, 6))
+    p = dilation * (k - 1) if padding == "full" else (padding if isinstance(padding, int) else 0)
+    while True:
+        length = int(rng.integers(8, 30))
+        if stride == 1 or (length + 2 * p - dilation * (k - 1) - 1) % stride:
+            break
+    x = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4)), length))
+    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], k))
     return rng, x, w, rng.standard_normal(w.shape[0])
+
+
 def _same_as_reference(fn_name, fn, *args, case, **kwargs):
     """Compare the student's ``fn(*args, **kwargs)`` with the reference's, computed FIRST on the pristine inputs."""
     expected = getattr(reference(), fn_name)(*args, **kwargs)
@@ -57,7 +67,7 @@ def _same_as_reference(fn_name, fn, *args, case, **kwargs):
 def conv1d_random_hyperparameters(conv1d):
     for label, hyper in [("stride 1, no padding", {}), ("stride 3, padding 2", {"stride": 3, "padding": 2}),
                          ("stride 2, dilation 2, padding 1", {"stride": 2, "dilation": 2, "padding": 1})]:
-        _, x, w, b = _random_case(label)
+        _, x, w, b = _random_case(label, **hyper)
         _same_as_reference("conv1d", conv1d, x, w, b, case=label, **hyper)
 
 
@@ -66,13 +76,13 @@ def conv1d_same_full_padding(conv1d):
     for label, hyper in [('padding "same" (even kernels too)', {"padding": "same"}),
                          ('padding "same" with dilation 2', {"padding": "same", "dilation": 2}),
                          ('padding "full"', {"padding": "full"}), ('padding "valid"', {"padding": "valid"})]:
-        _, x, w, b = _random_case(label)
+        _, x, w, b = _random_case(label, even=hyper == {"padding": "same"}, **hyper)
         _same_as_reference("conv1d", conv1d, x, w, b, case=label, **hyper)
 
 
 @test_case(points=1, hidden=True)
 def conv1d_dtypes_and_errors(conv1d):
-    _, x, w, b = _random_case("float32 and invalid arguments")
+    _, x, w, b = _random_case("float32 and invalid arguments", stride=2)
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
     _same_as_reference("conv1d", conv1d, x32, w32, None, stride=2, case="float32 in, b=None")
     unchanged = run_probe("inputs_unchanged", "conv1d", conv1d, (x, w, b), {"padding": 1})

@@ -68,10 +68,30 @@ POOL_CASES = [  # (label, kernel_size, stride, padding)
 ]
 
 
-def _random_x(label, dtype=np.float64):
+def _pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _random_x(label, dtype=np.float64, inexact=()):
+    """A random (N, C, H, W) batch. ``inexact`` lists ``(axis, k, s, p)``: on each, the pooling output size
+    rounds down ((n + 2p - k) % s != 0, so ceil != floor), whatever the student id."""
     rng = case_rng(label)
-    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(5, 14)), int(rng.integers(5, 14)))
+    hw = []
+    for axis in (0, 1):
+        while True:
+            n = int(rng.integers(5, 14))
+            if all((n + 2 * p - k) % s for a, k, s, p in inexact if a == axis):
+                hw.append(n)
+                break
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw)
     return rng.standard_normal(shape).astype(dtype)
+
+
+def _strided_axes(k, s, p):
+    """``(axis, k, s, p)`` of every axis where the stride (None: the kernel size) is > 1."""
+    k, p = _pair(k), _pair(p)
+    s = k if s is None else _pair(s)
+    return tuple((a, k[a], s[a], p[a]) for a in (0, 1) if s[a] > 1)
 
 
 def _same_as_reference(fn_name, fn, *args, case, **kwargs):
@@ -84,7 +104,7 @@ def _check_pool(fn_name, fn):
     for label, k, s, p in POOL_CASES:
         if fn_name == "l2_pool2d" and p:
             continue                                # L2 pooling has no padding
-        x = _random_x(f"{fn_name} {label}")
+        x = _random_x(f"{fn_name} {label}", inexact=_strided_axes(k, s, 0 if fn_name == "l2_pool2d" else p))
         x = -np.abs(x) if p else x                  # all-negative: zero padding would win a max
         hyper = {"stride": s} if fn_name == "l2_pool2d" else {"stride": s, "padding": p}
         _same_as_reference(fn_name, fn, x, k, case=label, **hyper)
@@ -110,12 +130,13 @@ def l2_and_global_pool_random(l2_pool2d, global_avg_pool2d):
 
 @test_case(points=1, hidden=True)
 def pooling_dtypes(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
-    x32 = _random_x("pooling float32", np.float32)
+    # all-negative (zero padding would win a max); H: (H + 2 - 3) % 2 != 0 for (3, 2, 1), W: W % 2 != 0 for 2
+    x32 = -np.abs(_random_x("pooling float32", np.float32, inexact=((0, 3, 2, 1), (1, 2, 2, 0))))
     _same_as_reference("max_pool2d", max_pool2d, x32, 3, 2, 1, case="float32 in: float32 out")
     _same_as_reference("avg_pool2d", avg_pool2d, x32, 3, 2, 1, case="float32 in: float32 out")
     _same_as_reference("l2_pool2d", l2_pool2d, x32, 2, case="float32 in: float32 out")
     _same_as_reference("global_avg_pool2d", global_avg_pool2d, x32, case="float32 in: float32 out")
-    xi = case_rng("pooling integers").integers(-9, 10, size=(2, 2, 6, 6))
+    xi = case_rng("pooling integers").integers(-9, 10, size=(2, 2, 6, 7))   # W=7: the last column is dropped
     _same_as_reference("max_pool2d", max_pool2d, xi, 2, case="integer in: float64 out")
     _same_as_reference("avg_pool2d", avg_pool2d, xi, 2, case="integer in: float64 out")
     _same_as_reference("global_avg_pool2d", global_avg_pool2d, xi, case="integer in: float64 out")

@@ -76,11 +76,30 @@ def _expected(dout, x, w, b, **hyper):
     return ref
 
 
+def _axes(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
 def _random_case(label, *, kernel=None, dtype=np.float64, **hyper):
-    """Random (dout, x, w, b) for conv2d with ``hyper``; ``kernel=(kh, kw)`` fixes the kernel shape."""
+    """Random (dout, x, w, b) for conv2d with ``hyper``; ``kernel=(kh, kw)`` fixes the kernel shape.
+
+    Whatever the student id: N >= 2 (db and dw sum over the batch), KH != KW unless fixed (transposed
+    kernel axes show), and on every axis with a stride > 1 the output size rounds down (ceil != floor).
+    """
     rng = case_rng(label)
-    kh, kw = kernel or (int(v) for v in rng.integers(1, 4, size=2))
-    x = rng.standard_normal(tuple(int(v) for v in (*rng.integers(1, 4, size=2), *rng.integers(5, 11, size=2))))
+    kh, kw = kernel or (int(v) for v in rng.choice([2, 3, 4], size=2, replace=False))
+    s, d, padding = _axes(hyper.get("stride", 1)), _axes(hyper.get("dilation", 1)), hyper.get("padding", 0)
+    p = (d[0] * (kh - 1), d[1] * (kw - 1)) if padding == "full" else \
+        _axes(0 if padding in ("valid", "same") else padding)
+    hw = []
+    for k, si, pi, di in zip((kh, kw), s, p, d):
+        while True:
+            n = int(rng.integers(5, 11))
+            room = n + 2 * pi - di * (k - 1) - 1
+            if room >= 0 and (si == 1 or room % si):
+                hw.append(n)
+                break
+    x = rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(1, 4)), *hw))
     w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
     b = rng.standard_normal(w.shape[0])
     x, w, b = x.astype(dtype), w.astype(dtype), b.astype(dtype)
@@ -162,12 +181,15 @@ def backward_float32(conv2d_backward):
 
 @test_case(points=1, hidden=True)
 def backward_invalid_and_inputs_unchanged(conv2d_backward):
-    dout, x, w, b = _random_case("invalid arguments", stride=1)
+    k = int(case_rng("invalid arguments kernel").integers(2, 4))
+    dout, x, w, b = _random_case("invalid arguments", kernel=(k, k), stride=1)   # square: only the checks count
     unchanged = run_probe("inputs_unchanged", "conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0})
     check_true(unchanged, "'conv2d_backward' modified its input arrays: never write into dout, x, w or b")
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout[:, :, :-1], x, w, b,
                   case="dout of the wrong shape")
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, np.concatenate([x, x], axis=1), w, b,
                   case="channel mismatch (x has more channels than w)")
+    expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, x, np.concatenate([w, w], axis=1), b,
+                  case="channel mismatch (w has more channels than x)")
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, x, w, b, stride=2, padding="same",
                   case='"same" with stride 2')

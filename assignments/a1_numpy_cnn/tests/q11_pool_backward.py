@@ -61,11 +61,29 @@ def _torch_pool_grad(kind, dout, x, kernel_size, stride, padding):
     return tx.grad.numpy()
 
 
+def _pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
 def _random_pool_case(label, kernel_size, stride, padding, *, ties=False, negative=False, dtype=np.float64):
+    """Random (dout, x). Whatever the student id: on every axis with a stride > 1 the output size rounds
+    down (ceil != floor); with ``ties`` the first window's in-bounds elements all hold the array's maximum
+    (the first and the last maximum of that window differ)."""
     rng = case_rng(label)
-    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(5, 12)), int(rng.integers(5, 12)))
+    k, p = _pair(kernel_size), _pair(padding)
+    s = k if stride is None else _pair(stride)
+    hw = []
+    for ki, si, pi in zip(k, s, p):
+        while True:
+            n = int(rng.integers(5, 12))
+            if si == 1 or (n + 2 * pi - ki) % si:
+                hw.append(n)
+                break
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw)
     x = rng.integers(-1, 2, size=shape).astype(np.float64) if ties else rng.standard_normal(shape)
     x = -np.abs(x) - (1.0 if ties else 0.0) if negative else x
+    if ties:
+        x[0, 0, :k[0] - p[0], :k[1] - p[1]] = x.max()
     out_shape = reference().max_pool2d(x, kernel_size, stride, padding).shape
     return rng.standard_normal(out_shape).astype(dtype), x.astype(dtype)
 
@@ -130,7 +148,8 @@ def avg_backward_padding(avg_pool2d_backward):
 
 @test_case(points=1, hidden=True)
 def pool_backward_float32_and_errors(max_pool2d_backward, avg_pool2d_backward):
-    _check_max(max_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
+    _check_max(max_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32,
+               negative=True)
     _check_avg(avg_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
     dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
     unchanged = run_probe("inputs_unchanged", "max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {})

@@ -42,12 +42,27 @@ def numerical_gradient_restores_x(numerical_gradient):
                 case="2x2 input, h=1: 3*x**2 + h**2", rtol=1e-9, atol=1e-9)
 
 
+# BEGIN HIDDEN TESTS
+def _restore_breaks(v, h):
+    """True when ``x[i] = v - h`` then ``x[i] += h`` does NOT give ``v`` back, in x's dtype, whether the
+    arithmetic is done in that dtype or in float64 and then stored."""
+    dt = np.asarray(v).dtype.type
+    v = dt(v)
+    same_dtype = dt(dt(v - dt(h)) + dt(h))
+    via_float64 = dt(float(dt(float(v) - h)) + h)
+    return same_dtype != v and via_float64 != v
+# END HIDDEN TESTS
+
+
 @test_case(points=1, hidden=True)
 def numerical_gradient_central_differences(numerical_gradient):
     rng = case_rng("numerical_gradient central")
     for ndim in (1, 2, 3):
-        x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 5, size=ndim)))
-        c = rng.standard_normal(x.shape)
+        while True:   # forward differences (error ~3e-3*c*x) must be visibly wrong on some element
+            x = rng.standard_normal(tuple(int(v) for v in rng.integers(1, 5, size=ndim)))
+            c = rng.standard_normal(x.shape)
+            if np.abs(c * (3e-3 * x + 1e-6)).max() > 1e-4 and np.abs(c).max() < 5:
+                break
         report = _probe(numerical_gradient, x, c, 1e-3)
         # central differences of c*x**3 are off by exactly c*h**2 = 1e-6*c; forward ones by about 3e-3*c*x
         check_array("numerical_gradient", report["grad"], 3 * c * x**2, rtol=0.0, atol=1e-5,
@@ -59,6 +74,10 @@ def numerical_gradient_float32(numerical_gradient):
     rng = case_rng("numerical_gradient float32")
     x = rng.standard_normal((3, 4)).astype(np.float32)
     c = rng.standard_normal(x.shape)
+    # one element just inside (-2**e, -2**e + h): (x - h) + h lands in a coarser binade and does not come back
+    while not _restore_breaks(v := np.float32(-2.0 ** int(rng.integers(-1, 2)) + rng.uniform(0, 1e-2)), 1e-2):
+        pass
+    x[tuple(int(rng.integers(n)) for n in x.shape)] = v
     report = _probe(numerical_gradient, x, c, 1e-2)
     check_array("numerical_gradient", report["grad"], (3 * c * x.astype(np.float64) ** 2).astype(np.float32),
                 rtol=0.0, atol=2e-3, case="float32 input: float32 gradient, h=1e-2")
@@ -68,7 +87,10 @@ def numerical_gradient_float32(numerical_gradient):
 @test_case(points=1, hidden=True)
 def numerical_gradient_restores_random(numerical_gradient):
     rng = case_rng("numerical_gradient restore")
-    x = rng.uniform(-1, 1, size=(4, 5)).round(2)   # |x| < h = 1: (x + h) - h != x for most of them
+    while True:   # |x| < h = 1: (x + h) - h != x for most of them; for at least one, whatever the student id
+        x = rng.uniform(-1, 1, size=(4, 5)).round(2)
+        if any(_restore_breaks(v, 1.0) and (v + 1.0) - 1.0 != v for v in x.flat):
+            break
     report = _probe(numerical_gradient, x, rng.standard_normal(x.shape), 1.0)
     check_true(report["restored"], "'numerical_gradient' (random input) did not restore x bit for bit")
     check_true(report["grad"] is not None and report["grad"].shape == x.shape,
