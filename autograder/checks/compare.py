@@ -27,6 +27,8 @@ def _where(name: str, case: str) -> str:
 def _describe(value) -> str:
     """A short, data-free description of a returned value's type."""
     kind = getattr(value, "type_name", None)  # a sandbox Handle: an object kept in the worker
+    if kind == "numpy.ndarray":
+        return "an ndarray that cannot be graded (object or other non-numeric dtype)"
     if kind:
         return f"an object of type {kind}"
     if isinstance(value, np.ndarray):
