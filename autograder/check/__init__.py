@@ -33,7 +33,11 @@ def _tests_dir(assignment: str, file: Path) -> tuple[Path, tuple[str, ...]]:
 def forbidden_imports_in(source: str, forbidden: tuple[str, ...]) -> list[str]:
     """Top-level packages from ``forbidden`` that ``source`` imports (statically)."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []  # importing the file reports it, with the line
+    for node in ast.walk(tree):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
             [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
         found += [n.split(".")[0] for n in names if n.split(".")[0] in forbidden]
@@ -59,7 +63,7 @@ def main(assignment: str, file: Path, *, out=None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, highlight=False)
+    console = Console(file=out, highlight=False, soft_wrap=True)
     file = Path(file)
     tests_dir, forbidden = _tests_dir(assignment, file)
     source = file.read_text()
