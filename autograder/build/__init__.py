@@ -173,8 +173,16 @@ def make_otter_zip(r: Release) -> None:
         tests.mkdir()
         for path in sorted(a.tests_dir.glob("*.py")):
             (tests / path.name).write_bytes(path.read_bytes())
+        support = ["autograder", "reference"]
+        for rel in a.options.get("bundle_files", []):  # data and loaders the tests need (A2: MNIST-1D)
+            files = tree_files(a.root / rel, rel) if (a.root / rel).is_dir() else {rel: (a.root / rel).read_bytes()}
+            for name, data in files.items():
+                (stage / name).parent.mkdir(parents=True, exist_ok=True)
+                (stage / name).write_bytes(data)
+            if Path(rel).parts[0] not in support:
+                support.append(Path(rel).parts[0])
         cmd = [sys.executable, "-m", "otter", "generate", "-t", "tests", "-o", str(out), "--no-config",
-               "--no-requirements", "--no-environment", "autograder", "reference"]
+               "--no-requirements", "--no-environment", *support]
         done = subprocess.run(cmd, cwd=stage, capture_output=True, text=True)
         if done.returncode != 0:
             raise ReleaseError(f"otter generate failed for {a.name}:\n{done.stdout}\n{done.stderr}")

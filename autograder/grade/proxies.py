@@ -78,6 +78,8 @@ class StudentFunction:
         target = list(names) if names else self.__name__
         self._refuse_if_timed_out(names or [self.__name__])
         r = self._session.call_helper("probes", "run_in_worker", probe, target, *args, timeout_s=timeout_s)
+        if r.status == TIMEOUT:  # every function the probe ran is suspect: none is called again
+            self._state["timed_out"].update(names or [self.__name__])
         return self._value(r, "/".join(names) if names else self.__name__,
                            timeout_s or self._session.limits.call_timeout_s)
 

@@ -109,7 +109,7 @@ class Conv2dFunction(torch.autograd.Function):
         """
         out = None
         # BEGIN SOLUTION
-        # HINT: cols = F.unfold(x, (KH, KW), padding=padding, stride=stride)  # (N, C*KH*KW, L)
+        # HINT: cols = F.unfold(x, kernel_size=(KH, KW), padding=padding, stride=stride) is (N, C*KH*KW, L)
         stride, padding = _pair(stride), _pair(padding)
         N, C, H, W = x.shape
         F_, C_w, KH, KW = weight.shape
