@@ -53,6 +53,22 @@ class BatchSummary:
             c.status == GRADER_ERROR for c in r.cases)]
 
 
+def check_device(device: str) -> None:
+    """``cpu``, or ``cuda[:N]`` on a machine where that device exists (else a clear BatchError)."""
+    if device == "cpu":
+        return
+    if not (device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit())):
+        raise BatchError(f"--device must be cpu, cuda or cuda:N, got {device!r}")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise BatchError(f"--device {device} was requested but CUDA is not available on this machine "
+                         "(torch.cuda.is_available() is False); grade with --device cpu")
+    index = int(device[5:]) if ":" in device else 0
+    if index >= torch.cuda.device_count():
+        raise BatchError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+
+
 def _init_grading_process() -> None:
     """Runs first in each grading process: die with the batch (so do the sandboxes, which die with
     us), and keep numeric libraries on one thread."""
@@ -191,6 +207,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
                          "or choose another --out (nothing was changed)")
     if jobs < 1:
         raise BatchError(f"--jobs must be >= 1, got {jobs}")
+    check_device(device)
     subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")

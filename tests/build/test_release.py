@@ -14,6 +14,7 @@ from autograder.verify import check_bundle
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))
 COPIED = ("assignments", "solutions", "starter_code", "autograder", "datasets")
+#: release reads requirements.txt for the Gradescope zip
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +23,7 @@ def repo_copy(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
     for name in COPIED:
         shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "requirements.txt", root)
     return root
 
 
@@ -72,9 +74,10 @@ def test_bundle_leak_check_can_fail(repo_copy):
 
 
 @pytest.mark.slow
-def test_otter_run_scores_reference_full_and_stubs_zero(repo_copy, tmp_path):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_otter_run_scores_reference_full_and_stubs_zero(repo_copy, tmp_path, assignment):
     """Does plain `otter run` on the otter zip give the reference full marks and the stubs 0?"""
-    a = load_assignment(ASSIGNMENTS[0], repo_copy)
+    a = load_assignment(assignment, repo_copy)
     release(a.name, root=repo_copy)
     scores = {}
     for label, src in (("reference", a.solution_file), ("starter", a.starter_dir / a.student_file)):

@@ -82,3 +82,14 @@ def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{8 - before} submission(s), {before} from the journal" in resumed.stdout
     assert (out / "gradebook.csv").read_text() == (tmp_path / "full" / "gradebook.csv").read_text()
+
+
+@pytest.mark.parametrize("device, message", [("cuda", "CUDA is not available"), ("gpu", "must be cpu, cuda")])
+def test_unavailable_device_is_refused_clearly(tmp_path, device, message):
+    """Is --device cuda on a machine without CUDA refused before anything is graded or written?"""
+    import torch
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the GPU path is exercised by the GPU tests instead")
+    with pytest.raises(BatchError, match=message):
+        grade("a1_numpy_cnn", [A.solution_file], out=tmp_path / "out", device=device, progress=False)
+    assert not (tmp_path / "out").exists()
