@@ -13,18 +13,6 @@ from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.verify import check_bundle
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))
-COPIED = ("assignments", "solutions", "starter_code", "autograder", "datasets")
-#: release reads requirements.txt for the Gradescope zip
-
-
-@pytest.fixture(scope="module")
-def repo_copy(tmp_path_factory):
-    """A copy of the repository's inputs, so releasing writes nothing into the real tree."""
-    root = tmp_path_factory.mktemp("repo")
-    for name in COPIED:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO_ROOT / "requirements.txt", root)
-    return root
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

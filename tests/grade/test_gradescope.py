@@ -10,19 +10,12 @@ from pathlib import Path
 import pytest
 
 from autograder.build import main as release
-from autograder.core.assignment import REPO_ROOT, load_assignment
-
-COPIED = ("assignments", "solutions", "starter_code", "autograder", "datasets")
-
+from autograder.core.assignment import load_assignment
 
 @pytest.fixture(scope="module")
-def gradescope_zip(tmp_path_factory):
-    root = tmp_path_factory.mktemp("repo")
-    for name in COPIED:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO_ROOT / "requirements.txt", root)
-    release("a1_numpy_cnn", root=root)
-    return load_assignment("a1_numpy_cnn", root)
+def gradescope_zip(repo_copy):
+    release("a1_numpy_cnn", root=repo_copy)
+    return load_assignment("a1_numpy_cnn", repo_copy)
 
 
 def run_autograder(a, tmp_path, submission: Path | None, break_source=False):

@@ -7,35 +7,20 @@ signals (the lecture's batch 100 and lr 0.01; tuned for Adam, also fine for SGD 
 Public case: the CNN is more accurate than the MLP on the standard test split (1000 signals).
 Hidden case: the same on a freshly generated hidden test set (the grader keeps its labels).
 """
-import sys
 import threading
 import weakref
-from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, check_true, get_context, run_probe
+from autograder.checks.context import datasets_package
 
 OK_FORMAT = False
 name = "q07_cnn_vs_mlp"
 
 RECIPE = dict(epochs=50, batch_size=100, lr=0.01, seed=0)
 TIME_LIMIT_S = 40.0  # both trainings together, wall clock, where your code runs (the reference: ~5 s on CPU)
-
-
-def _datasets():
-    """The ``datasets`` package shipped with the assignment (next to the notebook, or at the repository root)."""
-    try:
-        import datasets
-    except ImportError:
-        here = Path(__file__).resolve() if "__file__" in globals() else Path.cwd()
-        for base in (Path.cwd(), *here.parents):
-            if (base / "datasets" / "__init__.py").is_file():
-                sys.path.insert(0, str(base))
-                break
-        import datasets
-    return datasets
 
 
 #: Extra test sets (functions returning (x, y)) whose predictions the same training run also returns:
@@ -51,8 +36,8 @@ def _predictions(MNIST1DConvNet, MNIST1DMLP, train):
     key = (ctx.assignment, ctx.seed, ctx.student, ctx.device, id(MNIST1DConvNet), id(MNIST1DMLP))
     cached = _RUNS.get(train) if train is not None else None
     if cached is None or cached[0] != key:
-        x_train, y_train = _datasets().load_mnist1d("train")
-        x_tests = [_datasets().load_mnist1d("test")[0]] + [provider()[0] for provider in _EXTRA_TEST_SETS]
+        x_train, y_train = datasets_package().load_mnist1d("train")
+        x_tests = [datasets_package().load_mnist1d("test")[0]] + [provider()[0] for provider in _EXTRA_TEST_SETS]
         try:
             r = run_probe("a2_compare_probe", ("MNIST1DConvNet", "MNIST1DMLP", "train"),
                           (MNIST1DConvNet, MNIST1DMLP, train), x_train, y_train, np.concatenate(x_tests),
@@ -86,7 +71,7 @@ def _compare(preds, index, y_test, case):
 def cnn_beats_mlp_public_test_split(MNIST1DConvNet, MNIST1DMLP, train):
     """Trained by your train with the recipe above, the CNN beats the MLP on the standard test split."""
     preds = _predictions(MNIST1DConvNet, MNIST1DMLP, train)
-    _compare(preds, 0, _datasets().load_mnist1d("test")[1], "standard test split")
+    _compare(preds, 0, datasets_package().load_mnist1d("test")[1], "standard test split")
 
 
 # BEGIN HIDDEN TESTS
@@ -102,7 +87,7 @@ def _hidden_test_set():
     seed = int(case_rng("hidden MNIST-1D test set").integers(1, 2**31 - 1))
     with _LOCK:  # make_mnist1d swaps NumPy's global RNG state: one generation at a time
         if seed not in _SETS:
-            _SETS[seed] = _datasets().make_mnist1d(seed, 1000)
+            _SETS[seed] = datasets_package().make_mnist1d(seed, 1000)
             while len(_SETS) > 8:
                 _SETS.pop(next(iter(_SETS)))
         return _SETS[seed]

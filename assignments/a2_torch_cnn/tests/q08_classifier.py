@@ -9,35 +9,20 @@ or a model that always predicts the same class, loses only these points.
 Public case: the interface, on a small synthetic set.
 Hidden cases: the accuracy bands; ``fit`` uses its ``device`` argument.
 """
-import sys
 import threading
 import weakref
-from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, check_true, get_context, run_probe
+from autograder.checks.context import datasets_package
 
 OK_FORMAT = False
 name = "q08_classifier"
 
 FIT_TIME_LIMIT_S = 30.0
 BANDS = (0.70, 0.80, 0.90, 0.95)
-
-
-def _datasets():
-    """The ``datasets`` package shipped with the assignment (next to the notebook, or at the repository root)."""
-    try:
-        import datasets
-    except ImportError:
-        here = Path(__file__).resolve() if "__file__" in globals() else Path.cwd()
-        for base in (Path.cwd(), *here.parents):
-            if (base / "datasets" / "__init__.py").is_file():
-                sys.path.insert(0, str(base))
-                break
-        import datasets
-    return datasets
 
 
 #: fit objects (one per submission) whose fit ran out of time: it is not called again in that submission.
@@ -90,7 +75,7 @@ def _hidden_test_set():
     seed = int(case_rng("hidden MNIST-1D test set").integers(1, 2**31 - 1))
     with _LOCK:  # make_mnist1d swaps NumPy's global RNG state: one generation at a time
         if seed not in _SETS:
-            _SETS[seed] = _datasets().make_mnist1d(seed, 1000)
+            _SETS[seed] = datasets_package().make_mnist1d(seed, 1000)
             while len(_SETS) > 8:
                 _SETS.pop(next(iter(_SETS)))
         return _SETS[seed]
@@ -105,7 +90,7 @@ def _hidden_accuracy(make_classifier, fit):
     if cached is None or cached[0] != key:
         x_test, y_test = _hidden_test_set()
         try:
-            r = _fit(make_classifier, fit, *_datasets().load_mnist1d("train"), [x_test])
+            r = _fit(make_classifier, fit, *datasets_package().load_mnist1d("train"), [x_test])
             pred = r["preds"][0]
             outcome = ("ok", float(np.mean(pred == y_test)), r)
         except StudentCallError as exc:
