@@ -1,7 +1,7 @@
 """Batch-grading throughput of A1: our sandboxed `grade -j 2` against plain `otter run` on the
 otter-generated zip, on the same submissions, measured in one run.
 
-Run: python benchmarks/grading_throughput.py [--n 24] [--jobs 2]
+Run: python benchmarks/grading_throughput.py [--n 40] [--jobs 2]
 Prints submissions per second for each, the ratio, and our grader's own overhead per submission
 (batch wall time x jobs, minus the time spent inside the students' calls, divided by N).
 Targets (SPEC section 7): ratio >= 10, overhead <= 0.3 s per submission.
@@ -60,7 +60,7 @@ def otter_run(zip_path: Path, submission: Path, out: Path) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=24)
+    parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     release("a1_numpy_cnn")
