@@ -9,6 +9,7 @@ the thread that started it (``--die-with-parent``), and the reference is CPU-bou
 from __future__ import annotations
 
 import concurrent.futures as cf
+import multiprocessing as mp
 import logging
 import os
 import signal
@@ -112,7 +113,10 @@ def _graded(tasks: dict[str, tuple], jobs: int):
     while pending:
         suspects = [k for k in pending if breaks[k] >= 2]
         keys = suspects[:1] or list(pending)
-        with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, initializer=_init_grading_process) as pool:
+        # "spawn", never "fork": the batch may run threads (progress bar; a test runner's), and a lock
+        # held by one of them when forking would hang the grading process forever.
+        with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, mp_context=mp.get_context("spawn"),
+                                    initializer=_init_grading_process) as pool:
             futures = {pool.submit(grade_one, *pending[k]): k for k in keys}
             try:
                 for fut in cf.as_completed(futures):
