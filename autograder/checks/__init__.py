@@ -23,6 +23,7 @@ from autograder.checks.compare import (
     check_scalar,
     check_true,
     expect_raises,
+    inputs_kept,
     run_probe,
 )
 from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
@@ -30,5 +31,5 @@ from autograder.checks.errors import CheckFailure, StudentCallError
 
 __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "call", "case_rng", "check_array", "check_int",
-    "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "reference", "run_probe", "use_context",
+    "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "inputs_kept", "reference", "run_probe", "use_context",
 ]

@@ -187,3 +187,30 @@ def expect_raises(error: type[BaseException] | str, name: str, fn, *args, case: 
             raise CheckFailure(f"{where} raised {exc.exc_type}: expected {wanted}") from None
         return
     raise CheckFailure(f"{where} returned normally: expected it to raise {wanted}")
+
+
+def _check_same(name: str, got, expected, case: str, what: str = "") -> None:
+    """``got`` equals ``expected`` (an array, None, or a tuple of these), layer by layer."""
+    if isinstance(expected, tuple):
+        check_true(isinstance(got, (tuple, list)) and len(got) == len(expected),
+                   f"{_where(name, case)} must return a tuple of {len(expected)}")
+        for i, (g, e) in enumerate(zip(got, expected)):
+            _check_same(name, g, e, case, f"element {i}")
+    elif expected is None:
+        check_true(got is None, f"{_where(name, case)} {what} must be None".replace("  ", " "))
+    else:
+        check_array(name, got, expected, case=case, what=what)
+
+
+def inputs_kept(name: str, fn, args: tuple, kwargs: dict) -> bool:
+    """True if the student's ``fn`` left its array arguments unchanged. Runs where the student's code
+    runs (a probe), so its report is only believed when the same call's result equals the reference's:
+    a wrong or forged result fails here, before the claim is looked at."""
+    from autograder.checks.context import reference
+
+    expected = getattr(reference(), name)(*args, **kwargs)  # computed first, on pristine inputs
+    report = run_probe("inputs_unchanged", name, fn, args, kwargs)
+    check_true(isinstance(report, dict) and set(report) == {"result", "unchanged"},
+               f"'{name}' could not be checked for modified inputs (the probe's report was tampered with)")
+    _check_same(name, report["result"], expected, "inputs unchanged")
+    return report["unchanged"] is True

@@ -14,12 +14,15 @@ def _copies(values):
 
 
 def inputs_unchanged(fn, args, kwargs):
-    """Call ``fn(*args, **kwargs)``; True if no ndarray argument changed (bit for bit)."""
+    """Call ``fn(*args, **kwargs)``; report ``{"result": what it returned, "unchanged": True if no
+    ndarray argument changed (bit for bit)}``. The parent checks ``result`` against the reference
+    before it believes ``unchanged`` (a report from the worker is only a claim)."""
     before = _copies(list(args) + list(kwargs.values()))
-    fn(*args, **kwargs)
+    result = fn(*args, **kwargs)
     after = list(args) + list(kwargs.values())
-    return all(not isinstance(b, np.ndarray) or (a.shape == b.shape and a.tobytes() == b.tobytes())
-               for a, b in zip(after, before))
+    unchanged = all(not isinstance(b, np.ndarray) or (a.shape == b.shape and a.tobytes() == b.tobytes())
+                    for a, b in zip(after, before))
+    return {"result": result, "unchanged": unchanged}
 
 
 def numerical_gradient_probe(fn, x, c, h):

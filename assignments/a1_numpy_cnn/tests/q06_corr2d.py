@@ -9,7 +9,7 @@ dtypes, inputs left unchanged, invalid shapes.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
 
 OK_FORMAT = False
 name = "q06_corr2d"
@@ -91,9 +91,9 @@ def corr2d_dtypes_and_errors(corr2d, convolve2d):
     _same_as_reference("convolve2d", convolve2d, image, kernel, case="float32 in: float32 out")
     ints = rng.integers(-4, 5, size=(6, 6)), rng.integers(-2, 3, size=(2, 3))
     _same_as_reference("convolve2d", convolve2d, *ints, case="integer in: float64 out")
-    unchanged = run_probe("inputs_unchanged", "corr2d", corr2d, (image, kernel), {})
+    unchanged = inputs_kept("corr2d", corr2d, (image, kernel), {})
     check_true(unchanged, "'corr2d' modified its input arrays: never write into image or kernel")
-    unchanged = run_probe("inputs_unchanged", "convolve2d", convolve2d, (image, kernel), {})
+    unchanged = inputs_kept("convolve2d", convolve2d, (image, kernel), {})
     check_true(unchanged, "'convolve2d' modified its input arrays: never write into image or kernel")
     expect_raises(ValueError, "corr2d", corr2d, image, image[:2, :2][None], case="3-D kernel")
     expect_raises(ValueError, "corr2d", corr2d, image[0], kernel, case="1-D image")

@@ -6,7 +6,7 @@ Hidden cases: random shapes and hyper-parameters (seeded per student), compared 
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, expect_raises, reference
+from autograder.checks import call, case_rng, check_array, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q07_conv2d"
@@ -144,5 +144,5 @@ def conv2d_invalid_arguments(conv2d):
 def conv2d_keeps_inputs(conv2d):
     from autograder.checks import check_true, run_probe
     _, x, w, b = _random_case("inputs unchanged")
-    unchanged = run_probe("inputs_unchanged", "conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1})
+    unchanged = inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1})
     check_true(unchanged, "'conv2d' modified its input arrays: never write into x, w or b")

@@ -8,7 +8,7 @@ reference; dtypes, inputs left unchanged, invalid arguments.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
 
 OK_FORMAT = False
 name = "q09_pooling"
@@ -159,5 +159,5 @@ def pooling_keeps_inputs(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
     x = _random_x("pooling inputs unchanged")
     for fn_name, fn, args in [("max_pool2d", max_pool2d, (x, 3, 2, 1)), ("avg_pool2d", avg_pool2d, (x, 3, 2, 1)),
                               ("l2_pool2d", l2_pool2d, (x, 2)), ("global_avg_pool2d", global_avg_pool2d, (x,))]:
-        unchanged = run_probe("inputs_unchanged", fn_name, fn, args, {})
+        unchanged = inputs_kept(fn_name, fn, args, {})
         check_true(unchanged, f"'{fn_name}' modified its input array: never write into x")

@@ -8,7 +8,7 @@ reference itself is cross-checked against torch autograd in the grader.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
 
 OK_FORMAT = False
 name = "q10_conv2d_backward"
@@ -183,7 +183,7 @@ def backward_float32(conv2d_backward):
 def backward_invalid_and_inputs_unchanged(conv2d_backward):
     k = int(case_rng("invalid arguments kernel").integers(2, 4))
     dout, x, w, b = _random_case("invalid arguments", kernel=(k, k), stride=1)   # square: only the checks count
-    unchanged = run_probe("inputs_unchanged", "conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0})
+    unchanged = inputs_kept("conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0})
     check_true(unchanged, "'conv2d_backward' modified its input arrays: never write into dout, x, w or b")
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout[:, :, :-1], x, w, b,
                   case="dout of the wrong shape")

@@ -9,7 +9,7 @@ against torch autograd in the grader.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
 
 OK_FORMAT = False
 name = "q11_pool_backward"
@@ -152,9 +152,9 @@ def pool_backward_float32_and_errors(max_pool2d_backward, avg_pool2d_backward):
                negative=True)
     _check_avg(avg_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
     dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
-    unchanged = run_probe("inputs_unchanged", "max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {})
+    unchanged = inputs_kept("max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {})
     check_true(unchanged, "'max_pool2d_backward' modified its input arrays: never write into dout or x")
-    unchanged = run_probe("inputs_unchanged", "avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {})
+    unchanged = inputs_kept("avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {})
     check_true(unchanged, "'avg_pool2d_backward' modified its input array: never write into dout")
     expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout[..., :-1], x, 2,
                   case="dout of the wrong shape")

@@ -17,8 +17,12 @@ name = "q12_numerical_gradient"
 
 
 def _probe(numerical_gradient, x, c, h):
-    """The probe's report: {"grad": ndarray or None, "restored": bool, "calls": int}."""
-    return run_probe("numerical_gradient_probe", "numerical_gradient", numerical_gradient, x, c, h)
+    """The probe's report: {"grad": ndarray or None, "restored": bool, "calls": int}. It comes from where
+    the student's code runs, so its form is checked before anything in it is used."""
+    report = run_probe("numerical_gradient_probe", "numerical_gradient", numerical_gradient, x, c, h)
+    check_true(isinstance(report, dict) and set(report) == {"grad", "restored", "calls"},
+               "'numerical_gradient' could not be checked (the probe's report was tampered with)")
+    return report
 
 
 @test_case(points=1, hidden=False)
@@ -91,7 +95,10 @@ def numerical_gradient_restores_random(numerical_gradient):
         x = rng.uniform(-1, 1, size=(4, 5)).round(2)
         if any(_restore_breaks(v, 1.0) and (v + 1.0) - 1.0 != v for v in x.flat):
             break
-    report = _probe(numerical_gradient, x, rng.standard_normal(x.shape), 1.0)
+    c = rng.standard_normal(x.shape)
+    report = _probe(numerical_gradient, x, c, 1.0)
+    # the restore claim comes from where the student's code runs: believed only with a correct gradient
+    # (for f = sum(c * x**3) and h = 1, central differences give exactly c * (3 x**2 + 1))
+    check_array("numerical_gradient", report["grad"], c * (3 * x**2 + 1.0), case="random input, h = 1",
+                rtol=1e-9, atol=1e-9)
     check_true(report["restored"], "'numerical_gradient' (random input) did not restore x bit for bit")
-    check_true(report["grad"] is not None and report["grad"].shape == x.shape,
-               "'numerical_gradient' (random input) must return an ndarray of x's shape")
