@@ -35,7 +35,7 @@ def _plots(results: list[SubmissionResult], out_dir: Path) -> list[str]:
     ax.barh(range(len(cases)), rates, color=["#228833" if x > 0.8 else "#ccbb44" if x > 0.5 else "#ee6677"
                                               for x in rates])
     ax.set_yticks(range(len(cases)), [f"{q} / {n}" for q, n in cases], fontsize=7)
-    ax.invert_yaxis()
+    ax.set_ylim(len(cases) - 0.5, -0.5)  # first case on top, no empty margin
     ax.set_xlim(0, 1)
     ax.set_xlabel("fraction of submissions passing")
     ax.set_title("Pass rate per test case")
