@@ -7,14 +7,13 @@ signals (the lecture's batch 100 and lr 0.01; tuned for Adam, also fine for SGD 
 Public case: the CNN is more accurate than the MLP on the standard test split (1000 signals).
 Hidden case: the same on a freshly generated hidden test set (the grader keeps its labels).
 """
-import threading
 import weakref
 
 import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, check_true, get_context, run_probe
-from autograder.checks.context import datasets_package
+from autograder.checks.context import datasets_package, hidden_mnist1d_set
 
 OK_FORMAT = False
 name = "q07_cnn_vs_mlp"
@@ -75,22 +74,10 @@ def cnn_beats_mlp_public_test_split(MNIST1DConvNet, MNIST1DMLP, train):
 
 
 # BEGIN HIDDEN TESTS
-_LOCK = threading.Lock()
-_SETS: dict = {}
 
 
 def _hidden_test_set():
-    """A fresh MNIST-1D set (1000 signals) from a seed derived from the assignment seed and the student id;
-    generated here, in the grader; its labels never leave this process."""
-    from autograder.checks import case_rng
-
-    seed = int(case_rng("hidden MNIST-1D test set").integers(1, 2**31 - 1))
-    with _LOCK:  # make_mnist1d swaps NumPy's global RNG state: one generation at a time
-        if seed not in _SETS:
-            _SETS[seed] = datasets_package().make_mnist1d(seed, 1000)
-            while len(_SETS) > 8:
-                _SETS.pop(next(iter(_SETS)))
-        return _SETS[seed]
+    return hidden_mnist1d_set(1000)
 
 
 _EXTRA_TEST_SETS.append(_hidden_test_set)

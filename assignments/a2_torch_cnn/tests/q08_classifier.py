@@ -9,14 +9,13 @@ or a model that always predicts the same class, loses only these points.
 Public case: the interface, on a small synthetic set.
 Hidden cases: the accuracy bands; ``fit`` uses its ``device`` argument.
 """
-import threading
 import weakref
 
 import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, check_true, get_context, run_probe
-from autograder.checks.context import datasets_package
+from autograder.checks.context import datasets_package, hidden_mnist1d_set
 
 OK_FORMAT = False
 name = "q08_classifier"
@@ -62,23 +61,11 @@ def classifier_interface(make_classifier, fit):
 
 
 # BEGIN HIDDEN TESTS
-_LOCK = threading.Lock()
-_SETS: dict = {}
 _RESULTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _hidden_test_set():
-    """A fresh MNIST-1D set (1000 signals) from a seed derived from the assignment seed and the student id;
-    generated here, in the grader; its labels never leave this process."""
-    from autograder.checks import case_rng
-
-    seed = int(case_rng("hidden MNIST-1D test set").integers(1, 2**31 - 1))
-    with _LOCK:  # make_mnist1d swaps NumPy's global RNG state: one generation at a time
-        if seed not in _SETS:
-            _SETS[seed] = datasets_package().make_mnist1d(seed, 1000)
-            while len(_SETS) > 8:
-                _SETS.pop(next(iter(_SETS)))
-        return _SETS[seed]
+    return hidden_mnist1d_set(1000)
 
 
 def _hidden_accuracy(make_classifier, fit):
