@@ -28,6 +28,10 @@ MAX_SOURCE = 2 * 2**20
 DROPPED_SUFFIXES = {".otter_log", ".pkl", ".pickle", ".dill", ".pt", ".pth", ".joblib", ".npy", ".npz", ".pyc"}
 
 
+#: ``name = !cmd`` or ``name = %magic``: IPython's assignment forms of shell escapes and magics.
+_ASSIGNED_ESCAPE = re.compile(r"^(\s*[A-Za-z_][\w, ]*=\s*)([!%].*)$")
+
+
 class SubmissionError(ValueError):
     """The submission is unusable (the message is for the student: what is wrong, what to hand in)."""
 
@@ -97,7 +101,10 @@ def notebook_source(text: str, name: str) -> str:
             continue
         for line in src.splitlines():
             stripped = line.lstrip()
-            if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
+            assigned = _ASSIGNED_ESCAPE.match(line)
+            if assigned:  # files = !ls   /   t = %timeit ...: the name is kept, bound to None
+                lines.append(f"{assigned.group(1)}None  # removed: {assigned.group(2)[:60]}")
+            elif stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
                 lines.append(f"{line[: len(line) - len(stripped)]}pass  # removed: {stripped[:60]}")
             else:
                 lines.append(line)

@@ -47,6 +47,15 @@ def test_notebook_magics_and_shell_escapes_are_not_run():
     assert "    pass  # removed: %time x = 1" in src
 
 
+def test_assigned_shell_escape_is_not_run():
+    """Is IPython's `files = !ls` form replaced (name bound to None), not run and not a SyntaxError?"""
+    src = notebook_source(json.dumps({"cells": [{"cell_type": "code", "source": "files = !ls /\nt = %timeit 1\n"}]}),
+                          "nb.ipynb")
+    namespace = {}
+    exec(compile(src, "nb", "exec"), namespace)
+    assert namespace["files"] is None and namespace["t"] is None
+
+
 @pytest.mark.parametrize("name", ["../evil.py", "/etc/cnn_numpy.py", "a/../../cnn_numpy.py"])
 def test_zip_slip_is_rejected(tmp_path, name):
     """Is an entry pointing outside the archive rejected with a message?"""
