@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import FAILED, GRADER_ERROR, CaseResult, SubmissionResult
+from autograder.core.results import FAILED, GRADER_ERROR, SubmissionResult
 from autograder.core.testfiles import load_test_files
 from autograder.grade import intake
 from autograder.grade.journal import Journal
+from autograder.grade.testfiles import every_case
 from autograder.grade.outputs import atomic_write, gradebook_csv, write_submission
 
 log = logging.getLogger(__name__)
@@ -85,18 +86,24 @@ def _init_grading_process() -> None:
 _TEST_FILES: dict = {}
 
 
+def _test_files(a: Assignment):
+    """The assignment's test files, loaded once per process."""
+    key = (a.name, str(a.root))
+    if key not in _TEST_FILES:
+        _TEST_FILES[key] = load_test_files(a.tests_dir)
+    return _TEST_FILES[key]
+
+
 def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str) -> SubmissionResult:
     """Grade one submission (runs in a grading process)."""
     from autograder.grade.submission import grade_in_process, grade_sandboxed
 
     a = load_assignment(name, Path(root))
-    if name not in _TEST_FILES:
-        _TEST_FILES[name] = load_test_files(a.tests_dir)
     start = time.perf_counter()
     if sandbox == "in-process":  # trusted code only: verify's reference, stubs and mutants
-        result = grade_in_process(a, Path(source_file), student, _TEST_FILES[name])
+        result = grade_in_process(a, Path(source_file), student, _test_files(a))
     else:
-        result = grade_sandboxed(a, Path(source_file), student, _TEST_FILES[name], backend=sandbox, device=device)
+        result = grade_sandboxed(a, Path(source_file), student, _test_files(a), backend=sandbox, device=device)
     result.wall_s = time.perf_counter() - start
     return result
 
@@ -155,16 +162,13 @@ def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto",
 
 
 def _unreadable(a: Assignment, sub: intake.Submission) -> SubmissionResult:
-    tests = load_test_files(a.tests_dir)
-    cases = [CaseResult(tf.name, c.name, c.points, c.hidden, FAILED, sub.error) for tf in tests for c in tf.cases]
-    return SubmissionResult(sub.student, cases, notes=[sub.error] + sub.notes, backend="none")
+    return SubmissionResult(sub.student, every_case(_test_files(a), FAILED, sub.error),
+                            notes=[sub.error] + sub.notes, backend="none")
 
 
 def _grader_failure(a: Assignment, student: str, why: str) -> SubmissionResult:
-    tests = load_test_files(a.tests_dir)
-    cases = [CaseResult(tf.name, c.name, c.points, c.hidden, GRADER_ERROR, f"grader error: {why}")
-             for tf in tests for c in tf.cases]
-    return SubmissionResult(student, cases, status=GRADER_ERROR, notes=[f"grader error: {why}"])
+    return SubmissionResult(student, every_case(_test_files(a), GRADER_ERROR, f"grader error: {why}"),
+                            status=GRADER_ERROR, notes=[f"grader error: {why}"])
 
 
 class _Progress:

@@ -9,7 +9,7 @@ from pathlib import Path
 from autograder.checks.context import GradingContext
 from autograder.core.assignment import Assignment
 from autograder.core.results import SubmissionResult
-from autograder.grade.testfiles import TestFile, load_test_files, run_test_files
+from autograder.grade.testfiles import TestFile, every_case, load_test_files, run_test_files
 
 log = logging.getLogger(__name__)
 _counter = itertools.count()
@@ -68,7 +68,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     deadline = time.monotonic() + a.limits.submission_timeout_s
 
     def fail_all(status: str, message: str) -> None:
-        result.cases = [CaseResult(tf.name, c.name, c.points, c.hidden, status, message) for tf, c in all_cases]
+        result.cases = every_case(test_files, status, message)
 
     try:
         session = WorkerSession(file, a.module_name, backend=backend, limits=limits, device=device,

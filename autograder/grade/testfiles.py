@@ -17,7 +17,7 @@ from autograder.checks.errors import CheckFailure
 from autograder.core.results import FAILED, GRADER_ERROR, PASSED, CaseResult
 from autograder.core.testfiles import Case, TestFile, TestFileError, load_test_file, load_test_files
 
-__all__ = ["Case", "TestFile", "TestFileError", "load_test_file", "load_test_files", "run_case", "run_test_files"]
+__all__ = ["Case", "TestFile", "TestFileError", "load_test_file", "load_test_files", "every_case", "run_case", "run_test_files"]
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +46,9 @@ def run_case(test_file: TestFile, case: Case, env: dict, ctx: GradingContext,
 def run_test_files(test_files: list[TestFile], env: dict, ctx: GradingContext,
                    student_time: Callable[[], float] = lambda: 0.0) -> list[CaseResult]:
     return [run_case(tf, case, env, ctx, student_time) for tf in test_files for case in tf.cases]
+
+
+def every_case(test_files: list[TestFile], status: str, message: str) -> list[CaseResult]:
+    """One result per case, all with the same ``status`` and ``message`` (a submission that could not
+    be run at all: unreadable, not importable, or a grader failure)."""
+    return [CaseResult(tf.name, c.name, c.points, c.hidden, status, message) for tf in test_files for c in tf.cases]

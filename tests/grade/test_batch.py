@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.core.testfiles import load_test_files
 from autograder.grade.batch import BatchError, main as grade
 from autograder.verify.mutants import load_mutants
 
@@ -39,7 +40,8 @@ def test_outputs_of_a_batch(tmp_path):
     by = {r["student"]: r for r in rows}
     assert float(by["ref_student"]["total"]) == A.points and float(by["stub_student"]["total"]) == 0
     res = json.loads((out / "results" / "ref_student.json").read_text())
-    assert res["score"] == A.points and len(res["tests"]) == sum(1 for _ in res["tests"])
+    assert res["score"] == A.points
+    assert len(res["tests"]) == sum(len(tf.cases) for tf in load_test_files(A.tests_dir))
     assert "What to fix" in (out / "feedback" / "stub_student.md").read_text()
     html = (out / "report.html").read_text()
     assert "score_histogram.png" in html and "pass_rate.png" in html
