@@ -421,8 +421,8 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
         if any(d == p or d.startswith(p + "/") for p in made):
             a += ["--tmpfs", d, "--ro-bind", str(_forbidden_init(private, name)), f"{d}/__init__.py"]
     a += ["--perms", "0755", "--dir", "/sandbox"]
-    for name in WORKER_FILES:
-        a += ["--ro-bind", str(SANDBOX_DIR / name), f"/sandbox/{name}"]
+    for name in WORKER_FILES:  # the session's world-readable copies (see install_worker_files)
+        a += ["--ro-bind", str(private / "worker" / name), f"/sandbox/{name}"]
     a += ["--ro-bind", str(private / "helpers"), "/sandbox/helpers",
           "--bind", str(scratch), "/scratch", "--chdir", "/scratch"]
     warnings = []
@@ -453,11 +453,25 @@ def process_plan(*, scratch: Path, private: Path, module_name: str, device: str,
             popen_user = uid
         else:
             warnings.append(f"UNSAFE: {why}; the submission runs as root")
-    return Plan(argv=[sys.executable, "-s", "-B", str(SANDBOX_DIR / "worker.py")],
+    return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
                 env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],
                 uid=popen_user if popen_user is not None else os.geteuid(),
                 popen_user=popen_user, subreaper=True, warnings=warnings)
+
+
+def install_worker_files(private: Path) -> None:
+    """Copy the worker's own code into the session's private folder, readable by every uid.
+
+    The sandbox user must read ``worker.py`` and ``wire.py``, but not the grader's tree they come
+    from: on Gradescope ``setup.sh`` makes ``/autograder/source`` readable by root only (it holds the
+    reference and the hidden tests), and a worker that cannot read its own code gives every student 0."""
+    dest = private / "worker"
+    dest.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(dest, 0o755)
+    for name in WORKER_FILES:
+        shutil.copyfile(SANDBOX_DIR / name, dest / name)
+        os.chmod(dest / name, 0o644)
 
 
 def write_identity_files(private: Path, uid: int) -> None:

@@ -79,6 +79,7 @@ class WorkerSession:
         for h in helper_files:
             shutil.copyfile(h, helpers / Path(h).name)
             os.chmod(helpers / Path(h).name, 0o644)
+        backends.install_worker_files(self._private)
         backends.write_identity_files(self._private, self.uid if self.uid is not None else backends.USERNS_UID)
         self.generation = 0
         self.restarts = 0
