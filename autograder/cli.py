@@ -14,6 +14,12 @@ from pathlib import Path
 import click
 
 
+class Refused(click.ClickException):
+    """The command cannot run as asked (bad arguments, no sandbox, an occupied --out): one line, exit 2."""
+
+    exit_code = 2
+
+
 def _verb(module: str):
     return importlib.import_module(f"autograder.{module}").main
 
@@ -86,22 +92,27 @@ def check(assignment: str, file: Path) -> None:
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
           resume: bool) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
-    from autograder.grade.batch import BatchError
+    from autograder.grade.batch import BatchError, check_sandbox
 
     try:
+        if check_sandbox(sandbox) == "process":  # said once, before anything runs
+            click.secho("WARNING: UNSAFE: --sandbox process runs the students' code with no isolation (it can "
+                        "read the reference and the hidden tests, rewrite results, use the network): use it "
+                        "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
                                  device=device, resume=resume)
     except (BatchError, ValueError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     for warning in sorted(s.warnings):
         click.secho(f"WARNING: {warning}", fg="yellow", err=True)
     click.echo(f"graded {s.graded} submission(s), {len(s.results) - s.graded} from the journal, "
                f"in {s.wall_s:.1f} s; sandbox: {', '.join(sorted(s.backends))}")
     click.echo((s.out / "gradebook.csv").read_text(), nl=False)
-    if s.grader_errors:
-        click.secho(f"GRADER ERRORS (not the students' fault; see the log): {', '.join(s.grader_errors)}",
-                    fg="red", err=True)
     click.echo(f"report: {s.out / 'report.html'}")
+    if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
+        click.secho(f"GRADER ERRORS (not the students' fault; see the log; regrade with --resume): "
+                    f"{', '.join(s.grader_errors)}", fg="red", err=True)
+        sys.exit(1)
 
 
 @cli.command()
@@ -115,7 +126,7 @@ def doctor(backend: str) -> None:
 @cli.command()
 @click.argument("assignments", nargs=-1)
 def demo(assignments: tuple[str, ...]) -> None:
-    """Release and verify the assignments (all by default), printing the tables."""
+    """Release the assignments into demo-out/ and grade a class of sample submissions (sandboxed)."""
     sys.exit(_verb("demo")(assignments=assignments))
 
 

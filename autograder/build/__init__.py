@@ -38,6 +38,12 @@ class Release:
     """The student notebook (.ipynb JSON text)."""
     stale: list[str] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    dist: Path | None = None
+    """Where the zips go; None = ``dist/<a>/`` of the repository."""
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.dist if self.dist is not None else self.assignment.dist_dir
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.assignment.root).as_posix()
@@ -145,7 +151,7 @@ def zip_student_bundle(r: Release) -> None:
         src = a.root / rel
         files.update(tree_files(src, f"{prefix}/{rel}") if src.is_dir() else {f"{prefix}/{rel}": src.read_bytes()})
     files.update({f"{prefix}/{k}": v for k, v in _support_package(a.root, "student").items()})
-    r.outputs.append(write_zip(a.dist_dir / "student.zip", files))
+    r.outputs.append(write_zip(r.dist_dir / "student.zip", files))
 
 
 def make_otter_zip(r: Release) -> None:
@@ -155,7 +161,7 @@ def make_otter_zip(r: Release) -> None:
     (the reference solution and the default grading context, read by ``autograder.checks.context``).
     """
     a = r.assignment
-    out = a.dist_dir / "otter-autograder.zip"
+    out = r.dist_dir / "otter-autograder.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
@@ -198,7 +204,7 @@ def make_gradescope_zip(r: Release) -> None:
     for rel in a.options.get("bundle_files", []):
         src = a.root / rel
         files.update(tree_files(src, rel) if src.is_dir() else {rel: src.read_bytes()})
-    r.outputs.append(write_zip(a.dist_dir / "autograder.zip", files, executable=frozenset({"setup.sh", "run_autograder"})))
+    r.outputs.append(write_zip(r.dist_dir / "autograder.zip", files, executable=frozenset({"setup.sh", "run_autograder"})))
 
 
 #: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
@@ -209,13 +215,14 @@ assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle),
 assert PIPELINE.index(build_notebook) < PIPELINE.index(write_starter), "starter includes the notebook"
 
 
-def main(assignment: str, *, check: bool = False, root: Path | None = None) -> Release:
+def main(assignment: str, *, check: bool = False, root: Path | None = None, dist: Path | None = None) -> Release:
     """Release ``assignment``: regenerate ``starter_code/<assignment>/`` and write ``dist/<assignment>/``.
 
     With ``check=True`` nothing is written; ``Release.stale`` lists starter files that differ from
-    what the solutions generate.
+    what the solutions generate. ``dist`` puts the zips elsewhere (the demo writes only under its
+    own folder).
     """
-    r = Release(load_assignment(assignment, root), check=check)
+    r = Release(load_assignment(assignment, root), check=check, dist=Path(dist) if dist is not None else None)
     for step in PIPELINE:
         if check and step in DIST_STEPS:
             continue

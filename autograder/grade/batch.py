@@ -71,6 +71,19 @@ def check_device(device: str) -> None:
         raise BatchError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
 
 
+def check_sandbox(sandbox: str) -> str:
+    """The backend ``sandbox`` resolves to here, before anything is graded. ``auto`` refuses (BatchError
+    naming the fix) when no real sandbox works: students' code never runs unsandboxed by accident."""
+    if sandbox == "in-process":
+        return sandbox
+    from autograder.sandbox import backends
+
+    try:
+        return backends.choose(sandbox)[0]
+    except ValueError as exc:
+        raise BatchError(str(exc)) from exc
+
+
 def _init_grading_process() -> None:
     """Runs first in each grading process: die with the batch (so do the sandboxes, which die with
     us), and keep numeric libraries on one thread."""
@@ -216,6 +229,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     if jobs < 1:
         raise BatchError(f"--jobs must be >= 1, got {jobs}")
     check_device(device)
+    check_sandbox(sandbox)
     subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
