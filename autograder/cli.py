@@ -101,7 +101,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                         "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
                                  device=device, resume=resume)
-    except (BatchError, ValueError, FileNotFoundError) as exc:
+    except (BatchError, ValueError, OSError) as exc:
         raise Refused(str(exc)) from exc
     for warning in sorted(s.warnings):
         click.secho(f"WARNING: {warning}", fg="yellow", err=True)

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -92,16 +93,18 @@ def _python_runs_as(uid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_without_a_sandbox_grade_refuses_and_the_demo_leaves_the_hostile_sample_out(tmp_path):
+def test_without_a_sandbox_grade_refuses_and_the_demo_leaves_the_hostile_sample_out(request):
     """Not root and no bwrap: `grade` exits 2 naming the fix; the demo grades only trusted samples."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root to become an unprivileged user (setpriv)")
     if not _python_runs_as(NOBODY):
         pytest.skip(f"the interpreter {sys.executable} is not readable by uid {NOBODY} here "
                     "(.ci/run makes it so: chmod o+x /root)")
-    home = tmp_path / "home"
+    base = Path(tempfile.mkdtemp(prefix="ag-demo-nobody-"))  # pytest's tmp_path is root-only
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
+    os.chmod(base, 0o755)
+    home = base / "home"
     clone = _clone(home)
-    os.chmod(tmp_path, 0o755)
     subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(home)], check=True)
     refused = _run(["grade", "a1_numpy_cnn", "examples/submissions", "--out", str(home / "g")], cwd=clone,
                    home=home, bwrap="", user=NOBODY, timeout=300)
