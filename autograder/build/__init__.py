@@ -40,10 +40,16 @@ class Release:
     outputs: list[Path] = field(default_factory=list)
     dist: Path | None = None
     """Where the zips go; None = ``dist/<a>/`` of the repository."""
+    starter_out: Path | None = None
+    """Where the starter files go; None = ``starter_code/<a>/`` of the repository."""
 
     @property
     def dist_dir(self) -> Path:
         return self.dist if self.dist is not None else self.assignment.dist_dir
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.starter_out if self.starter_out is not None else self.assignment.starter_dir
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.assignment.root).as_posix()
@@ -102,7 +108,7 @@ def build_notebook(r: Release) -> None:
 
 def write_starter(r: Release) -> None:
     """Write starter_code/<a>/ (or, with --check, list the files that differ)."""
-    out_dir = r.assignment.starter_dir
+    out_dir = r.starter_dir
     expected = dict(r.starter)
     if r.notebook is not None:
         expected[f"{r.assignment.name}.ipynb"] = r.notebook
@@ -215,14 +221,16 @@ assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle),
 assert PIPELINE.index(build_notebook) < PIPELINE.index(write_starter), "starter includes the notebook"
 
 
-def main(assignment: str, *, check: bool = False, root: Path | None = None, dist: Path | None = None) -> Release:
+def main(assignment: str, *, check: bool = False, root: Path | None = None, dist: Path | None = None,
+         starter: Path | None = None) -> Release:
     """Release ``assignment``: regenerate ``starter_code/<assignment>/`` and write ``dist/<assignment>/``.
 
     With ``check=True`` nothing is written; ``Release.stale`` lists starter files that differ from
-    what the solutions generate. ``dist`` puts the zips elsewhere (the demo writes only under its
-    own folder).
+    what the solutions generate. ``dist`` and ``starter`` put the zips and the starter files elsewhere
+    (the demo and ``verify`` write only into their own folders, never into the repository).
     """
-    r = Release(load_assignment(assignment, root), check=check, dist=Path(dist) if dist is not None else None)
+    r = Release(load_assignment(assignment, root), check=check, dist=Path(dist) if dist is not None else None,
+                starter_out=Path(starter) if starter is not None else None)
     for step in PIPELINE:
         if check and step in DIST_STEPS:
             continue
