@@ -40,13 +40,7 @@ def cli(verbose: bool) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if starter_code/ is stale.")
 def release(assignment: str, check: bool) -> None:
     """Regenerate starter_code/ASSIGNMENT and build dist/ASSIGNMENT/*.zip."""
-    from autograder.build import ReleaseError
-    from autograder.build.markers import MarkerError
-
-    try:
-        r = _verb("build")(assignment, check=check)
-    except (ReleaseError, MarkerError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    r = _verb("build")(assignment, check=check)
     if check:
         if r.stale:
             click.echo("starter_code is stale; run `python -m autograder release "
@@ -131,8 +125,14 @@ def demo(assignments: tuple[str, ...]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code. A user's error (``AutograderError``) is one line, no traceback."""
+    from autograder.core.errors import AutograderError
+
     try:
         cli.main(args=argv, prog_name="python -m autograder", standalone_mode=False)
+    except AutograderError as exc:
+        click.secho("Error: " + " ".join(str(exc).split()), fg="red", err=True)
+        return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

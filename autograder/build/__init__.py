@@ -18,11 +18,12 @@ from autograder.build.bundle import tree_files, write_zip
 from autograder.build.headers import header, stamp_header
 from autograder.build.markers import strip_hidden_tests, strip_solutions
 from autograder.core.assignment import Assignment, load_assignment
+from autograder.core.errors import AutograderError
 
 log = logging.getLogger(__name__)
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(AutograderError, RuntimeError):
     """The assignment cannot be released (the message names the file and the problem)."""
 
 

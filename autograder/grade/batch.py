@@ -26,6 +26,7 @@ from autograder.grade import intake
 from autograder.grade.journal import Journal
 from autograder.grade.testfiles import every_case
 from autograder.grade.outputs import atomic_write, gradebook_csv, write_submission
+from autograder.core.errors import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MK
                                   "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
-class BatchError(RuntimeError):
+class BatchError(UsageError, RuntimeError):
     """The batch cannot start (bad arguments, an output folder holding another batch)."""
 
 
