@@ -458,7 +458,8 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
                                           "rejected as a zip bomb")
                 total += info.file_size
                 if total > MAX_UNCOMPRESSED:
-                    raise SubmissionError(f"{zname} expands beyond {MAX_UNCOMPRESSED // 2**20} MB: rejected as a zip bomb")
+                    raise SubmissionError(f"{zname} expands beyond {MAX_UNCOMPRESSED // 2**20} MB: "
+                                          "rejected as a zip bomb")
                 members[name] = info
             chosen = _choose(list(members), student_file, zname)
             label = f"{zname}: {chosen}"
