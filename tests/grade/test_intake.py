@@ -328,3 +328,94 @@ def test_zip_entry_headers_cannot_hide_a_big_file(tmp_path):
     (sub,) = collect([path], "cnn_numpy.py")
     assert load(sub, "cnn_numpy.py").error and not sub.source
     assert MAX_NOTEBOOK > MAX_SOURCE
+
+
+# ------------------------------------------------------------------------------------------------
+# the batch goes on: every failure above, graded beside honest submissions
+
+def _batch_journal(out: Path) -> dict[str, dict]:
+    entries = {}
+    for line in (out / "journal.jsonl").read_text().splitlines():
+        e = json.loads(line)
+        result = e.get("result", {})
+        for d in [e, result] + result.get("cases", []):  # timings differ from run to run
+            for k in [k for k in d if k.endswith("_s")]:
+                del d[k]
+        entries[e["student"]] = e
+    return entries
+
+
+def _gradebook_rows(out: Path) -> dict[str, str]:
+    return {line.split(",")[0]: line for line in (out / "gradebook.csv").read_text().splitlines()[1:]}
+
+
+@pytest.mark.slow
+def test_a_batch_with_every_intake_failure_finishes_and_the_others_are_unaffected(tmp_path, secret):
+    """Broken notebooks, corrupt zips, symlinks (to the reference, to any file), a 2 GiB file, a FIFO, a
+    folder over its cap, a file name that is not UTF-8 and id squatters, beside two honest submissions:
+    the batch finishes; each bad entry scores 0 with a message naming its file; `alice.py` keeps `alice`;
+    the honest results (results JSON, feedback, journal entry, gradebook row) are byte-identical to a
+    batch of the honest ones alone; the linked files' content appears in no output."""
+    from autograder.core.assignment import load_assignment
+    from autograder.grade.batch import main as grade
+
+    a = load_assignment("a1_numpy_cnn")
+    reference, stub = a.solution_file.read_text(), (a.starter_dir / a.student_file).read_text()
+    honest_dir, mixed = tmp_path / "honest", tmp_path / "mixed"
+    for d in (honest_dir, mixed):
+        d.mkdir()
+        (d / "alice.py").write_text(reference)
+        (d / "alice-2.py").write_text(stub)
+    broken = "def conv_output_size(:\n"  # a squatter's file: a syntax error, cheap to grade
+    (mixed / "alice..py").write_text(broken)
+    (mixed / "alice.ipynb").write_text(BROKEN_NOTEBOOKS["cells_not_a_list"][0])
+    (mixed / "deep.ipynb").write_text(BROKEN_NOTEBOOKS["nested_100000"][0])
+    (mixed / "surrogate.ipynb").write_text(BROKEN_NOTEBOOKS["lone_surrogate"][0])
+    with zipfile.ZipFile(tmp_path / "base.zip", "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("cnn_numpy.py", reference)
+    data = (tmp_path / "base.zip").read_bytes()
+    (mixed / "crc.zip").write_bytes(_patch_zip(data, 14, 16, b"\x00\x00\x00\x00"))
+    (mixed / "method.zip").write_bytes(_patch_zip(data, 8, 10, (98).to_bytes(2, "little")))
+    (mixed / "link_ref.py").symlink_to(a.solution_file)
+    (mixed / "link_any.py").symlink_to(secret)
+    with open(mixed / "huge.py", "wb") as f:
+        f.truncate(2 * 2**30)
+    os.mkfifo(mixed / "fifo.py")
+    (mixed / "fat").mkdir()
+    (mixed / "fat" / "cnn_numpy.py").write_text(reference)
+    with open(mixed / "fat" / "data.bin", "wb") as f:
+        f.truncate(MAX_UNCOMPRESSED + 1)
+    with open(os.fsencode(str(mixed)) + b"/st\xffud.py", "wb") as f:
+        f.write(broken.encode())
+
+    grade("a1_numpy_cnn", [honest_dir], out=tmp_path / "honest_out", jobs=2, progress=False)
+    summary = grade("a1_numpy_cnn", [mixed], out=tmp_path / "mixed_out", jobs=2, progress=False)
+    ho, mo = tmp_path / "honest_out", tmp_path / "mixed_out"
+
+    expected = {"alice": None, "alice-2": None, "alice+": "SyntaxError", "alice+ipynb": "not a valid Jupyter notebook",
+                "deep": "nested", "surrogate": "lone surrogate", "crc": "is corrupt", "method": "compression",
+                "link_ref": "symbolic link", "link_any": "symbolic link", "huge": "byte limit",
+                "fifo": "not a regular file", "fat": "holds more than", "st+ud": "SyntaxError"}
+    assert {r.student for r in summary.results} == set(expected), [r.student for r in summary.results]
+    assert not summary.grader_errors
+    for student, fragment in expected.items():
+        data = json.loads((mo / "results" / f"{student}.json").read_text())
+        if fragment is None:
+            continue
+        assert data["score"] == 0, (student, data["score"])
+        feedback = (mo / "feedback" / f"{student}.md").read_text()
+        assert fragment in data["output"] + feedback, (student, data["output"])
+    for name in ("huge.py", "fifo.py", "link_ref.py", "link_any.py", "crc.zip", "method.zip", "deep.ipynb",
+                 "surrogate.ipynb", "alice.ipynb"):
+        student = name.rsplit(".", 1)[0] if name != "alice.ipynb" else "alice+ipynb"
+        assert name in json.loads((mo / "results" / f"{student}.json").read_text())["output"], student
+    assert json.loads((mo / "results" / "alice.json").read_text())["score"] == a.points
+
+    for student in ("alice", "alice-2"):
+        for sub in (f"results/{student}.json", f"feedback/{student}.md"):
+            assert (mo / sub).read_bytes() == (ho / sub).read_bytes(), f"{sub} differs"
+        assert _batch_journal(mo)[student] == _batch_journal(ho)[student]
+        assert _gradebook_rows(mo)[student] == _gradebook_rows(ho)[student]
+    for p in mo.rglob("*"):
+        if p.is_file():
+            assert b"SECRET_REFERENCE" not in p.read_bytes(), p
