@@ -177,6 +177,7 @@ def collect(paths: list[Path], student_file: str) -> list[Submission]:
 
     A path that does not exist is the caller's mistake (``FileNotFoundError``); everything else about
     an entry (a symbolic link, a FIFO, ...) is found by ``load`` and becomes that submission's error.
+    A path given that is itself a symbolic link is such an entry too (give the folder it points to).
     """
     found: list[tuple[Path, bool, str]] = []  # (path, is a directory, what to hash for a non-exact id)
     for path in map(Path, paths):
@@ -211,7 +212,8 @@ def _unique_ids(found: list[tuple[Path, bool, str]]) -> list[str]:
             ids[i] = names[i]
             taken.add(names[i])
     losers = [i for i in range(len(found)) if ids[i] is None and _is_exact(names[i])]
-    for i in losers + [i for i in range(len(found)) if ids[i] is None and i not in losers]:  # rule 3
+    others = [i for i in range(len(found)) if ids[i] is None and not _is_exact(names[i])]
+    for i in losers + others:  # rule 3: the ``name+kind`` ids first
         path, key = found[i][0], found[i][2]
         digest = hashlib.sha256(os.fsencode(key)).hexdigest()
         if _is_exact(names[i]):
