@@ -10,7 +10,8 @@ imported, unpickled or executed. What comes out is the student's source text, wh
   folder of submissions, anything inside a student's folder, a zip entry); only regular files are
   opened (``O_NOFOLLOW | O_NONBLOCK``: a FIFO cannot hang the batch); sizes are checked with
   ``fstat``/``lstat`` before reading and at most ``cap + 1`` bytes are read; a student's folder may
-  hold at most ``MAX_ENTRIES`` entries and ``MAX_UNCOMPRESSED`` bytes in all.
+  hold at most ``MAX_ENTRIES`` entries and ``MAX_UNCOMPRESSED`` bytes in all. ``__MACOSX``,
+  ``__pycache__`` and ``.ipynb_checkpoints`` folders (in a folder or a zip) are never read.
 * ``.ipynb``: parsed as JSON (nesting deeper than ``MAX_NOTEBOOK_DEPTH`` refused), then read and
   validated with ``nbformat`` (v4 schema); the code cells are concatenated; IPython magics (``%``) and
   shell escapes (``!``) are replaced by ``pass`` and never run; a cell that is not valid text (a lone
@@ -74,8 +75,10 @@ DROPPED_SUFFIXES = {".otter_log", ".pkl", ".pickle", ".dill", ".pt", ".pth", ".j
 #: Submission kinds in the order that decides who keeps a shared id (module docstring, rule 2).
 KINDS = (".py", ".ipynb", ".zip", "/")
 _KIND_TAGS = {".py": "py", ".ipynb": "ipynb", ".zip": "zip", "/": "dir"}
-#: Entries of a folder of submissions that are never a student: dot files, macOS and Python litter.
+#: Entries of a folder of submissions that are never a student (dot files are skipped too), and folders
+#: inside a submission that are never read: macOS, Python and Jupyter litter.
 _IGNORED_ENTRIES = {"__MACOSX", "__pycache__"}
+_IGNORED_FOLDERS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 
 
 #: ``name = !cmd`` or ``name = %magic``: IPython's assignment forms of shell escapes and magics.
@@ -290,7 +293,7 @@ def _folder_files(folder: Path, origin: str) -> dict[str, Path]:
             if stat.S_ISLNK(st.st_mode):
                 raise SubmissionError(f"{origin}: {_printable(rel)} is a symbolic link: refused (hand in files)")
             if stat.S_ISDIR(st.st_mode):
-                if e.name not in ("__MACOSX", "__pycache__"):
+                if e.name not in _IGNORED_FOLDERS:
                     if depth + 1 >= MAX_FOLDER_DEPTH:
                         raise SubmissionError(f"{origin} is nested deeper than {MAX_FOLDER_DEPTH} folders: rejected")
                     stack.append((Path(e.path), depth + 1))
@@ -423,8 +426,7 @@ def _load_folder(path: Path, student_file: str, notes: list[str]) -> str:
         if Path(rel).suffix.lower() in DROPPED_SUFFIXES or Path(rel).name == ".OTTER_LOG":
             notes.append(f"ignored {_printable(rel)}: files that can hold pickled objects are never loaded")
             continue
-        if "__MACOSX" not in Path(rel).parts:
-            files[rel] = p
+        files[rel] = p
     chosen = _choose(list(files), student_file, origin)
     label = f"{_printable(path.name)}/{_printable(chosen)}"
     cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
@@ -450,7 +452,7 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
                     raise SubmissionError(f"{zname}: entry {name!r} points outside the archive: rejected")
                 if stat.S_ISLNK(info.external_attr >> 16):
                     raise SubmissionError(f"{zname}: entry {name!r} is a symbolic link: rejected")
-                if info.is_dir() or "__MACOSX" in parts or "__pycache__" in parts:
+                if info.is_dir() or _IGNORED_FOLDERS.intersection(parts):
                     continue
                 if Path(name).suffix.lower() in DROPPED_SUFFIXES or Path(name).name == ".OTTER_LOG":
                     notes.append(f"ignored {name}: files that can hold pickled objects are never loaded")

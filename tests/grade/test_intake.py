@@ -419,3 +419,15 @@ def test_a_batch_with_every_intake_failure_finishes_and_the_others_are_unaffecte
     for p in mo.rglob("*"):
         if p.is_file():
             assert b"SECRET_REFERENCE" not in p.read_bytes(), p
+
+
+def test_jupyter_checkpoints_and_macos_folders_are_not_read(tmp_path):
+    """A folder or zip with the notebook and Jupyter's .ipynb_checkpoints/ copy (or __MACOSX/): one notebook."""
+    (tmp_path / "bob" / ".ipynb_checkpoints").mkdir(parents=True)
+    (tmp_path / "bob" / "hw.ipynb").write_text(_nb(SOURCE))
+    (tmp_path / "bob" / ".ipynb_checkpoints" / "hw-checkpoint.ipynb").write_text(_nb("old = 1\n"))
+    _zip(tmp_path / "carol.zip", {"hw.ipynb": _nb(SOURCE), "__MACOSX/._hw.ipynb": "junk",
+                                  ".ipynb_checkpoints/hw-checkpoint.ipynb": _nb("old = 1\n")})
+    subs = [load(s, "cnn_numpy.py") for s in collect([tmp_path], "cnn_numpy.py")]
+    assert [s.student for s in subs] == ["bob", "carol"]
+    assert all(s.source.strip() == SOURCE.strip() and not s.error for s in subs), [s.error for s in subs]
