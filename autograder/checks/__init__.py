@@ -22,6 +22,7 @@ from autograder.checks.compare import (
     check_ints,
     check_scalar,
     check_true,
+    expect_array,
     expect_raises,
     inputs_kept,
     run_probe,
@@ -31,5 +32,6 @@ from autograder.checks.errors import CheckFailure, StudentCallError
 
 __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "call", "case_rng", "check_array", "check_int",
-    "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "inputs_kept", "reference", "run_probe", "use_context",
+    "check_ints", "check_scalar", "check_true", "expect_array", "expect_raises", "get_context", "inputs_kept",
+    "reference", "run_probe", "use_context",
 ]

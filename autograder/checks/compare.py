@@ -87,19 +87,33 @@ def run_probe(probe: str, name, fn, *args, timeout_s: float | None = None):
         raise _student_error(names[0], exc) from None
 
 
-def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: float | None = None,
-                atol: float | None = None, what: str = "") -> None:
-    """``got`` must be a plain ndarray equal to ``expected`` in shape, dtype and values."""
+def expect_array(name: str, got, shape: tuple, *, kinds: str = "biuf", case: str = "", what: str = "") -> np.ndarray:
+    """``got`` itself when it is a plain ndarray of exactly ``shape`` and a dtype of one of ``kinds``
+    (numpy kind letters; default: bool, ints, floats), else ``CheckFailure``.
+
+    Call it on anything that came from the student's code before any arithmetic with the parent's
+    arrays: a wrong shape broadcasts (``(N, 1) == (M,)`` allocates N x M), so a few bytes of reply
+    could make the trusted process allocate gigabytes. ``check_array`` starts with it.
+    """
     where = _where(name, case) + (f" {what}" if what else "")
-    hidden = get_context().hidden
-    expected = np.asarray(expected)
     if type(got) is not np.ndarray:
         raise CheckFailure(f"{where} returned {_describe(got)}: expected a numpy.ndarray")
-    if got.dtype.kind not in "biuf":
+    if got.dtype.kind not in kinds or got.dtype.itemsize == 0:
         raise CheckFailure(f"{where} returned an array of dtype {got.dtype}: expected a numeric array")
-    if got.shape != expected.shape:
-        detail = "(hidden case: shapes not shown)" if hidden else f"got {got.shape}, expected {expected.shape}"
+    if got.shape != tuple(shape):
+        detail = ("(hidden case: shapes not shown)" if get_context().hidden
+                  else f"got {got.shape}, expected {tuple(shape)}")
         raise CheckFailure(f"{where} has the wrong shape: {detail}")
+    return got
+
+
+def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: float | None = None,
+                atol: float | None = None, what: str = "") -> None:
+    """``got`` must be a plain ndarray equal to ``expected`` in shape, dtype and values (type, dtype kind
+    and shape are checked before any arithmetic: ``expect_array``)."""
+    where = _where(name, case) + (f" {what}" if what else "")
+    expected = np.asarray(expected)
+    expect_array(name, got, expected.shape, case=case, what=what)
     if got.dtype != expected.dtype:
         raise CheckFailure(f"{where} has the wrong dtype: got {got.dtype}, expected {expected.dtype}")
     finite = np.isfinite(expected)

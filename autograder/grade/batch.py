@@ -253,7 +253,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         for sub in todo:
             path = Path(tmp) / sub.student / a.student_file
             path.parent.mkdir(parents=True)
-            path.write_text(sub.source)
+            path.write_text(sub.source, encoding="utf-8")  # intake guarantees valid text; never the locale
             tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device)
             by_student[sub.student] = sub
         for student, result in _graded(tasks, jobs):

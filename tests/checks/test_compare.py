@@ -99,3 +99,16 @@ def test_check_scalar():
         check_scalar("evaluate", np.array(0.25), 0.25)
     with pytest.raises(CheckFailure, match="is wrong"):
         check_scalar("evaluate", 25.0, 0.25)
+
+
+def test_expect_array_checks_type_kind_and_shape_before_arithmetic():
+    """Does expect_array refuse a non-array, a zero-itemsize or non-numeric dtype and any other shape
+    (one that would broadcast: (N, 1) against (M,)) before the caller computes with it?"""
+    from autograder.checks import CheckFailure, expect_array
+
+    ok = np.arange(5)
+    assert expect_array("f", ok, (5,)) is ok
+    for bad in ([0, 1, 2, 3, 4], np.zeros((5, 1), dtype=np.int64), np.zeros(5, dtype="U1"), np.ndarray((5,), "S0"),
+                np.zeros(5, dtype=np.float64)):
+        with pytest.raises(CheckFailure):
+            expect_array("f", bad, (5,), kinds="iu")

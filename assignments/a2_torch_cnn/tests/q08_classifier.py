@@ -14,7 +14,7 @@ import weakref
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import StudentCallError, check_true, get_context, run_probe
+from autograder.checks import CheckFailure, StudentCallError, check_true, expect_array, get_context, run_probe
 from autograder.checks.context import datasets_package, hidden_mnist1d_set
 
 OK_FORMAT = False
@@ -42,6 +42,14 @@ def _fit(make_classifier, fit, x_train, y_train, x_tests, timeout_s=FIT_TIME_LIM
         raise
 
 
+def _predictions(r, n):
+    """The predictions in a fit report: n ints, checked before any arithmetic (a wrong shape would broadcast
+    against the labels: a small reply could make the grader allocate gigabytes)."""
+    check_true(isinstance(r, dict) and isinstance(r.get("preds"), list) and len(r["preds"]) == 1,
+               "'make_classifier' + 'fit': the predictions could not be read back")
+    return expect_array("make_classifier + fit", r["preds"][0], (n,), kinds="iu", what="predictions")
+
+
 def _synthetic(n, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 10, n)
@@ -56,7 +64,7 @@ def classifier_interface(make_classifier, fit):
     r = _fit(make_classifier, fit, x, y, [x])
     check_true(not r["training"], "'fit' must return the model in eval mode (model.eval())")
     check_true(r["num_params"] > 0, "'make_classifier' built a model without parameters")
-    acc = float(np.mean(r["preds"][0] == y))
+    acc = float(np.mean(_predictions(r, len(y)) == y))
     check_true(acc >= 0.5, f"'fit' on an easy synthetic set: training accuracy {acc:.1%}, expected >= 50%")
 
 
@@ -78,9 +86,8 @@ def _hidden_accuracy(make_classifier, fit):
         x_test, y_test = _hidden_test_set()
         try:
             r = _fit(make_classifier, fit, *datasets_package().load_mnist1d("train"), [x_test])
-            pred = r["preds"][0]
-            outcome = ("ok", float(np.mean(pred == y_test)), r)
-        except StudentCallError as exc:
+            outcome = ("ok", float(np.mean(_predictions(r, len(y_test)) == y_test)), r)
+        except (StudentCallError, CheckFailure) as exc:
             outcome = ("error", exc, None)
         cached = (key, outcome)
         if fit is not None:
