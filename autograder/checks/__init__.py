@@ -24,12 +24,14 @@ from autograder.checks.compare import (
     check_true,
     expect_raises,
     inputs_kept,
-    run_probe,
+    verified,
 )
 from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
 from autograder.checks.errors import CheckFailure, StudentCallError
+from autograder.checks.remote import as_array, attribute, call_timed, helper, is_tensor, tensor, tensor_dtype
 
 __all__ = [
-    "CheckFailure", "GradingContext", "StudentCallError", "call", "case_rng", "check_array", "check_int",
-    "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "inputs_kept", "reference", "run_probe", "use_context",
+    "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "call", "call_timed", "case_rng",
+    "check_array", "check_int", "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "helper",
+    "inputs_kept", "is_tensor", "reference", "tensor", "tensor_dtype", "use_context", "verified",
 ]

@@ -141,8 +141,16 @@ def conv2d_invalid_arguments(conv2d):
 
 
 @test_case(points=1, hidden=True)
-def conv2d_keeps_inputs(conv2d):
-    from autograder.checks import check_true, run_probe
+def conv2d_integer_inputs(conv2d):
+    rng, x, w, b = _random_case("integer inputs", padding=1)
+    xi, wi = rng.integers(-5, 6, size=x.shape), rng.integers(-2, 3, size=w.shape)
+    expected = reference().conv2d(xi, wi, None, padding=1)
+    check_array("conv2d", call("conv2d", conv2d, xi, wi, None, padding=1), expected,
+                case="integer x and w, b=None: float64 out")
+
+
+@test_case(points=0, hidden=True)
+def conv2d_keeps_inputs_info(conv2d):
     _, x, w, b = _random_case("inputs unchanged")
-    unchanged = inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1})
-    check_true(unchanged, "'conv2d' modified its input arrays: never write into x, w or b")
+    check_true(inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1}) is not False,
+               "'conv2d' modified its input arrays: never write into x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

@@ -1,0 +1,99 @@
+"""The student's objects, reached the same way under the engine and in-process.
+
+Under the engine the names a test receives are proxies (``autograder/grade/proxies.py``): calling one,
+or a method of an object it returned, is a call into the sandboxed worker, and a tensor comes back as a
+``TensorValue`` (data). Under plain ``otter run`` and ``check`` they are the real functions and objects.
+These helpers hide the difference, so an A2 test reads::
+
+    model = helper("build", "MNIST1DConvNet", MNIST1DConvNet, MNIST1DConvNet, 0)   # seeded cls()
+    call("MNIST1DConvNet", model.eval)
+    logits = as_array(call("MNIST1DConvNet", model, torch.as_tensor(x)))
+
+Points come only from data the test compares with its own computation on inputs it chose (SPEC section 6,
+invariant 3): a helper's result is the student's word and is used only as data to check.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import inworker
+from autograder.checks.compare import _student_error, call
+from autograder.checks.errors import StudentCallError
+
+
+def helper(fn: str, name: str, anchor, *args, timeout_s: float | None = None):
+    """``autograder/checks/inworker.py``'s ``fn(student module, *args)``, run where the student's code runs
+    (``anchor``: any student function or object of this submission, to find its worker; ``name`` for
+    messages). Student objects among ``args`` travel as handles."""
+    if anchor is None:
+        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
+    run = getattr(anchor, "run_helper", None)
+    if run is not None:
+        return run(fn, *args, timeout_s=timeout_s)
+    try:
+        return getattr(inworker, fn)(None, *args)
+    except Exception as exc:  # in-process: the student's code raised inside the helper
+        raise _student_error(name, exc) from None
+
+
+def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
+    """``call`` with a time limit other than the per-call default (a training budget). In-process
+    (``otter run``, ``check``) nothing can stop the call: it runs to its end."""
+    timed = getattr(fn, "call_timed", None)
+    if timed is not None and fn is not None:
+        return timed(timeout_s, *args, **kwargs)
+    return call(name, fn, *args, **kwargs)
+
+
+def attribute(name: str, obj, attr: str):
+    """``obj.attr`` (not called): data, or a student object."""
+    if obj is None:
+        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
+    if hasattr(type(obj), "run_helper"):  # an engine proxy: read the attribute in the worker
+        return getattr(obj, attr).get()
+    try:
+        return getattr(obj, attr)
+    except Exception as exc:  # noqa: BLE001 - a hostile __getattr__, in-process
+        raise _student_error(name, exc) from None
+
+
+def is_tensor(value) -> bool:
+    """A torch tensor: a ``TensorValue`` from the worker, or a real ``torch.Tensor`` in-process."""
+    if type(value).__name__ == "TensorValue":
+        return True
+    try:
+        import torch
+    except ImportError:
+        return False
+    return isinstance(value, torch.Tensor)
+
+
+def as_array(value):
+    """A tensor's values as an ndarray (None if ``value`` is not a tensor)."""
+    if type(value).__name__ == "TensorValue":
+        return value.array
+    if is_tensor(value):
+        t = value.detach().cpu()
+        return (t.float() if t.dtype in (__import__("torch").bfloat16,) else t).numpy()
+    return None
+
+
+#: torch dtypes a message may name (a worker-side string is shown only if it is one of these).
+_DTYPES = {f"torch.{n}" for n in ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
+                                  "uint8", "bool", "complex64", "complex128")}
+
+
+def tensor_dtype(value) -> str:
+    """A tensor's dtype as torch prints it (``"torch.float32"``), or ``"not a tensor"``."""
+    if not is_tensor(value):
+        return "not a tensor"
+    text = str(value.dtype)
+    return text if text in _DTYPES else "an unknown dtype"
+
+
+def tensor(x, dtype=None, requires_grad: bool = False):
+    """A CPU tensor the parent sends (a copy of ``x``)."""
+    import torch
+
+    t = torch.tensor(np.asarray(x), dtype=dtype)
+    return t.requires_grad_(True) if requires_grad else t
