@@ -20,6 +20,7 @@ from autograder.checks.compare import (
     check_array,
     check_int,
     check_ints,
+    check_reference,
     check_scalar,
     check_true,
     expect_raises,
@@ -32,6 +33,6 @@ from autograder.checks.remote import as_array, attribute, call_timed, helper, is
 
 __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "call", "call_timed", "case_rng",
-    "check_array", "check_int", "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "helper",
+    "check_array", "check_int", "check_ints", "check_reference", "check_scalar", "check_true", "expect_raises", "get_context", "helper",
     "inputs_kept", "is_tensor", "reference", "tensor", "tensor_dtype", "use_context", "verified",
 ]

@@ -193,6 +193,36 @@ def expect_raises(error: type[BaseException] | str, name: str, fn, *args, case: 
     raise CheckFailure(f"{where} returned normally: expected it to raise {wanted}")
 
 
+def check_reference(name: str, fn, *args, case: str = "", **kwargs):
+    """The student's ``fn(*args, **kwargs)`` must equal the reference's ``name(*args, **kwargs)``, computed
+    FIRST (on the pristine inputs) in this trusted process: ints, nested tuples of ints, arrays, or tuples of
+    arrays/None. Returns the student's value."""
+    from autograder.checks.context import reference
+
+    expected = getattr(reference(), name)(*args, **kwargs)
+    got = call(name, fn, *args, **kwargs)
+    if _is_int(expected):
+        check_int(name, got, expected, case=case)
+    elif isinstance(expected, (tuple, list)) and not any(isinstance(e, np.ndarray) or e is None for e in expected):
+        check_ints(name, got, expected, case=case)
+    else:
+        _check_same(name, got, expected, case)
+    return got
+
+
+def _check_same(name: str, got, expected, case: str, what: str = "") -> None:
+    """``got`` equals ``expected`` (an array, None, or a tuple of these), layer by layer."""
+    if isinstance(expected, tuple):
+        check_true(isinstance(got, (tuple, list)) and len(got) == len(expected),
+                   f"{_where(name, case)} must return a tuple of {len(expected)}")
+        for i, (g, e) in enumerate(zip(got, expected)):
+            _check_same(name, g, e, case, f"element {i}")
+    elif expected is None:
+        check_true(got is None, f"{_where(name, case)} {what} must be None".replace("  ", " "))
+    else:
+        check_array(name, got, expected, case=case, what=what)
+
+
 def inputs_kept(name: str, fn, args: tuple, kwargs: dict) -> bool | None:
     """For information only, never for points: did the student's ``fn`` leave its array arguments
     unchanged? Only the worker can see that, so the answer is the student's word (True, False, or None

@@ -6,7 +6,7 @@ Hidden cases: random shapes and hyper-parameters (seeded per student), compared 
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, expect_raises, reference, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_reference, check_true, expect_raises, inputs_kept, reference
 
 OK_FORMAT = False
 name = "q07_conv2d"
@@ -130,6 +130,7 @@ def conv2d_no_bias_float32(conv2d):
 @test_case(points=1, hidden=True)
 def conv2d_invalid_arguments(conv2d):
     _, x, w, b = _random_case("invalid arguments")
+    check_reference("conv2d", conv2d, x, w, b, stride=1, padding=1, case="a valid call first")
     expect_raises(ValueError, "conv2d", conv2d, np.concatenate([x, x], axis=1), w, b,
                   case="channel mismatch (x has more channels than w)")
     expect_raises(ValueError, "conv2d", conv2d, x, np.concatenate([w, w], axis=1), b,
