@@ -29,10 +29,12 @@ from autograder.checks.compare import (
 )
 from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
 from autograder.checks.errors import CheckFailure, StudentCallError
-from autograder.checks.remote import as_array, attribute, call_timed, helper, is_tensor, tensor, tensor_dtype
+from autograder.checks.remote import (as_array, attribute, build_model, call_timed, helper, is_proxy, is_tensor, load_weights,
+                                     logits, model_weights, predictions, tensor, tensor_dtype, worker_has_cuda)
 
 __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "call", "call_timed", "case_rng",
     "check_array", "check_int", "check_ints", "check_reference", "check_scalar", "check_true", "expect_raises", "get_context", "helper",
-    "inputs_kept", "is_tensor", "reference", "tensor", "tensor_dtype", "use_context", "verified",
+    "inputs_kept", "is_proxy", "is_tensor", "build_model", "load_weights", "logits", "model_weights", "predictions",
+    "worker_has_cuda", "reference", "tensor", "tensor_dtype", "use_context", "verified",
 ]

@@ -21,42 +21,37 @@ import numpy as np
 # =====================================================================================================
 
 
-def scalar_function(spec, x):
-    """The scalar function ``f`` described by the data ``spec``; it READS ``x`` through the closure and
-    ignores its argument (CS231n style), so only a ``numerical_gradient`` that perturbs ``x`` in place sees
-    anything change. Kinds (all in float64 whatever x's dtype):
+def scalar_function(_module, spec):
+    """The scalar function ``f(x)`` described by the data ``spec`` (kept in the worker: the parent gets a
+    handle and passes it to the student's ``numerical_gradient`` itself). Kinds, computed in float64 whatever
+    x's dtype:
 
     * ``{"kind": "cubic", "c": C}``: ``sum(c * x**3)``
     * ``{"kind": "mix", "a": A, "b": B, "c": C}``: ``sum(c * sin(a * x)) + 0.5 * (sum(b * x))**2``
-      (every element's gradient depends on every other element through the square)
+      (every element's gradient depends on every other element through the square: an ``x`` left
+      perturbed after one element changes the next elements' results)
     """
     kind = spec["kind"]
     if kind == "cubic":
-        c = np.asarray(spec["c"], dtype=np.float64)
-        return lambda _unused: float(np.sum(c * x.astype(np.float64) ** 3))
+        c = np.array(spec["c"], dtype=np.float64)
+        return lambda x: float(np.sum(c * np.asarray(x).astype(np.float64) ** 3))
     if kind == "mix":
-        a, b, c = (np.asarray(spec[k], dtype=np.float64) for k in ("a", "b", "c"))
+        a, b, c = (np.array(spec[k], dtype=np.float64) for k in ("a", "b", "c"))
 
-        def f(_unused):
-            v = x.astype(np.float64)
+        def f(x):
+            v = np.asarray(x).astype(np.float64)
             return float(np.sum(c * np.sin(a * v)) + 0.5 * float(np.sum(b * v)) ** 2)
         return f
     raise ValueError(f"unknown scalar function kind {kind!r}")
 
 
-def numerical_gradient_call(_module, numerical_gradient, spec, x, h):
-    """``numerical_gradient(f, x, h)`` with ``f = scalar_function(spec, x)``; returns what it returned
-    (the parent compares it with its own central differences of the same ``f``). Python functions cannot
-    cross the wire: this is why ``f`` is built here."""
-    x = np.array(x, copy=True)
-    return numerical_gradient(scalar_function(spec, x), x, h)
-
-
-def numerical_gradient_restores(_module, numerical_gradient, spec, x, h):
-    """For information only (no points): is ``x`` bit-for-bit unchanged after ``numerical_gradient``?"""
+def numerical_gradient_restores(module, numerical_gradient, spec, x, h):
+    """For information only (no points): is ``x`` bit-for-bit unchanged after ``numerical_gradient``?
+    (``f`` reads ``x`` through a closure here, CS231n style.)"""
     x = np.array(x, copy=True)
     before = x.tobytes()
-    numerical_gradient(scalar_function(spec, x), x, h)
+    f = scalar_function(module, spec)
+    numerical_gradient(lambda _unused: f(x), x, h)
     return x.tobytes() == before
 
 

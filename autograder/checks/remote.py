@@ -97,3 +97,82 @@ def tensor(x, dtype=None, requires_grad: bool = False):
 
     t = torch.tensor(np.asarray(x), dtype=dtype)
     return t.requires_grad_(True) if requires_grad else t
+
+
+# =====================================================================================================
+# A2: the student's networks, reached through their own API
+# =====================================================================================================
+
+
+def is_proxy(obj) -> bool:
+    """True for the engine's proxies (the student's code runs in a sandboxed worker)."""
+    return hasattr(type(obj), "run_helper")
+
+
+def worker_has_cuda(anchor) -> bool:
+    """Whether the student's code sees a CUDA GPU, known to the parent: under the engine the worker sees one
+    only when the grading run asked for ``--device cuda`` (``autograder/sandbox/backends.py`` hides GPUs from
+    CPU runs); in-process it is this process's torch."""
+    from autograder.checks.context import get_context
+
+    if is_proxy(anchor):
+        return get_context().device.startswith("cuda")
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def build_model(name: str, cls, seed: int = 0):
+    """``cls()`` after ``torch.manual_seed(seed)`` (the caller's random state left alone), where the student's
+    code runs: a student object."""
+    return helper("build", name, cls, cls, seed)
+
+
+def model_weights(name: str, model) -> dict:
+    """``model.state_dict()`` as ``{name: ndarray}``: the student's word, used only as data the parent loads
+    into its own copy of an architecture."""
+    state = helper("state_arrays", name, model, model)
+    from autograder.checks.compare import check_true
+
+    check_true(type(state) is dict and all(type(k) is str and isinstance(v, np.ndarray) for k, v in state.items()),
+               f"'{name}': its state_dict could not be read as named arrays")
+    return state
+
+
+def load_weights(name: str, model, state: dict) -> None:
+    """``model.load_state_dict(state)`` (strict), with the parent's arrays sent as tensors."""
+    import torch
+
+    call(name, model.load_state_dict, {k: torch.as_tensor(np.asarray(v)) for k, v in state.items()})
+
+
+def logits(name: str, model, x: np.ndarray, *, n_classes: int = 10, batch: int = 500) -> np.ndarray:
+    """The student's ``model`` (put in eval mode first) on the parent's float32 ``x``, in batches: float logits
+    ``(N, n_classes)`` as an ndarray, checked for type and shape."""
+    import torch
+
+    from autograder.checks.compare import check_true
+
+    call(name, model.eval)
+    out = []
+    for start in range(0, len(x), batch):
+        xb = np.asarray(x[start:start + batch], dtype=np.float32)
+        got = call(name, model, torch.as_tensor(xb))
+        arr = as_array(got)
+        check_true(arr is not None, f"'{name}' forward returned {type(got).__name__ if not is_tensor(got) else ''}"
+                   "something other than a tensor")
+        check_true(arr.shape == (len(xb), n_classes) and arr.dtype.kind == "f",
+                   f"'{name}' maps a batch of {len(xb)} inputs to an array of shape {arr.shape}, dtype {arr.dtype}: "
+                   f"expected float logits ({len(xb)}, {n_classes})")
+        out.append(arr)
+    return np.concatenate(out) if out else np.zeros((0, n_classes), np.float32)
+
+
+def predictions(name: str, model, x: np.ndarray) -> np.ndarray:
+    """Arg-max class of the student's ``model`` for each row of the parent's ``x`` (labels never leave the
+    parent: accuracy is counted by the caller)."""
+    from autograder.checks.compare import check_true
+
+    z = logits(name, model, x)
+    check_true(bool(np.isfinite(z).all()), f"'{name}' returned NaN or infinite logits")
+    return z.argmax(axis=1)

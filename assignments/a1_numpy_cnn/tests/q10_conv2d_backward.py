@@ -206,5 +206,5 @@ def backward_invalid_arguments(conv2d_backward):
 def backward_keeps_inputs_info(conv2d_backward):
     k = int(case_rng("invalid arguments kernel").integers(2, 4))
     dout, x, w, b = _random_case("invalid arguments", kernel=(k, k), stride=1)
-    check_true(inputs_kept("conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0}) is not False,
+    check_true(inputs_kept("conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0}) is True,
                "'conv2d_backward' modified its input arrays: never write into dout, x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

@@ -1,10 +1,8 @@
 """Q12 numerical_gradient: central differences of a scalar function, perturbing x in place.
 
 A Python function cannot be sent to a sandboxed submission, so the grader describes ``f`` as data and a
-small helper builds it next to your code: ``f`` READS ``x`` through a closure and ignores its argument
-(CS231n style), so only an implementation that perturbs ``x`` in place sees it change. Your
-``numerical_gradient(f, x, h)`` is then called and what it returns is compared, in the grader, with the
-grader's own central differences of the same ``f`` at the same ``x``.
+small helper builds it next to your code; the grader then calls your ``numerical_gradient(f, x, h)`` with
+it and compares what it returns with its own central differences of the same ``f`` at the same ``x``.
 Public cases: ``f(x) = sum(c * x**3)`` on small inputs worked out by hand (with h = 1 the central difference
 of x**3 is exactly 3*x**2 + h**2). Whether ``x`` is restored bit for bit is reported for information only
 (zero points: only the sandbox can see it).
@@ -15,16 +13,16 @@ others (an ``x`` left perturbed shows).
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import case_rng, check_array, check_true, helper
+from autograder.checks import call, case_rng, check_array, check_true, helper
 
 OK_FORMAT = False
 name = "q12_numerical_gradient"
 
 
 def _gradient(numerical_gradient, spec, x, h):
-    """What ``numerical_gradient(f, x, h)`` returns, ``f`` built from ``spec`` where the student's code runs."""
-    return helper("numerical_gradient_call", "numerical_gradient", numerical_gradient, numerical_gradient,
-                  spec, x, h)
+    """What the student's ``numerical_gradient(f, x, h)`` returns, ``f`` built from ``spec`` where their code runs."""
+    f = helper("scalar_function", "numerical_gradient", numerical_gradient, spec)
+    return call("numerical_gradient", numerical_gradient, f, x, h)
 
 
 @test_case(points=1, hidden=False)
@@ -72,7 +70,7 @@ def _central(spec, x, h):
     from autograder.checks import inworker, reference
 
     x = np.array(x, copy=True)
-    expected = reference().numerical_gradient(inworker.scalar_function(spec, x), x, h)
+    expected = reference().numerical_gradient(inworker.scalar_function(None, spec), x, h)
     v = x.astype(np.float64)
     if spec["kind"] == "cubic":
         analytic = 3 * spec["c"] * v**2
