@@ -188,7 +188,8 @@ def expect_raises(error: type[BaseException] | str, name: str, fn, *args, case: 
         if exc.kind != "error":
             raise
         if wanted not in exc.mro and exc.exc_type != wanted:
-            raise CheckFailure(f"{where} raised {exc.exc_type}: expected {wanted}") from None
+            shown = shown_type(exc.exc_type) if get_context().hidden else exc.exc_type
+            raise CheckFailure(f"{where} raised {shown}: expected {wanted}") from None
         return
     raise CheckFailure(f"{where} returned normally: expected it to raise {wanted}")
 

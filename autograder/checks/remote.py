@@ -122,10 +122,10 @@ def worker_has_cuda(anchor) -> bool:
     return bool(torch.cuda.is_available())
 
 
-def build_model(name: str, cls, seed: int = 0):
-    """``cls()`` after ``torch.manual_seed(seed)`` (the caller's random state left alone), where the student's
-    code runs: a student object."""
-    return helper("build", name, cls, cls, seed)
+def build_model(name: str, cls):
+    """``cls()``, called by the grader itself (not through a helper, which the submission could replace to
+    hand back an object its class does not build): a student object."""
+    return call(name, cls)
 
 
 def model_weights(name: str, model) -> dict:

@@ -1,7 +1,7 @@
 """Q4 the lecture's networks: the MNIST-1D CNN (2,050 parameters), the MLP of the same depth (59,065)
 and LeNet-5 (61,706).
 
-The grader builds your network (after ``torch.manual_seed(0)``), reads its ``state_dict`` as arrays and runs
+The grader builds your network (calling your class itself), reads its ``state_dict`` as arrays and runs
 its forward pass on inputs it sends; it counts the parameters and compares outputs itself.
 Public cases: parameter counts and output shapes (literal values from the lecture).
 Hidden cases: your network's own initial weights loaded by name into the grader's copy of the architecture
@@ -20,7 +20,7 @@ name = "q04_networks"
 
 def _count(cls_name, cls):
     """Number of values in the state_dict of a freshly built ``cls()`` (the lecture nets have no buffers)."""
-    return int(sum(v.size for v in model_weights(cls_name, build_model(cls_name, cls, 0)).values()))
+    return int(sum(v.size for v in model_weights(cls_name, build_model(cls_name, cls)).values()))
 
 
 @test_case(points=1, hidden=False)
@@ -47,14 +47,14 @@ def output_shapes(MNIST1DConvNet, MNIST1DMLP, LeNet5):
     layouts; (N, 1, 32, 32) -> (N, 10) for LeNet-5."""
     x = np.random.default_rng(0).standard_normal((5, 40)).astype(np.float32)
     for cls_name, cls in (("MNIST1DConvNet", MNIST1DConvNet), ("MNIST1DMLP", MNIST1DMLP)):
-        model = build_model(cls_name, cls, 0)
+        model = build_model(cls_name, cls)
         flat = logits(cls_name, model, x)
         check_true(np.isfinite(flat).all() and np.ptp(flat, axis=0).max() > 0,
                    f"'{cls_name}' gives the same (or non-finite) logits for different inputs")
         check_array(cls_name, logits(cls_name, model, x[:, None, :]), flat,
                     case="input (5, 1, 40) vs the same signals as (5, 40)", rtol=1e-5, atol=1e-6)
     images = np.random.default_rng(1).standard_normal((3, 1, 32, 32)).astype(np.float32)
-    logits("LeNet5", build_model("LeNet5", LeNet5, 0), images)
+    logits("LeNet5", build_model("LeNet5", LeNet5), images)
     verified("LeNet5")
 
 
@@ -84,7 +84,7 @@ def _check_layers(cls_name, cls, input_shapes):
     """The student's network's own initial weights, read back as named arrays, must fit the reference
     architecture name by name, and give the student's network's outputs on the grader's inputs."""
     expected = {n: tuple(p.shape) for n, p in _reference_model(cls_name).state_dict().items()}
-    model = build_model(cls_name, cls, 0)
+    model = build_model(cls_name, cls)
     state = model_weights(cls_name, model)
     missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     check_true(not missing and not extra, f"'{cls_name}' parameter names differ from the handout's contract: "
@@ -107,7 +107,7 @@ def _check_forward(cls_name, cls, input_shapes):
     shapes = {k: tuple(v.shape) for k, v in _reference_model(cls_name).state_dict().items()}
     state = {k: (rng.standard_normal(s) * 0.3).astype(np.float32) for k, s in shapes.items()}
     ref = _reference_model(cls_name, state)
-    model = build_model(cls_name, cls, 0)
+    model = build_model(cls_name, cls)
     load_weights(cls_name, model, state)
     for shape in input_shapes:
         x = rng.standard_normal(shape).astype(np.float32)

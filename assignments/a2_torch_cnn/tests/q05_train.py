@@ -12,7 +12,7 @@ raises RuntimeError. Where the model ends up (its device) is not graded: only th
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (call, check_true, expect_raises, get_context, helper, load_weights, model_weights,
+from autograder.checks import (call, case_rng, check_true, expect_raises, get_context, helper, load_weights, model_weights,
                                verified, worker_has_cuda)
 
 OK_FORMAT = False
@@ -20,8 +20,9 @@ name = "q05_train"
 
 
 def _data(n, seed=0):
-    """Synthetic MNIST-1D-shaped data: x (n, 40) float64, y (n,) int64; class c lights up positions 4c..4c+3."""
-    rng = np.random.default_rng(seed)
+    """Synthetic MNIST-1D-shaped data: x (n, 40) float64, y (n,) int64; class c lights up positions 4c..4c+3.
+    Drawn per student and submission (``case_rng``): a submission cannot bring weights fitted in advance."""
+    rng = case_rng(f"train data {n} {seed}")
     y = rng.integers(0, 10, n)
     x = rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0
     return x, y

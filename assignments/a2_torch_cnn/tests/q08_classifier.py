@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (StudentCallError, call, call_timed, check_true, expect_raises, get_context,
+from autograder.checks import (StudentCallError, call, call_timed, case_rng, check_true, expect_raises, get_context,
                                model_weights, predictions, verified, worker_has_cuda)
 from autograder.checks.context import datasets_package, hidden_mnist1d_set
 
@@ -47,7 +47,8 @@ def _fit(make_classifier, fit, x_train, y_train, device=None, timeout_s=FIT_TIME
 
 
 def _synthetic(n, seed=0):
-    rng = np.random.default_rng(seed)
+    """An easy synthetic set, drawn per student and submission (``case_rng``): nothing to fit in advance."""
+    rng = case_rng(f"synthetic set {n} {seed}")
     y = rng.integers(0, 10, n)
     return (rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0).astype(np.float32), y
 
