@@ -330,6 +330,8 @@ def worker_env(*, home: str, tmp: str, device: str) -> dict[str, str]:
         for k in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES"):
             if k in os.environ:
                 env[k] = os.environ[k]
+    else:  # a CPU grading run: the worker sees no GPU, so the parent knows what get_device() must say
+        env["CUDA_VISIBLE_DEVICES"] = ""
     return env
 
 

@@ -11,6 +11,7 @@ folder / port), and ``expected_outcome.json``::
       "min_score": 0, "max_score": 0,     # optional bounds on the total
       "status": "ok",                     # extra_data.status of the results JSON (default "ok"; or a list)
       "message_fragment": "...",          # optional: appears in the results JSON texts or the feedback
+      "hidden_absent_fragment": "...",    # optional: appears in no hidden case's message (journal)
       "max_results_bytes": 262144,        # optional: the results JSON stays small
       "xfail": {"process": "why"}         # optional: a known engine bug, per backend (strict xfail)
     }
@@ -508,6 +509,12 @@ def test_attack(backend, case, env, tmp_path_factory):
     assert exp.get("min_score", 0) <= score <= exp.get("max_score", float("inf")), f"score {score}"
     if exp.get("message_fragment"):
         assert exp["message_fragment"] in mixed.texts(case), f"message fragment {exp['message_fragment']!r} missing"
+    if exp.get("hidden_absent_fragment"):
+        entries = [json.loads(line) for line in (mixed.out / "journal.jsonl").read_text().splitlines() if line.strip()]
+        cases = [c for e in entries if e.get("student") == case for c in e["result"]["cases"] if c["hidden"]]
+        assert cases, f"no hidden cases of {case} in the journal"
+        leaks = [c["name"] for c in cases if exp["hidden_absent_fragment"] in c["message"]]
+        assert not leaks, f"text the submission produced reached hidden cases' messages: {leaks}"
     if exp.get("max_results_bytes"):
         assert (mixed.out / "results" / f"{case}.json").stat().st_size <= exp["max_results_bytes"]
     own = [p for p in mixed.leftovers if p.comm == tag(case)]
