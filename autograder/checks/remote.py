@@ -159,8 +159,7 @@ def logits(name: str, model, x: np.ndarray, *, n_classes: int = 10, batch: int =
         xb = np.asarray(x[start:start + batch], dtype=np.float32)
         got = call(name, model, torch.as_tensor(xb))
         arr = as_array(got)
-        check_true(arr is not None, f"'{name}' forward returned {type(got).__name__ if not is_tensor(got) else ''}"
-                   "something other than a tensor")
+        check_true(arr is not None, f"'{name}' forward returned {type(got).__name__}: expected a tensor of logits")
         check_true(arr.shape == (len(xb), n_classes) and arr.dtype.kind == "f",
                    f"'{name}' maps a batch of {len(xb)} inputs to an array of shape {arr.shape}, dtype {arr.dtype}: "
                    f"expected float logits ({len(xb)}, {n_classes})")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import (CheckFailure, GradingContext, StudentCallError, call, check_array, check_int,
+from autograder.checks import (CheckFailure, verified, GradingContext, StudentCallError, call, check_array, check_int,
                                check_ints, check_scalar, expect_raises, use_context)
 
 EXPECTED = np.arange(6, dtype=np.float64).reshape(2, 3)
@@ -64,6 +64,7 @@ def test_expect_raises():
     """Does expect_raises accept the right error (and subclasses) and reject others or none?"""
     def raises_value_error(**_):
         raise ValueError("stride must be >= 1")
+    verified("conv2d")  # an invalid-argument case counts only after a checked valid call
     expect_raises(ValueError, "conv2d", raises_value_error, stride=0)
     expect_raises(Exception, "conv2d", raises_value_error, stride=0)
     with pytest.raises(CheckFailure, match="raised ValueError: expected TypeError"):

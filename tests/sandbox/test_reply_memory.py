@@ -27,14 +27,24 @@ SUBMISSION = textwrap.dedent('''
     def zero_v0():
         return np.ndarray((N, 1), dtype="V0")
 
-    def zero_in_report():     # the shape of a2_fit_probe's report, with zero-size predictions
-        return {"preds": [np.ndarray((N, 1), dtype="S0")], "fit_s": 0.0, "training": False, "num_params": 1}
+    class Model:              # what q08's 'fit' returns: a model the grader calls on its own inputs
+        def __init__(self, out):
+            self.out = out
+
+        def eval(self):
+            return self
+
+        def __call__(self, x):
+            return self.out
+
+    def zero_in_report():     # a fitted model whose logits are zero-size elements
+        return Model(np.ndarray((N, 1), dtype="S0"))
 
     def wide_bool():          # real bytes (2.5 MB) but a shape that broadcasts against (1000,) labels
         return np.zeros((N, 1), dtype=bool)
 
-    def wide_report():
-        return {"preds": [np.zeros((N, 1), dtype=np.int8)], "fit_s": 0.0, "training": False, "num_params": 1}
+    def wide_report():        # a fitted model whose logits would broadcast against the labels
+        return Model(np.zeros((N, 1), dtype=np.int8))
 ''')
 
 PARENT = textwrap.dedent('''
@@ -45,20 +55,18 @@ PARENT = textwrap.dedent('''
     from autograder.grade.proxies import StudentFunction
     from autograder.sandbox import WorkerSession
 
-    spec = importlib.util.spec_from_file_location("q08", sys.argv[2])
-    q08 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(q08)
+    from autograder.checks import predictions
     labels = np.arange(1000) % 10
     outcomes = {}
     with WorkerSession(sys.argv[1], "cnn_torch", backend="auto", limits=Limits(call_timeout_s=30),
-                       need_torch=False) as session:
+                       need_torch=True) as session:
         state = {"student_s": 0.0, "timed_out": set()}
         for name in ("zero_s0", "zero_u0", "zero_v0", "zero_in_report", "wide_bool", "wide_report"):
             fn = StudentFunction(session, name, state)
             try:
                 got = fn()
-                if isinstance(got, dict):   # q08's path: the predictions of a fit report, then the accuracy
-                    float(np.mean(q08._predictions(got, len(labels)) == labels))
+                if name.endswith("_report"):  # q08's path: the model's predictions on the grader's inputs
+                    float(np.mean(predictions("fit", got, np.zeros((len(labels), 40), np.float32)) == labels))
                 else:                       # the usual path: check_array against the reference's value
                     check_array(name, got, labels)
                 outcomes[name] = "accepted"
@@ -84,9 +92,8 @@ def test_hostile_replies_cannot_make_the_parent_allocate(tmp_path):
     sub.write_text(SUBMISSION)
     script = tmp_path / "parent.py"
     script.write_text(PARENT)
-    q08 = REPO / "assignments" / "a2_torch_cnn" / "tests" / "q08_classifier.py"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    p = subprocess.run([sys.executable, str(script), str(sub), str(q08)], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, str(script), str(sub)], capture_output=True, text=True,
                        timeout=300, cwd=REPO, env=env)
     assert p.returncode == 0, p.stderr[-3000:]
     report = json.loads(p.stdout.strip().splitlines()[-1])
@@ -95,7 +102,7 @@ def test_hostile_replies_cannot_make_the_parent_allocate(tmp_path):
     for name in ("zero_s0", "zero_u0", "zero_in_report"):
         assert out[name].startswith("StudentCallError[bad_result]") and "zero-size" in out[name], out[name]
     assert out["zero_v0"].startswith("CheckFailure") and "numpy.ndarray" in out["zero_v0"], out["zero_v0"]
-    for name in ("wide_bool", "wide_report"):
-        assert out[name].startswith("CheckFailure") and "wrong shape" in out[name], out[name]
+    assert out["wide_bool"].startswith("CheckFailure") and "wrong shape" in out["wide_bool"], out["wide_bool"]
+    assert out["wide_report"].startswith("CheckFailure"), out["wide_report"]
     assert report["peak_mb"] < PEAK_LIMIT_MB, report
     print(f"\nparent peak memory {report['peak_mb']:.0f} MB ({report['backend']} backend)")
