@@ -66,6 +66,17 @@ def validate_points(r: Release) -> None:
         raise ReleaseError(f"{toml}: test files {sorted(extra)} are not listed as questions")
 
 
+def check_handout(r: Release) -> None:
+    """The handout's questions table lists each question of assignment.toml with its points."""
+    from autograder.build.handout import HandoutError, check_points_table
+
+    if (r.assignment.source_dir / "handout.md").is_file():
+        try:
+            check_points_table(r.assignment)
+        except HandoutError as exc:
+            raise ReleaseError(str(exc)) from exc
+
+
 def make_starter(r: Release) -> None:
     """Strip solutions from the student file; provided files are copied as they are."""
     a = r.assignment
@@ -208,7 +219,7 @@ def make_gradescope_zip(r: Release) -> None:
 
 
 #: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
-PIPELINE = [validate_points, make_starter, split_public_hidden, build_notebook, write_starter,
+PIPELINE = [validate_points, check_handout, make_starter, split_public_hidden, build_notebook, write_starter,
             zip_student_bundle, make_otter_zip, make_gradescope_zip]
 DIST_STEPS = {zip_student_bundle, make_otter_zip, make_gradescope_zip}
 assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle), "bundle needs public tests"
