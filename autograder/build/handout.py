@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from autograder.build.headers import header
 from autograder.core.assignment import Assignment
 
 
@@ -90,8 +91,12 @@ def check_points_table(a: Assignment, handout: Path | None = None) -> None:
                            f"in {toml}")
 
 
-def student_readme(handout: str, setup: str) -> str:
-    """The bundle's README.md: the generated ``setup`` section, then the handout as written."""
+def student_readme(handout: str, setup: str, source: str) -> str:
+    """The bundle's README.md: the handout's title, the generated ``setup`` section, then the rest of the
+    handout (``source``, its path, goes in the generated-file header)."""
     title, _, rest = handout.partition("\n") if handout.startswith("# ") else ("", "", handout)
-    head = f"{title}\n\n" if title else ""
-    return f"{head}{setup.rstrip()}\n\n{rest.lstrip()}"
+    rest = rest.lstrip()
+    if not rest.startswith("#"):
+        rest = f"## The assignment\n\n{rest}"
+    return (header(f"{source} (and a generated Set-up section)", comment="<!--").rstrip() + " -->\n"
+            + (f"{title}\n\n" if title else "") + f"{setup.rstrip()}\n\n{rest}")
