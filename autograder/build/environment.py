@@ -91,8 +91,8 @@ Then, with that environment's Python:
 * `.venv/bin/python -m autograder check {a.name} {module}` runs the public tests on your file and exits
   0 only if all of them pass (each call of your code gets {a.limits.call_timeout_s:g} s, as on the grader).
 * `{a.name}.ipynb` is the notebook: open it in VS Code or JupyterLab (`.venv/bin/pip install jupyterlab`,
-  then `.venv/bin/jupyter lab`) with the `.venv` kernel. `.venv/bin/jupyter execute {a.name}.ipynb` runs
-  all its cells from the terminal.
+  then `.venv/bin/jupyter lab`) with the `.venv` kernel. `.venv/bin/jupyter execute --inplace {a.name}.ipynb`
+  runs all its cells from the terminal and saves their outputs in the notebook.
 
 (Windows: `.venv\\Scripts\\python` and `.venv\\Scripts\\jupyter` instead of `.venv/bin/...`.)
 """

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from autograder.check import main as check
 from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.verify.mutants import load_mutants
@@ -131,3 +133,35 @@ def test_an_import_that_never_ends_times_out(tmp_path):
     out = io.StringIO()
     assert check("a1_numpy_cnn", path, out=out, timeout_s=1) == 1
     assert "could not be imported: importing it timed out after 1 s" in " ".join(out.getvalue().split())
+
+
+def test_time_limit_is_raised_again_when_swallowed():
+    """Is CallTimeout raised again (every 0.5 s) after a bare `except:` swallowed the first one?"""
+    from autograder.check import CallTimeout, TimeLimit
+
+    swallowed = []
+    start = time.monotonic()
+    with pytest.raises(CallTimeout):
+        with TimeLimit(grace_s=30).limit("spin", 0.3):
+            try:
+                while True:
+                    pass
+            except BaseException:  # noqa: BLE001 - what a student may write
+                swallowed.append(time.monotonic() - start)
+            while True:
+                pass
+    assert swallowed and time.monotonic() - start < 5
+
+
+def test_time_limit_without_sigalrm_interrupts_the_main_thread():
+    """Where there is no SIGALRM (Windows), does the timer thread's interrupt become a CallTimeout?"""
+    from autograder.check import CallTimeout, TimeLimit
+
+    limit = TimeLimit(grace_s=30)
+    limit.use_alarm = False
+    with pytest.raises(CallTimeout):
+        with limit.limit("spin", 0.3):
+            while True:
+                pass
+    with limit.limit("quick", 5):  # a call that returns in time is left alone
+        pass
