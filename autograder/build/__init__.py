@@ -247,8 +247,8 @@ def make_gradescope_zip(r: Release) -> None:
 
 
 #: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
-PIPELINE = [validate_points, check_handout, pin_requirements, make_starter, split_public_hidden, build_notebook, write_starter,
-            zip_student_bundle, make_otter_zip, make_gradescope_zip]
+PIPELINE = [validate_points, check_handout, pin_requirements, make_starter, split_public_hidden, build_notebook,
+            write_starter, zip_student_bundle, make_otter_zip, make_gradescope_zip]
 DIST_STEPS = {zip_student_bundle, make_otter_zip, make_gradescope_zip}
 assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle), "bundle needs public tests"
 assert PIPELINE.index(build_notebook) < PIPELINE.index(write_starter), "starter includes the notebook"

@@ -72,7 +72,8 @@ def setup_section(a: Assignment, requirements: str) -> str:
     torch = "torch" in pins(requirements)
     cpu = ("\n\nNo NVIDIA GPU (a laptop, or Windows/Linux without CUDA)? Add\n"
            f"`--extra-index-url {TORCH_CPU_INDEX}` at the end of the command: pip then installs the CPU\n"
-           "build of PyTorch (about 200 MB instead of several GB). On a Mac the command as it is is right.") if torch else ""
+           "build of PyTorch (about 200 MB instead of several GB). On a Mac the command as it is is right."
+           ) if torch else ""
     return f"""## Set-up (once)
 
 You need Python {version} or newer (`python3 --version` says which you have). In a terminal, in this

@@ -277,9 +277,8 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
     source = file.read_text()
     bad = forbidden_imports_in(source, config.forbidden_imports)
     for line, top in bad:
-        console.print(f"[red]{escape(file.name)}:{line}: "
-                      f"{escape(forbidden_message(config.student_file, top, config.forbidden_imports, config.forbidden_reason))}"
-                      "; the grader refuses the import[/red]")
+        words = forbidden_message(config.student_file, top, config.forbidden_imports, config.forbidden_reason)
+        console.print(f"[red]{escape(file.name)}:{line}: {escape(words)}; the grader refuses the import[/red]")
     files = _public_only(load_test_files(config.tests_dir))
     with refusing_forbidden_imports(config):
         try:
@@ -292,7 +291,8 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
         except BaseException as exc:  # noqa: BLE001 - a syntax error, an exception or sys.exit at import
             # The grader's words (autograder/grade/submission.py, _import_message), then the student's lines.
             detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:400]
-            mine = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == file]
+            mine = [f for f in traceback.extract_tb(exc.__traceback__)
+                    if Path(f.filename).resolve() == file.resolve()]
             where = (f' [File "{config.student_file}", line {mine[-1].lineno}, in {mine[-1].name}]'
                      if mine and "line" not in detail else "")
             lines = ("".join(traceback.format_exception_only(type(exc), exc)) if isinstance(exc, SyntaxError)

@@ -111,7 +111,8 @@ def test_a_call_that_never_returns_times_out_and_the_rest_goes_on(tmp_path):
     text = " ".join(out.getvalue().split())
     assert code == 1 and time.monotonic() - start < 60
     assert "'numerical_gradient' timed out after 1 s" in text
-    assert re.search(r"q12_numerical_gradient +│ 0/", out.getvalue()) and re.search(r"q07_conv2d +│ 3/3", out.getvalue())
+    assert re.search(r"q12_numerical_gradient +│ 0/", out.getvalue())
+    assert re.search(r"q07_conv2d +│ (\d+)/\1 ", out.getvalue())  # the other questions still pass
     assert "is not called again" not in text.split("q12_numerical_gradient first failure")[1][:200]
 
 
