@@ -1,8 +1,8 @@
 """Thin command line: maps flags onto each verb's ``main``; defaults come from ``main.__kwdefaults__``.
 
 ``python -m autograder release|verify|check|grade|doctor|demo`` (also the ``cnn-autograder`` script).
-Verbs are imported when their command runs, so a partial copy of the package (the student bundle's)
-still serves ``check``.
+Verbs are imported when their command runs, and a verb is offered only where its module is present:
+the student bundle's partial copy of the package offers ``check`` alone.
 """
 from __future__ import annotations
 
@@ -122,6 +122,13 @@ def doctor(backend: str) -> None:
 def demo(assignments: tuple[str, ...]) -> None:
     """Release the assignments into demo-out/ and grade a class of sample submissions (sandboxed)."""
     sys.exit(_verb("demo")(assignments=assignments))
+
+
+#: Each verb's module; a copy of the package without it (the student bundle's) does not list the verb.
+for _name, _module in {"release": "build", "verify": "verify", "check": "check", "grade": "grade/batch.py",
+                       "doctor": "doctor", "demo": "demo.py"}.items():
+    if not (Path(__file__).parent / _module).exists():
+        del cli.commands[_name]
 
 
 def main(argv: list[str] | None = None) -> int:
