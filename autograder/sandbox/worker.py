@@ -10,6 +10,10 @@ What this process can see depends on the backend (see ``backends.py``):
 * ``bwrap``: its scratch dir (``/scratch``, the submission copy, writable), read-only system dirs and
   the Python install, ``/sandbox`` (this file, ``wire.py``, trusted helpers), a private ``/tmp``.
   No network, own PID namespace (it cannot see or signal the grader), an unprivileged uid.
+* ``uid``: the machine as a uid of its own (no groups): only world-readable files, its scratch dir
+  (the grader's files are sealed from "other" by the parent), and a seccomp filter that this process
+  loads before the student's module is imported (``load_seccomp``): no sockets, no ptrace, no exec.
+  If the filter cannot be loaded the worker refuses to start (the parent reports a grader error).
 * ``process``: the whole machine as the uid it runs as (UNSAFE; ``session.warnings`` says so).
 
 Runs with ``python -s -B worker.py REQ_FD REP_FD``; stdlib + numpy (+ torch when the session asks)
@@ -110,7 +114,14 @@ class Worker:
             self._import_torch()
         for p in reversed(self.cfg.get("sys_path", [])):
             sys.path.insert(0, p)
-        info = {"pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
+        seccomp = None
+        if self.cfg.get("seccomp"):  # fail closed: no filter, no worker (the parent's grader error)
+            try:
+                seccomp = load_seccomp(deny_exec=True)
+            except BaseException as e:  # noqa: BLE001
+                self.reply(0, "crash", error=f"the seccomp filter could not be loaded: {wire.format_exception(e)}")
+                os._exit(4)
+        info = {"seccomp": seccomp, "pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
                 "python": sys.version.split()[0], "numpy": np.__version__,
                 "torch": getattr(self.torch, "__version__", None)}
         self.reply(0, "ok", info)
@@ -251,6 +262,82 @@ class Worker:
                 pass
 
 
+#: clone() flags that create namespaces (``linux/sched.h``)
+CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000,
+                         0x40000000, 0x00000080)  # NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
+#: syscalls no submission needs that reach other processes or the kernel's wider attack surface
+DENIED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev",  # read/write another process
+                   "io_uring_setup", "io_uring_enter", "io_uring_register",  # io_uring bypasses seccomp
+                   "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+                   "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_by_handle_at",
+                   "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+                   "acct", "swapon", "swapoff", "reboot", "syslog", "quotactl", "lookup_dcookie")
+
+
+def load_seccomp(deny_exec: bool) -> str:
+    """Load this process's seccomp filter (``uid`` backend; inherited by every child, irrevocable).
+
+    Denied: ``socket`` of every address family (EACCES: no network, no Unix socket of the host;
+    ``socketpair`` stays allowed: it reaches nothing outside), ``DENIED_SYSCALLS`` (EPERM), ``clone``
+    with a namespace flag (EPERM), ``clone3`` (ENOSYS: its flags are behind a pointer seccomp cannot
+    read, and glibc falls back to ``clone``), and with ``deny_exec`` ``execve``/``execveat`` (EACCES:
+    numpy and torch are imported by then). Syscalls of another ABI (i386's ``socketcall``, x32) kill
+    the process (libseccomp's default for a foreign architecture). Sets ``no_new_privs``.
+    Raises on any failure: the caller must not run student code without the filter."""
+    import errno
+
+    import pyseccomp as sc
+
+    arch = sc.system_arch()
+    f = sc.SyscallFilter(sc.ALLOW)
+    f.add_rule(sc.ERRNO(errno.EACCES), "socket")
+    denied = ["socket"]
+    for name in DENIED_SYSCALLS:
+        try:
+            known = sc.resolve_syscall(arch, name) >= 0
+        except Exception:  # noqa: BLE001 - a name this libseccomp does not know
+            known = False
+        if known:
+            f.add_rule(sc.ERRNO(errno.EPERM), name)
+            denied.append(name)
+    for flag in CLONE_NAMESPACE_FLAGS:
+        f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    denied += ["clone(namespaces)", "clone3"]
+    if deny_exec:
+        for name in ("execve", "execveat"):
+            f.add_rule(sc.ERRNO(errno.EACCES), name)
+        denied += ["execve", "execveat"]
+    f.load()
+    return f"{len(denied)} syscalls denied ({', '.join(denied[:3])}, ...)"
+
+
+def selftest() -> None:
+    """``worker.py --selftest``: what ``backends.uid_status`` runs as a fresh uid: does numpy import
+    and does the seccomp filter load and deny what it should? Prints one JSON line."""
+    import json
+    import subprocess
+
+    out = {"numpy": np.__version__}
+    try:
+        out["seccomp"] = load_seccomp(deny_exec=True)
+    except BaseException as e:  # noqa: BLE001
+        out["seccomp_error"] = wire.format_exception(e)
+        print(json.dumps(out))
+        return
+    import socket
+
+    for name, attempt in (("socket", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+                          ("socket6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM)),
+                          ("exec", lambda: subprocess.run(["/bin/true"], check=False))):
+        try:
+            attempt()
+            out[name] = "allowed"
+        except OSError as e:
+            out[name] = f"denied: {type(e).__name__}"
+    print(json.dumps(out))
+
+
 class ForbiddenImports:
     """A meta-path finder that makes ``import torch`` fail with a message for the student.
 
@@ -270,6 +357,9 @@ class ForbiddenImports:
 
 
 def main():
+    if sys.argv[1:] == ["--selftest"]:
+        selftest()
+        return
     req_fd, rep_fd = int(sys.argv[1]), int(sys.argv[2])
     for fd in (req_fd, rep_fd):  # not inherited across exec; os.fork children still share them
         os.set_inheritable(fd, False)
