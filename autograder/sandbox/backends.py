@@ -97,6 +97,7 @@ class Plan:
     popen_user: int | None = None  # process backend: Popen(user=, group=) when dropping
     subreaper: bool = False
     seccomp: bool = False  # the worker must load its seccomp filter before the import (uid backend)
+    landlock: dict | None = None  # uid backend: {"read": [...], "write": [...]} for worker.load_landlock
     warnings: list[str] = field(default_factory=list)
 
 
@@ -384,7 +385,7 @@ def seal_from_other(path: Path, keep: list[str]) -> list[tuple[str, str]]:
     above ``path`` cannot be traversed by other users, or ``path`` has no permission bit for
     other. Otherwise its "other" bits are removed (``chmod o-rwx``; git does not track directory
     modes nor read/write bits, so ``git status`` stays clean). A directory that holds a path in
-    ``keep`` (the interpreter, the venv, the worker's base folder) keeps ``o+x`` only (traverse,
+    ``keep`` (the interpreter, the venv) keeps ``o+x`` only (traverse,
     not list) and its other entries are sealed one by one. Group bits are left alone: the
     worker's uid has no group besides its own, which owns no file. Symbolic links are not
     followed (a link's target is sealed where it lives, if it is itself protected)."""
@@ -417,7 +418,7 @@ def seal_from_other(path: Path, keep: list[str]) -> list[tuple[str, str]]:
     needed = [k for k in keep if k == str(path) or str(path).startswith(k.rstrip("/") + "/")]
     if needed:
         raise SandboxUnavailable(f"uid backend: {path} cannot be hidden from the sandbox's uid: it needs "
-                                 f"{needed[0]} (the interpreter, the venv or its temporary folder)")
+                                 f"{needed[0]} (the interpreter or the venv)")
     if st.st_mode & 0o007:
         os.chmod(path, st.st_mode & 0o7770)
     return [(kind, str(path))]
@@ -467,13 +468,8 @@ def verify_sealed(uid: int, nodes: list[tuple[str, str]]) -> list[str]:
 
 
 def keep_paths() -> list[str]:
-    """What the uid worker must still reach: the interpreter and venv, and its own base folder."""
-    out = [os.path.realpath(p) for p in python_paths()] + [os.path.abspath(p) for p in python_paths()]
-    try:
-        out.append(str(uid_base_dir()))
-    except SandboxUnavailable:
-        pass
-    return sorted(set(out))
+    """What the uid worker must still read: the interpreter and the venv."""
+    return sorted({os.path.realpath(p) for p in python_paths()} | {os.path.abspath(p) for p in python_paths()})
 
 
 def protect_from_uid(paths, uid: int) -> list[tuple[str, str]]:
@@ -486,8 +482,14 @@ def protect_from_uid(paths, uid: int) -> list[tuple[str, str]]:
     root = engine_root()
     if root is not None:
         targets.append(root)
+    base = str(uid_base_dir())
     for p in targets:
-        nodes += seal_from_other(Path(p), keep)
+        p = Path(os.path.abspath(p))
+        if base == str(p) or base.startswith(str(p).rstrip("/") + "/"):
+            raise SandboxUnavailable(f"uid backend: {p} holds the folder every user's temporary files go to "
+                                     f"({base}) and cannot be hidden: give the grader's files (and --out) a "
+                                     "folder of their own")
+        nodes += seal_from_other(p, keep)
     failures = verify_sealed(uid, list(dict.fromkeys(nodes)))
     if failures:
         raise SandboxUnavailable("uid backend: grader files stay reachable by the sandbox's uid after "
@@ -751,14 +753,28 @@ def process_plan(*, scratch: Path, private: Path, module_name: str, device: str,
                 popen_user=popen_user, subreaper=True, warnings=warnings)
 
 
+#: uid backend: where its worker may read (Landlock, where the kernel has it), besides the Python install
+UID_READ_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc", "/sys")
+#: uid backend: restrict the worker's filesystem with Landlock (tests switch it off to test the sealing alone)
+UID_LANDLOCK = True
+
+
 def uid_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid: int) -> Plan:
     """The ``uid`` backend: this interpreter as ``uid`` (``Popen(user=, group=, extra_groups=[])``,
     before the rlimits of ``preexec``), the worker's own copy in ``private``, and a seccomp filter
-    the worker loads before the import (``Plan.seccomp``; the session checks it was loaded)."""
+    the worker loads before the import (``Plan.seccomp``; the session checks it was loaded). Where
+    the kernel has Landlock the worker also confines itself to reading ``UID_READ_PATHS``, the
+    Python install and ``private``, writing ``scratch`` and the existing files of ``/dev``: the
+    machine's other world-readable files (another checkout of the course, say) are then out of
+    reach too. Without Landlock the session warns; the sealing still protects the grader's files."""
+    landlock = None
+    if UID_LANDLOCK:
+        landlock = {"read": [*UID_READ_PATHS, *python_paths(), str(private)], "write": [str(scratch)],
+                    "devices": ["/dev"]}
     return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
                 env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],
-                uid=uid, popen_user=uid, subreaper=True, seccomp=True)
+                uid=uid, popen_user=uid, subreaper=True, seccomp=True, landlock=landlock)
 
 
 def install_worker_files(private: Path) -> None:

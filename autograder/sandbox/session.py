@@ -228,7 +228,7 @@ class WorkerSession:
                 "module_path": plan.module_path, "sys_path": plan.sys_path, "forbidden_imports": list(self.forbidden),
                 "forbidden_reason": self.forbidden_reason, "need_torch": self.need_torch,
                 "device": self.device, "max_result_bytes": self.limits.max_result_bytes,
-                "subreaper": plan.subreaper, "seccomp": plan.seccomp, "generation": self.generation}
+                "subreaper": plan.subreaper, "seccomp": plan.seccomp, "landlock": plan.landlock, "generation": self.generation}
         ready = self._exchange(wire.pack(init), self.limits.startup_timeout_s, phase="start")
         if ready.status == OK and plan.seccomp and not (isinstance(ready.value, dict) and ready.value.get("seccomp")):
             ready = CallResult(CRASH, error="the worker did not confirm its seccomp filter")  # fail closed
@@ -242,6 +242,11 @@ class WorkerSession:
             return
         self.grader_error = False
         self.worker_info = ready.value if isinstance(ready.value, dict) else {}
+        ll = self.worker_info.get("landlock")
+        if plan.landlock and not (isinstance(ll, str) and ll.startswith("ABI")):
+            self.info.warnings = list(dict.fromkeys(self.info.warnings + [
+                f"uid backend without Landlock ({str(ll)[:120]}): the submission can read every world-readable "
+                "file of the machine; the grader's own files are sealed from it"]))
         rid = self._new_id()
         res = self._exchange(wire.pack({"op": "import", "id": rid}), self.limits.effective_import_timeout_s,
                              rid=rid, phase="import")

@@ -114,14 +114,19 @@ class Worker:
             self._import_torch()
         for p in reversed(self.cfg.get("sys_path", [])):
             sys.path.insert(0, p)
-        seccomp = None
+        seccomp = landlock = None
+        if self.cfg.get("landlock"):  # best effort (kernel >= 5.13): the parent warns when unavailable
+            try:
+                landlock = load_landlock(**self.cfg["landlock"])
+            except OSError as e:
+                landlock = f"unavailable: {e}"
         if self.cfg.get("seccomp"):  # fail closed: no filter, no worker (the parent's grader error)
             try:
                 seccomp = load_seccomp(deny_exec=True)
             except BaseException as e:  # noqa: BLE001
                 self.reply(0, "crash", error=f"the seccomp filter could not be loaded: {wire.format_exception(e)}")
                 os._exit(4)
-        info = {"seccomp": seccomp, "pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
+        info = {"seccomp": seccomp, "landlock": landlock, "pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
                 "python": sys.version.split()[0], "numpy": np.__version__,
                 "torch": getattr(self.torch, "__version__", None)}
         self.reply(0, "ok", info)
@@ -310,6 +315,63 @@ def load_seccomp(deny_exec: bool) -> str:
         denied += ["execve", "execveat"]
     f.load()
     return f"{len(denied)} syscalls denied ({', '.join(denied[:3])}, ...)"
+
+
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446  # same on every arch
+#: filesystem rights per Landlock ABI version (``linux/landlock.h``): v1 13 rights, v2 REFER, v3 TRUNCATE,
+#: v5 IOCTL_DEV
+LANDLOCK_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1, 5: (1 << 16) - 1}
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
+
+
+def load_landlock(read: list, write: list, devices: list = ()) -> str:
+    """Restrict this process (and its children, irrevocably) with Landlock: files can be read only
+    beneath ``read``, written/created only beneath ``write``, and the existing files beneath
+    ``devices`` (``/dev``: null, urandom...) read and written, nothing created; everything else of the filesystem
+    is denied, whatever its mode bits (the uid backend's second wall, after the parent's sealing).
+    Raises OSError when the kernel has no Landlock (the caller reports it; it is not fatal)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        raise OSError(ctypes.get_errno(), f"Landlock is not available in this kernel ({os.strerror(ctypes.get_errno())})")
+    handled = LANDLOCK_RIGHTS[min(abi, 5)]
+    attr = ctypes.c_uint64(handled)  # struct landlock_ruleset_attr, v1 prefix: handled_access_fs
+    fd = libc.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    file_rights = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (handled & (1 << 14)) | (handled & (1 << 15))
+    added = 0
+    try:
+        for paths, rights in ((read, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR), (write, handled),
+                              (devices, LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE)):
+            for p in paths:
+                try:
+                    pfd = os.open(p, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # absent here (e.g. /lib32)
+                try:
+                    r = rights if os.path.isdir(p) else rights & file_rights
+                    rule = PathBeneath(r, pfd)
+                    if libc.syscall(LANDLOCK_ADD_RULE, fd, 1, ctypes.byref(rule), 0) != 0:
+                        raise OSError(ctypes.get_errno(), f"landlock_add_rule({p}) failed")
+                    added += 1
+                finally:
+                    os.close(pfd)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if libc.syscall(LANDLOCK_RESTRICT_SELF, fd, 0) != 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    finally:
+        os.close(fd)
+    return f"ABI v{abi}: reads limited to {len(read)} system/Python paths, writes to {len(write)} ({added} rules)"
 
 
 def selftest() -> None:
