@@ -173,10 +173,11 @@ class WorkerSession:
     def _start(self) -> None:
         """Start a worker incarnation: fresh scratch copy, spawn, handshake, import the student file."""
         self.generation += 1
-        if self.backend == "uid" and self.generation > 1:
+        if self.uid is not None and self.generation > 1:
             # a fresh uid per incarnation: the killed worker's orphans may linger as zombies (a
             # container's PID 1 need not reap them) and would count against RLIMIT_NPROC of the old one
             self.uid = backends.session_uid()
+            backends.write_identity_files(self._private, self.uid)
         self._scratch = Path(tempfile.mkdtemp(prefix="ag-scratch-", dir=self._tmp_base))
         sub = self._scratch / self.module_file
         sub.write_bytes(self.source)
