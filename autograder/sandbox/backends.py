@@ -31,17 +31,28 @@
       ``process_vm_*``, no namespaces, no ``io_uring``, no ``execve``. The worker refuses to start
       when the filter cannot be loaded: the session reports a grader error, never a student's 0.
     * After each worker incarnation every process of the uid is killed (``procs.kill_worker_tree``
-      with ``uid``) and its files in the shared temporary folders are removed (``sweep_uid_files``).
-    * Not hidden (said in ``doctor``): world-readable files of the machine, including the Python
-      install (and so the packages an assignment forbids: only the import hook refuses them).
+      with ``uid``) and its files in the shared temporary folders are removed (``sweep_uid_files``);
+      each incarnation gets a fresh uid (zombies of a killed one, which a container's PID 1 may
+      never reap, would count against its ``RLIMIT_NPROC``).
+    * Sealing changes permission bits of the grader's own folders (``chmod o-rwx``, or ``o-rw``
+      keeping traversal where the venv lives inside): git tracks neither, so ``git status`` stays
+      clean; root is unaffected, and other local users lose access to the course's secrets, which
+      is the point.
+    * Where the kernel has Landlock (Linux >= 5.13; ``doctor`` says), the worker also confines
+      itself before the import (``worker.load_landlock``): it reads only the system folders
+      (``UID_READ_PATHS``), the Python install and its own worker copy, writes only its scratch
+      dir, so the machine's other world-readable files (another checkout of the course, say) are
+      out of reach too. Without Landlock the session warns, and only what was sealed is hidden.
+    * Not hidden either way: the Python install, and so the packages an assignment forbids (only
+      the import hook refuses them: ``tests/adversarial/forbidden_import_bypass`` is an xfail).
     * Needs an interpreter and site-packages readable by other users (``uid_status`` runs it as a
       fresh uid and says why not, e.g. a pyenv under ``/root``, mode 700).
 ``process`` (UNSAFE, only when named: for trusted code such as ``verify``'s own mutants)
     * A child process in a new session with rlimits and a fresh scratch cwd; the grader's files,
       the network and other processes of the same uid are all reachable. When the grader is root it
-      drops to a per-session uid, but only if that uid can run the interpreter: on this project's
-      machines Python lives under ``/root`` (mode 700), so it cannot and the worker stays root; every
-      session says so in ``warnings``.
+      drops to a per-session uid, but only if that uid can run the interpreter (on this project's
+      machines Python lives under ``/root``, mode 700, unless traversal is allowed as .ci/run does);
+      otherwise the worker stays root, and every session says so in ``warnings``.
     * The worker is a child subreaper, so detached grandchildren stay in its tree and are killed
       with it; the session's own uid (if dropped) and a pids cgroup (if writable) catch the rest.
       Not guaranteed: a root worker can leave its cgroup, clear the subreaper flag and double-fork.
