@@ -174,7 +174,8 @@ def main(*, backend: str = "auto") -> int:
     console = Console()
     mode, why = backends.bwrap_status()
     console.print(f"bwrap: {why}")
-    console.print(f"  bwrap candidates: {', '.join(f'{label} {exe}' for label, exe in backends.bwrap_candidates()) or 'none'}")
+    candidates = ", ".join(f"{label} {exe}" for label, exe in backends.bwrap_candidates())
+    console.print(f"  bwrap candidates: {candidates or 'none'}")
     if mode is None:
         hint = backends.userns_restriction()
         if hint and hint not in why:

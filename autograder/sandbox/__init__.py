@@ -2,11 +2,12 @@
 
 The student's code never runs in the grader's process. A ``WorkerSession`` starts one long-lived
 worker process per submission (``worker.py``, the untrusted side) under the strongest available
-backend (``backends.py``: ``bwrap`` > ``uid`` > refuse; ``process`` only when named), imports the student file there, and answers
-calls with data only (``wire.py``: JSON + ``.npy`` with ``allow_pickle=False``, size-capped both
-ways; never pickle). Whatever the worker does (raise, print 10 MB, loop, ``sys.exit``,
-``os._exit``, fork-bomb, exhaust memory, write garbage to the protocol pipe), the caller gets a
-``CallResult`` with a status; it is never raised into, and never blocked past the call's timeout.
+backend (``backends.py``: ``bwrap`` > ``uid`` > refuse; ``process`` only when named), imports the
+student file there, and answers calls with data only (``wire.py``: JSON + ``.npy`` with
+``allow_pickle=False``, size-capped both ways; never pickle). Whatever the worker does (raise,
+print 10 MB, loop, ``sys.exit``, ``os._exit``, fork-bomb, exhaust memory, write garbage to the
+protocol pipe), the caller gets a ``CallResult`` with a status; it is never raised into, and never
+blocked past the call's timeout.
 
 Usage::
 

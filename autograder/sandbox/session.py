@@ -83,7 +83,8 @@ class WorkerSession:
         self._tmp_base = str(backends.uid_base_dir()) if self.backend == "uid" else None
         if self.backend == "uid":
             self.sealed = backends.protect_from_uid(protect, self.uid)
-        self._private = Path(tempfile.mkdtemp(prefix="ag-private-", dir=self._tmp_base))  # parent-owned, read-only to the worker
+        # parent-owned, read-only to the worker
+        self._private = Path(tempfile.mkdtemp(prefix="ag-private-", dir=self._tmp_base))
         os.chmod(self._private, 0o711)
         helpers = self._private / "helpers"
         helpers.mkdir(mode=0o755)
@@ -229,7 +230,8 @@ class WorkerSession:
                 "module_path": plan.module_path, "sys_path": plan.sys_path, "forbidden_imports": list(self.forbidden),
                 "forbidden_reason": self.forbidden_reason, "need_torch": self.need_torch,
                 "device": self.device, "max_result_bytes": self.limits.max_result_bytes,
-                "subreaper": plan.subreaper, "seccomp": plan.seccomp, "landlock": plan.landlock, "generation": self.generation}
+                "subreaper": plan.subreaper, "seccomp": plan.seccomp, "landlock": plan.landlock,
+                "generation": self.generation}
         ready = self._exchange(wire.pack(init), self.limits.startup_timeout_s, phase="start")
         if ready.status == OK and plan.seccomp and not (isinstance(ready.value, dict) and ready.value.get("seccomp")):
             ready = CallResult(CRASH, error="the worker did not confirm its seccomp filter")  # fail closed

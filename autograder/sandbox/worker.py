@@ -336,7 +336,8 @@ def load_landlock(read: list, write: list, devices: list = ()) -> str:
     libc.syscall.restype = ctypes.c_long
     abi = libc.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     if abi < 1:
-        raise OSError(ctypes.get_errno(), f"Landlock is not available in this kernel ({os.strerror(ctypes.get_errno())})")
+        err = ctypes.get_errno()
+        raise OSError(err, f"Landlock is not available in this kernel ({os.strerror(err)})")
     handled = LANDLOCK_RIGHTS[min(abi, 5)]
     attr = ctypes.c_uint64(handled)  # struct landlock_ruleset_attr, v1 prefix: handled_access_fs
     fd = libc.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
