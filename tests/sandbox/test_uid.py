@@ -81,7 +81,10 @@ SUBMISSION = textwrap.dedent('''
             return f"denied: {type(e).__name__}"
 
     def detach(name):
-        """setsid double fork; the grandchild renames itself and sleeps (no exec needed)."""
+        """Leave the worker's tree: clear its child-subreaper flag, then setsid double fork; the
+        grandchild (re-parented outside the worker) renames itself and sleeps (no exec needed)."""
+        import ctypes
+        ctypes.CDLL(None).prctl(36, 0, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER off
         pid = os.fork()
         if pid == 0:
             os.setsid()
@@ -233,7 +236,10 @@ def test_processes_and_files_of_the_uid_are_swept_at_close(sub, monkeypatch, no_
         assert s.call("detach", name).value == "detached"
         uid = s.info.uid
         time.sleep(0.2)
-        assert len(_alive_of(uid)) >= 2, "the worker and its detached grandchild should both be running"
+        alive = _alive_of(uid)
+        assert len(alive) >= 2, "the worker and its detached grandchild should both be running"
+        outside = set(alive) - procs.descendants(s._proc.pid) - {s._proc.pid}
+        assert outside, "the grandchild should have left the worker's process tree"
         assert Path(f"/tmp/{name}").exists()
     assert _alive_of(uid) == []
     assert not Path(f"/tmp/{name}").exists()
