@@ -409,8 +409,8 @@ def seal_from_other(path: Path, keep: list[str]) -> list[tuple[str, str]]:
     if stat_is_link(st.st_mode):
         return []
     kind = "d" if os.path.isdir(path) else "f"
-    if untraversable_ancestor(path):
-        return [(kind, str(path))]
+    if untraversable_ancestor(path) or (kind == "d" and not st.st_mode & 0o001):
+        return [(kind, str(path))]  # unreachable already: nothing below it is touched
     inner = [k for k in keep if k.startswith(str(path).rstrip("/") + "/")]
     if kind == "d" and inner:
         if st.st_mode & 0o006:
