@@ -86,7 +86,7 @@ def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384)
             mode = os.stat(work).st_mode & 0o777
             add("grader files sealed from other users", not mode & 0o007,
                 f"this probe's folder now mode {mode:o}; {len(getattr(s, 'sealed', []))} path(s) sealed and "
-                "checked as the uid (the probe's folder, the engine's checkout)")
+                "checked as the uid (the probe's folder, the engine checkout's solutions/, assignments/, dist/, .git)")
 
         who = s.call("whoami").value or {}
         uid_map = who.get("uid_map", "").split()

@@ -23,8 +23,9 @@
       groups, no capabilities, in a fresh scratch dir of its own (``uid_base_dir``). To every file
       of the machine it is "other": it reads only what is world-readable and writes only what is
       world-writable. The grader's secrets are made unreachable to "other" before any worker
-      starts (``protect_from_uid``: the assignment root with the reference and the tests, the
-      engine's checkout, the output folder, the batch's folder of submissions), and this is then
+      starts (``protect_from_uid``: ``course_secrets`` of the assignment root and of the engine's
+      checkout: ``solutions/``, ``assignments/`` with the hidden tests, ``dist/``, ``.git``; the
+      output folder; the batch's folder of submissions), and this is then
       verified by trying, as the session's uid, to read, list and write them.
     * A seccomp filter, loaded by the worker before the student's module is imported
       (``worker.load_seccomp``; ``no_new_privs``): no ``socket`` (so no network), no ``ptrace`` /
@@ -382,9 +383,20 @@ def uid_status() -> tuple[bool, str]:
                   f"inet sockets and exec denied in a test as uid {uid})")
 
 
+#: what a course repository keeps secret from students: the references (and mutants), the authoring
+#: sources with the hidden tests, the built autograder bundles, and the history of all of them
+COURSE_SECRETS = ("solutions", "assignments", "dist", ".git")
+
+
+def course_secrets(root: Path | str) -> list[Path]:
+    """``COURSE_SECRETS`` of the course repository ``root`` (those that exist). Only these are sealed,
+    not the whole checkout: other users may still run the engine's code from it."""
+    return [Path(root) / name for name in COURSE_SECRETS if os.path.lexists(Path(root) / name)]
+
+
 def engine_root() -> Path | None:
     """The checkout this engine runs from, when it is a course repository (it holds ``solutions/``
-    or ``.git``: the reference and its history); None for an installed package."""
+    or ``.git``); None for an installed package."""
     root = SANDBOX_DIR.parents[1]
     return root if (root / "solutions").is_dir() or (root / ".git").exists() else None
 
@@ -485,15 +497,16 @@ def keep_paths() -> list[str]:
 
 
 def protect_from_uid(paths, uid: int) -> list[tuple[str, str]]:
-    """Seal ``paths`` (and the engine's checkout, when it is a course repository) from "other"
-    (``seal_from_other``), then verify as ``uid`` that none can be read, listed or written.
+    """Seal ``paths`` (and the secrets of the engine's checkout, when it is a course repository:
+    ``course_secrets``) from "other" (``seal_from_other``), then verify as ``uid`` that none can be
+    read, listed or written.
     Raises ``SandboxUnavailable`` naming what stayed reachable (the worker must not start)."""
     keep = keep_paths()
     nodes: list[tuple[str, str]] = []
     targets = [Path(p) for p in paths if p]
     root = engine_root()
     if root is not None:
-        targets.append(root)
+        targets += course_secrets(root)
     base = str(uid_base_dir())
     for p in targets:
         p = Path(os.path.abspath(p))

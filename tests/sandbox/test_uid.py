@@ -164,7 +164,8 @@ def test_network_is_denied_by_seccomp(sub):
 
 def test_grader_files_are_sealed_and_unreadable(sub, exposed, no_landlock):
     """Is a world-readable grader file, in a folder every user can reach, unreadable once the session
-    protects it (mode bits changed, verified as the uid), and is the engine's solutions/ unreadable?
+    protects it (mode bits changed, verified as the uid), and are the engine checkout's reference,
+    hidden tests and history unreadable?
     (Control: without ``protect`` the same uid reads it: the test can fail.)"""
     canary = exposed / "canary.txt"
     with session(sub) as s:
@@ -173,8 +174,11 @@ def test_grader_files_are_sealed_and_unreadable(sub, exposed, no_landlock):
         assert s.call("read", str(canary)).value.startswith("denied")
         assert s.call("listdir", str(exposed)).value.startswith("denied")
         ref = REPO / "solutions" / "a1_numpy_cnn" / "cnn_numpy.py"
-        assert s.call("read", str(ref)).value.startswith("denied")
-        assert s.call("read", str(REPO / ".git" / "HEAD")).value.startswith("denied")
+        assert s.call("read", str(ref)).value == "denied: PermissionError"
+        hidden = REPO / "assignments" / "a1_numpy_cnn" / "tests"
+        assert s.call("listdir", str(hidden)).value == "denied: PermissionError"
+        git = REPO / ".git"  # a folder, or a file in a git worktree
+        assert s.call("read" if git.is_file() else "listdir", str(git)).value == "denied: PermissionError"
         assert s.call("add", 1, 1).value == 2  # and the interpreter still runs
     assert stat.S_IMODE(os.stat(exposed).st_mode) & 0o007 == 0
     assert stat.S_IMODE(os.stat(canary).st_mode) == 0o644  # only the folder needed sealing
