@@ -77,7 +77,7 @@ def check(assignment: str, file: Path) -> None:
               help="Output folder (results/, feedback/, gradebook.csv, report.html, journal.jsonl).")
 @click.option("-j", "--jobs", type=int, default=lambda: _default("grade.batch", "jobs"), show_default=True,
               help="Submissions graded in parallel.")
-@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "process"]),
+@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "uid", "process"]),
               default=lambda: _default("grade.batch", "sandbox"), show_default=True,
               help="Sandbox backend for the students' code (auto = the strongest available).")
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
@@ -110,7 +110,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
 
 
 @cli.command()
-@click.option("--backend", type=click.Choice(["auto", "bwrap", "process"]),
+@click.option("--backend", type=click.Choice(["auto", "bwrap", "uid", "process"]),
               default=lambda: _default("doctor", "backend"), show_default=True)
 def doctor(backend: str) -> None:
     """Run probe submissions and print which sandbox guarantees hold on this machine."""

@@ -230,7 +230,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     if jobs < 1:
         raise BatchError(f"--jobs must be >= 1, got {jobs}")
     check_device(device)
-    check_sandbox(sandbox)
+    sandbox_used = check_sandbox(sandbox)  # fail closed before anything is written
     subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
@@ -248,6 +248,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             todo.append(sub)
     bar = _Progress(len(todo), progress)
     with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
+        if sandbox != "in-process" and sandbox_used == "uid":  # out and the submissions: sealed from its uids
+            backends.protect_from_uid([out, tmp], backends.session_uid())
         os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
         tasks, by_student = {}, {}
         for sub in todo:

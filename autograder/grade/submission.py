@@ -64,6 +64,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     from autograder.core.sandbox import Limits, OK
     from autograder.grade.proxies import StudentFunction, helper_copy
     from autograder.sandbox import WorkerSession
+    from autograder.sandbox.backends import course_secrets
 
     test_files = test_files if test_files is not None else load_test_files(a.tests_dir)
     ctx = ctx or grading_context(a, student, device, file)
@@ -80,7 +81,8 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
         session = WorkerSession(file, a.module_name, backend=backend, limits=limits, device=device,
                                 forbidden_imports=a.forbidden_imports,
                                 forbidden_reason=a.options.get("forbidden_reason", ""),
-                                helper_files=[helpers_file])
+                                helper_files=[helpers_file],
+                                protect=(*course_secrets(a.root), a.solution_dir, a.tests_dir))
     except Exception as exc:  # noqa: BLE001 - the sandbox could not even be set up: our problem
         log.exception("cannot start a sandbox for %s", student)
         result.status = GRADER_ERROR

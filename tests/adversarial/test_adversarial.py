@@ -6,7 +6,7 @@ folder / port), and ``expected_outcome.json``::
 
     {
       "notes": "what the attack is",
-      "backends": ["bwrap", "process"],   # where the grader is expected to stop it (graded only there)
+      "backends": ["bwrap", "uid", "process"],  # where the grader is expected to stop it (graded only there)
       "earned_questions": ["q01_sizes"],  # optional: these questions score full marks, all others 0
       "min_score": 0, "max_score": 0,     # optional bounds on the total
       "status": "ok",                     # extra_data.status of the results JSON (default "ok"; or a list)
@@ -19,6 +19,11 @@ folder / port), and ``expected_outcome.json``::
 In a submission, the line ``# @@REFERENCE_Q01@@`` becomes the reference solution up to ``q01``'s last
 function (correct copies that must still earn their points) and ``# @@ATTACK_KIT@@`` the code of
 ``attack_kit.py``.
+
+The ``uid`` backend's batches run with every bwrap hidden (``AG_BWRAP=""``, in the grading processes
+too): what is shown is uid alone, as in a container that refuses namespaces. It is skipped with
+``backends.uid_status()``'s reason where it cannot run (not root; an interpreter other users cannot
+read, e.g. under ``/root``: .ci/run allows traversal of ``/root``).
 
 One batch per backend grades all its cases together with two honest submissions (the reference and
 a mutant); a second batch grades the honest ones alone. The assignment is a copy of
@@ -73,7 +78,8 @@ GRACE_S = 2.0
 SANDBOX_UID_MIN = 3_000_000
 
 HAVE_BWRAP = backends.bwrap_status()[0] is not None
-BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", "bwrap,process").split(",") if b]
+UID_OK, UID_WHY = backends.uid_status()
+BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", "bwrap,uid,process").split(",") if b]
 
 
 def _backend_params():
@@ -82,6 +88,8 @@ def _backend_params():
         marks = []
         if b == "bwrap" and not HAVE_BWRAP:
             marks.append(pytest.mark.skip(reason=f"bwrap cannot run here: {backends.bwrap_status()[1]}"))
+        if b == "uid" and not UID_OK:
+            marks.append(pytest.mark.skip(reason=f"uid backend cannot run here: {UID_WHY}"))
         out.append(pytest.param(b, id=b, marks=marks))
     return out
 
@@ -315,6 +323,11 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
     since = time.time() - 1
     old_tmp = tempfile.tempdir
     tempfile.tempdir = str(scratch)  # the batch's and the sandboxes' scratch folders go under workdir
+    # (uid sessions: in /tmp instead, the first temporary folder their uid can traverse)
+    old_bwrap = os.environ.get("AG_BWRAP")
+    if backend == "uid":  # no bwrap anywhere: this process and the (spawned) grading processes
+        os.environ["AG_BWRAP"] = ""
+        backends.bwrap_choice.cache_clear()
     t0 = time.perf_counter()
     try:
         run.summary = batch.main(ASSIGNMENT, paths, out=out, jobs=2, sandbox=backend, progress=False, root=root)
@@ -322,6 +335,12 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
         run.error = f"{type(exc).__name__}: {exc}"
     finally:
         tempfile.tempdir = old_tmp
+        if backend == "uid":
+            if old_bwrap is None:
+                os.environ.pop("AG_BWRAP", None)
+            else:
+                os.environ["AG_BWRAP"] = old_bwrap
+            backends.bwrap_choice.cache_clear()
     run.wall_s = time.perf_counter() - t0
     run.leftovers = wait_leftovers(before, workdir)
     for p in run.leftovers:  # do not leave them running for the rest of the suite
@@ -416,6 +435,7 @@ def test_batch_completes_and_output_is_the_graders(runs):
     mixed, honest = runs
     for run in (mixed, honest):
         assert not run.error, f"[{run.backend}] grade raised: {run.error}"
+        assert run.summary.backends == {run.backend}, f"graded with {run.summary.backends}, not {run.backend}"
         known = {c for c in CASES if EXPECTED[c].get("xfail", {}).get(run.backend)}  # reported per case
         unknown = [s for s in run.summary.grader_errors if s not in known]
         assert not unknown, f"grader errors: {unknown}"
@@ -480,6 +500,8 @@ def _case_param_list():
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))
             if b == "bwrap" and not HAVE_BWRAP:
                 marks.append(pytest.mark.skip(reason="bubblewrap not available here"))
+            if b == "uid" and not UID_OK:
+                marks.append(pytest.mark.skip(reason=f"uid backend unavailable: {UID_WHY}"))
             out.append(pytest.param(b, c, id=f"{b}-{c}", marks=marks))
     return out
 
