@@ -351,6 +351,8 @@ def verify_outputs(out: Path, journal: Journal, title: str, hidden_visibility: s
                 continue
             found.append(f"{rel} {'is missing' if current is None else 'was changed'} after the grader wrote it; "
                          "rewritten from the journal")
+            if (out / rel).is_dir() and not (out / rel).is_symlink():  # a folder in its place
+                shutil.rmtree(out / rel, ignore_errors=True)
             fresh[rel] = atomic_write(out / rel, text)
         if fresh != {k: v for k, v in recorded.items() if k in fresh}:  # the rendering changed (new grader)
             journal.append(result, entry.get("sha256", ""), fresh)

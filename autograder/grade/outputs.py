@@ -39,7 +39,11 @@ def atomic_write(path: Path, text: str | bytes, mode: int = 0o444) -> str:
     # errors="replace": a lone surrogate that got this far must not lose the whole file
     data = text if isinstance(text, bytes) else text.encode("utf-8", errors="replace")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:  # never write through something planted under the temporary name (a symlink, a file)
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         view = memoryview(data)
         while view:
