@@ -178,7 +178,8 @@ class _Scanner:
             origin = self.aliases.get(func.id, "")
             if func.id in DYNAMIC_CODE and not origin:
                 self.flag(node, f"runs dynamic code ({func.id})")
-            elif func.id == "setattr" and node.args and _module_of(self.module(_root_name(node.args[0]))) in PATCHED_MODULES:
+            elif func.id == "setattr" and node.args and _module_of(self.module(_root_name(node.args[0]))) \
+                    in PATCHED_MODULES:
                 self.flag(node, f"setattr on {_dotted(node.args[0]) or 'a module object'} "
                                 f"(monkeypatching {_module_of(self.module(_root_name(node.args[0])))})")
             elif func.id == "open" and node.args and _outside_path(node.args[0]):

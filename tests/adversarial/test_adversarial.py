@@ -691,7 +691,8 @@ def test_cli_prints_no_injected_text(tmp_path, env):
     # the same payloads in an import-time error: it becomes a note (notes once became CLI warnings)
     at_import = subs / f"{case}_at_import.py"
     at_import.write_text(path.read_text() + "\nraise RuntimeError(' '.join(PAYLOADS[::-1]))\n")
-    out = tmp_path / "cli_injection_out"  # no "agadv" in the command line: leftovers() of a concurrent batch kills those
+    # no "agadv" in this command line: leftovers() of a concurrent batch (another test process) kills those
+    out = tmp_path / "cli_injection_out"
     p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(path), str(at_import),
                         "--out", str(out), "--sandbox", backend],
                        env=dict(os.environ, AUTOGRADER_ROOT=str(env.root), PYTHONPATH=str(REPO)),
