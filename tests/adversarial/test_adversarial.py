@@ -715,9 +715,9 @@ def test_cli_exit_code(tmp_path, env):
     subs.mkdir()
     paths = [build_case(c, subs, {"canary": str(env.canary), "port": env.listener.port})
              for c in ("syntax_error", "empty_file", "sys_exit_at_import", "os_exit_in_function")]
-    out = tmp_path / "agadv_cli_out"
+    out = tmp_path / "cli_out"  # no "agadv" in this command line: leftovers() of a concurrent batch kills those
     p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, *map(str, paths), "--out", str(out),
-                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root)), capture_output=True,
-                       text=True, timeout=300, cwd=tmp_path)
+                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root), PYTHONPATH=str(REPO)),
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-3000:]
     assert {q.name for q in (out / "results").iterdir()} == {f"{q.stem}.json" for q in paths}
