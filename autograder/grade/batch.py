@@ -243,8 +243,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
-    _private_folders(out)
     summary = BatchSummary(out)
+    summary.tampered += _private_folders(out)
     visibility = a.options.get("hidden_visibility", "visible")
     if resume:  # what changed between the runs, before anything is regraded over it
         summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
@@ -295,11 +295,20 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     return summary
 
 
-def _private_folders(out: Path) -> None:
-    """The output folder and its results/feedback folders, readable and writable by this user only."""
-    for folder in (out, out / "results", out / "feedback"):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+def _private_folders(out: Path) -> list[str]:
+    """The output folder and its results/feedback folders, readable and writable by this user only.
+    A results/feedback that is not a real folder (a symlink would send the writes elsewhere) is
+    reported and replaced by an empty folder (its files are then rewritten from the journal)."""
+    found = []
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(out, 0o700)
+    for folder in (out / "results", out / "feedback"):
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            found.append(f"{folder.name}/ is not the grader's folder (a symlink or a file); replaced")
+            folder.unlink()
+        folder.mkdir(mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)
+    return found
 
 
 def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult, sub: intake.Submission,

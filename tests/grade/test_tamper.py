@@ -176,3 +176,23 @@ def test_atomic_write_never_writes_through_a_planted_temporary_name(tmp_path):
     (tmp_path / f".out.json.{os.getpid()}.tmp").symlink_to(target)
     atomic_write(tmp_path / "out.json", "{}\n")
     assert target.read_text() == "precious\n" and (tmp_path / "out.json").read_text() == "{}\n"
+
+
+def test_a_symlinked_results_folder_is_replaced_and_refilled(tmp_path):
+    """results/ swapped for a symlink to another folder: is it reported, replaced by a real folder,
+    the other folder left alone, and every file rewritten from the journal?"""
+    from autograder.grade.batch import _private_folders
+
+    out = tmp_path / "out"
+    journal = _batch(out)
+    before = _snapshot(out)
+    elsewhere = tmp_path / "elsewhere"
+    (out / "results").rename(elsewhere)
+    (out / "results").symlink_to(elsewhere)
+    found = _private_folders(out) + verify_outputs(out, journal, TITLE, VIS, sweep=False)
+    assert found[0] == "results/ is not the grader's folder (a symlink or a file); replaced"
+    assert len(found) == 3 and all(f.endswith("is missing after the grader wrote it; rewritten from the journal")
+                                   for f in found[1:])
+    assert not (out / "results").is_symlink() and _snapshot(out) == before
+    assert stat.S_IMODE((out / "results").stat().st_mode) == 0o700
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["alice.json", "bob.json"]
