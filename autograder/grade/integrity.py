@@ -10,7 +10,8 @@ looks for what an honest CNN assignment has no use for (issue 10, item 2):
 * monkeypatching: assigning, deleting or ``setattr``-ing an attribute of numpy, torch or builtins (or of
   anything imported from them, e.g. ``torch.Tensor.__eq__ = ...``), or ``__builtins__[...] = ...``;
 * walking the file system: ``os.walk``/``listdir``/``scandir``, ``glob``, pathlib's
-  ``iterdir``/``glob``/``rglob``/``walk`` on an absolute or parent path, ``open`` of an absolute path;
+  ``iterdir``/``glob``/``rglob``/``walk`` on an absolute or parent path, ``open`` of an absolute path,
+  a string naming the grader's files (``/autograder...``, ``solutions/``, ``journal.jsonl``...);
 * other processes, the network and native code: ``subprocess``, ``socket``, ``ctypes``, ``os.system``,
   ``os.fork``/``exec*``/``spawn*``/``kill``, ``multiprocessing``; and dynamic code (``exec``, ``eval``,
   ``compile``, ``__import__``, ``importlib``).
@@ -27,6 +28,9 @@ import ast
 GRADER_MODULES = {"autograder", "otter", "probes", "solutions", "worker", "wire"}
 #: What the course's own notebooks use (``import otter; grader = otter.Notebook(...)``): not a flag.
 NOTEBOOK_IDIOM = {"otter", "otter.Notebook"}
+#: String constants that point at the grader's files (Gradescope's layout, the repository's folders).
+GRADER_PATHS = ("/autograder",)
+GRADER_PATH_PARTS = ("solutions/", "hidden_tests", "assignments/a", "journal.jsonl", "results.json", "gradebook.csv")
 #: Modules whose attributes a submission must not reassign.
 PATCHED_MODULES = {"numpy", "torch", "builtins", "__builtins__"}
 #: Modules whose mere import is worth a look, and why.
@@ -140,9 +144,20 @@ class _Scanner:
 
     def grader_string(self, node: ast.Constant) -> None:
         v = node.value
-        if isinstance(v, str) and len(v) < 200 and _module_of(v) in GRADER_MODULES and v.replace(".", "").replace(
-                "_", "").isalnum():
+        if not isinstance(v, str) or len(v) > 500:
+            return
+        if _module_of(v) in GRADER_MODULES and v.replace(".", "").replace("_", "").isalnum():
             self.flag(node, f"names the grader's module {v!r}")
+        elif v.startswith(GRADER_PATHS) or any(part in v for part in GRADER_PATH_PARTS):
+            self.flag(node, f"names a grader path {v[:80]!r}")
+
+    def assigned_alias(self, node: ast.Assign) -> None:
+        """``F = torch.nn.functional``: ``F`` now stands for a module (its attributes are watched)."""
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            dotted = _dotted(node.value)
+            root = dotted.split(".")[0] if dotted else ""
+            if root in self.aliases and _module_of(self.aliases[root]) in PATCHED_MODULES | {"sys", "os"}:
+                self.aliases[node.targets[0].id] = self.aliases[root] + dotted[len(root):]
 
     def patched_target(self, target: ast.AST, verb: str) -> None:
         """An assignment/deletion target: flag ``np.x``, ``torch.Tensor.y``, ``builtins.z``, ``__builtins__[k]``."""
@@ -236,6 +251,8 @@ class _Scanner:
                 for alias in node.names:
                     full = f"{module}.{alias.name}" if module else alias.name
                     self.imported(node, full, alias.asname or alias.name, full)
+            elif isinstance(node, ast.Assign):
+                self.assigned_alias(node)
         for node in nodes:
             if isinstance(node, ast.Constant):
                 self.grader_string(node)

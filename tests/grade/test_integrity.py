@@ -48,6 +48,10 @@ TAMPERING = [
     ("import os\nif os.fork() == 0:\n    pass", 2, "os.fork"),
     ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", 2, "os.kill"),
     ("exec(base64.b64decode(blob))", 1, "runs dynamic code (exec)"),
+    ("import torch\nF = torch.nn.functional\nF.relu = mine", 3, "assigns F.relu (monkeypatching torch)"),
+    ("import numpy\nnp = numpy\nnp.isclose = f", 3, "monkeypatching numpy"),
+    ("p = '/autograder/source/solutions'", 1, "names a grader path '/autograder/source/solutions'"),
+    ("ref = root + '/solutions/a1_numpy_cnn/cnn_numpy.py'", 1, "names a grader path"),
     ("m = __import__('pro' + 'bes')", 1, "runs dynamic code (__import__)"),
 ]
 
@@ -93,11 +97,12 @@ def test_reference_and_starter_have_no_flags(path):
     assert scan_source(file.read_text(), file.name) == []
 
 
-def test_mutants_have_no_flags():
+@pytest.mark.parametrize("assignment", ["a1_numpy_cnn", "a2_torch_cnn"])
+def test_mutants_have_no_flags(assignment):
     """Do the honest wrong solutions (mutants) pass without a flag: flags are not about correctness?"""
     from autograder.verify.mutants import load_mutants
 
-    a = load_assignment("a1_numpy_cnn")
+    a = load_assignment(assignment)
     reference = a.solution_file.read_text()
     for m in load_mutants(a.mutants_dir):
         assert scan_source(m.apply(reference)) == [], m.name
