@@ -196,3 +196,16 @@ def test_a_symlinked_results_folder_is_replaced_and_refilled(tmp_path):
     assert not (out / "results").is_symlink() and _snapshot(out) == before
     assert stat.S_IMODE((out / "results").stat().st_mode) == 0o700
     assert sorted(p.name for p in elsewhere.iterdir()) == ["alice.json", "bob.json"]
+
+
+def test_a_journal_result_naming_another_student_is_ignored(tmp_path):
+    """An entry for 'bob' whose stored result names '../x': ignored and reported, nothing written."""
+    out = tmp_path / "out"
+    journal = _batch(out)
+    line = json.loads((out / "journal.jsonl").read_text().splitlines()[-1])
+    line["result"]["student"] = "../x"
+    with open(out / "journal.jsonl", "a") as f:
+        f.write(json.dumps(line) + "\n")
+    found = verify_outputs(out, journal, TITLE, VIS, sweep=False)
+    assert found == ["journal.jsonl holds a malformed entry for 'bob'; ignored"]
+    assert not (tmp_path / "x.json").exists() and not (out / "x.json").exists()
