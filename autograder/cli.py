@@ -32,7 +32,9 @@ def _default(module: str, name: str):
 @click.option("-v", "--verbose", is_flag=True, help="Log each step.")
 def cli(verbose: bool) -> None:
     """Auto-graded assignments for the convolutional networks unit."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    from autograder.core.sanitize import terminal_log_handler
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[terminal_log_handler()])
 
 
 @cli.command()
@@ -86,6 +88,7 @@ def check(assignment: str, file: Path) -> None:
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
           resume: bool) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
+    from autograder.core.sanitize import for_terminal
     from autograder.grade.batch import BatchError, check_sandbox
 
     try:
@@ -95,13 +98,16 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                         "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
                                  device=device, resume=resume)
-    except (BatchError, ValueError, OSError) as exc:
-        raise Refused(str(exc)) from exc
-    for warning in sorted(s.warnings):
-        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
+    except (BatchError, ValueError, OSError) as exc:  # may name a student's file: sanitised
+        raise Refused(for_terminal(exc)) from exc
+    for warning in sorted(s.warnings):  # the grader's own list (sandbox sessions, tampering), never notes
+        click.secho(for_terminal(f"WARNING: {warning}"), fg="yellow", err=True)
     click.echo(f"graded {s.graded} submission(s), {len(s.results) - s.graded} from the journal, "
                f"in {s.wall_s:.1f} s; sandbox: {', '.join(sorted(s.backends))}")
-    click.echo((s.out / "gradebook.csv").read_text(), nl=False)
+    click.echo(for_terminal((s.out / "gradebook.csv").read_text()), nl=False)
+    if s.flagged:
+        click.echo(for_terminal(f"flagged for review (scores unchanged): {', '.join(s.flagged)}; "
+                                f"see report.html#review and the gradebook's flags column"))
     click.echo(f"report: {s.out / 'report.html'}")
     if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
         click.secho(f"GRADER ERRORS (not the students' fault; see the log; regrade with --resume): "

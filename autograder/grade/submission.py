@@ -93,6 +93,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     with session:
         result.backend = session.backend
         result.notes += session.warnings
+        result.warnings = list(session.warnings)  # the CLI's WARNING lines come from here only
         status = session.import_status
         if session.grader_error:
             result.status = GRADER_ERROR

@@ -13,6 +13,10 @@ folder / port), and ``expected_outcome.json``::
       "message_fragment": "...",          # optional: appears in the results JSON texts or the feedback
       "hidden_absent_fragment": "...",    # optional: appears in no hidden case's message (journal)
       "max_results_bytes": 262144,        # optional: the results JSON stays small
+      "inert_outputs": "MARKER",          # optional: text carrying MARKER is inert in every output and
+                                          # never a CLI warning (terminal and markup injection)
+      "tamper_results": true,             # optional: the test rewrites results/<case>.json mid-batch
+                                          # (and again before a --resume): reported and repaired
       "xfail": {"process": "why"}         # optional: a known engine bug, per backend (strict xfail)
     }
 
@@ -43,8 +47,10 @@ escape cases then write next to the repo's worker code: delete ``autograder/sand
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import re
@@ -55,10 +61,12 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from autograder.grade import batch
 from autograder.sandbox import backends
@@ -283,6 +291,48 @@ class Listener:
         self.sock.close()
 
 
+class Tamperer:
+    """Someone who can write the output folder (not the student under bwrap or uid): rewrites
+    ``results/<case>.json`` to full marks in place as soon as the grader has written it."""
+
+    def __init__(self, out: Path, cases: list[str]):
+        self.targets = {out / "results" / f"{c}.json": c for c in cases}
+        self.done: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop.is_set() and len(self.done) < len(self.targets):
+            for path, case in self.targets.items():
+                if case not in self.done and path.is_file():
+                    try:
+                        self.rewrite(path)
+                        self.done[case] = time.time()
+                    except (OSError, ValueError, KeyError):
+                        pass  # caught mid-replace: next round
+            time.sleep(0.005)
+
+    @staticmethod
+    def rewrite(path: Path) -> None:
+        data = json.loads(path.read_text())
+        for t in data["tests"]:
+            t.update(score=t["max_score"], status="passed", output="")
+        data["score"] = sum(t["max_score"] for t in data["tests"])
+        os.chmod(path, 0o644)  # the grader left it read-only: no obstacle to its owner or root
+        path.write_text(json.dumps(data, indent=1) + "\n")
+
+    def settle(self):
+        """Let a rewrite of a file that exists land (the batch's final check must come after it)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(p.is_file() and c not in self.done for p, c in self.targets.items()):
+            time.sleep(0.005)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(2)
+
+
 # ------------------------------------------------------------------------------------------------
 # one batch
 
@@ -291,6 +341,8 @@ class Run:
     backend: str
     out: Path
     students: list[str]
+    paths: list[Path] = field(default_factory=list)
+    tampered_at: dict = field(default_factory=dict)
     summary: object = None
     error: str = ""
     wall_s: float = 0.0
@@ -316,7 +368,16 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
     scratch = workdir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     students = [p.name.rsplit(".", 1)[0] for p in paths]
-    run = Run(backend, out, students)
+    run = Run(backend, out, students, list(paths))
+    tamper = [s for s in students if EXPECTED.get(s, {}).get("tamper_results")]
+    tamperer = Tamperer(out, tamper) if tamper else None
+    real_verify = batch.verify_outputs
+
+    def verify_after_the_tamperer(*args, **kwargs):
+        if tamperer is not None:
+            tamperer.settle()
+        return real_verify(*args, **kwargs)
+
     watched = tree_digest(root, canary)
     before = proc_table()
     conns0 = len(listener.connections)
@@ -329,12 +390,17 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
         os.environ["AG_BWRAP"] = ""
         backends.bwrap_choice.cache_clear()
     t0 = time.perf_counter()
+    batch.verify_outputs = verify_after_the_tamperer
     try:
         run.summary = batch.main(ASSIGNMENT, paths, out=out, jobs=2, sandbox=backend, progress=False, root=root)
     except BaseException as exc:  # noqa: BLE001 - reported by the checks, after the cleanup checks
         run.error = f"{type(exc).__name__}: {exc}"
     finally:
         tempfile.tempdir = old_tmp
+        batch.verify_outputs = real_verify
+        if tamperer is not None:
+            tamperer.close()
+            run.tampered_at = dict(tamperer.done)
         if backend == "uid":
             if old_bwrap is None:
                 os.environ.pop("AG_BWRAP", None)
@@ -411,6 +477,8 @@ def _journal(out: Path) -> dict[str, list[dict]]:
             e = json.loads(line)
         except json.JSONDecodeError:
             entries.setdefault("<torn line>", []).append({"line": line})
+            continue
+        if e.get("kind") == "outputs":  # the batch-wide files' hashes, not a student's entry
             continue
         result = e.get("result", {})
         for d in [e, result] + result.get("cases", []):  # timings (``*_s``) differ from run to run
@@ -550,6 +618,124 @@ def test_attack(backend, case, env, tmp_path_factory):
             assert PWNED + case.encode() not in p.read_bytes(), f"{case} wrote {p}"
     if case == "network":
         assert not mixed.connections, f"connections reached the test's port: {mixed.connections}"
+    if exp.get("inert_outputs"):
+        check_inert_outputs(mixed, case, exp["inert_outputs"])
+    if exp.get("tamper_results"):
+        assert case in mixed.tampered_at, "the tamperer never rewrote the results file: nothing was tested"
+        assert any(t.startswith(f"results/{case}.json was changed") for t in mixed.summary.tampered), \
+            f"mid-batch rewrite not reported: {mixed.summary.tampered}"
+        assert any(w.startswith(f"TAMPERED: results/{case}.json") for w in mixed.summary.warnings)
+
+
+_FORBIDDEN = {"Cc", "Cf", "Cs"}
+
+
+def _active_chars(text: str) -> list[str]:
+    return sorted({f"U+{ord(c):04X}" for c in text if c not in "\n\t" and unicodedata.category(c) in _FORBIDDEN})
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def check_inert_outputs(run: Run, case: str, marker: str) -> None:
+    """Does the text of ``case`` (carrying ``marker``) appear only as inert text: no escape, control
+    or bidi character in any output; results JSON declared plain text; the feedback rendered as
+    CommonMark (raw HTML on) with no element from the student; report escaped; no gradebook formula;
+    and no warning of the batch built from it?"""
+    data = run.results(case)
+    assert data["output_format"] == data["test_output_format"] == "text"
+    assert all(t.get("output_format") == "text" for t in data["tests"])
+    journal_lines = [json.loads(line) for line in (run.out / "journal.jsonl").read_text().splitlines()]
+    strings = {"results": _strings(data), "journal": _strings(journal_lines)}
+    for name in ("gradebook.csv", "report.html", f"feedback/{case}.md"):
+        strings[name] = [(run.out / name).read_text()]
+    for name, texts in strings.items():
+        bad = _active_chars("".join(texts))
+        assert not bad, f"{name} holds control/escape/bidi characters {bad}"
+    md = (run.out / "feedback" / f"{case}.md").read_text()
+    assert marker in md, "the student's text should be shown (as text): is the case raising at all?"
+    page = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    for active in ("<script", "<img", "href=", "<h1>All", "<strong>Score: 92"):
+        assert active not in page, f"feedback renders {active!r}"
+    assert page.count("<strong>Score:") == 1 and page.count("<table>") == 1 and page.count("<h1>") == 1
+    report = (run.out / "report.html").read_text()
+    assert "<script" not in report and "<img src=x" not in report and "href=\"javascript" not in report
+    rows = [r for r in csv.reader(io.StringIO((run.out / "gradebook.csv").read_text())) if r and r[0] == case]
+    assert rows and not any(cell.startswith(("=", "+", "-", "@")) for cell in rows[0])
+    from_text = [w for w in run.summary.warnings if marker in w or "bwrap failed" in w]
+    assert not from_text, f"warnings built from the student's text: {from_text}"
+    if run.backend != "process":
+        assert not [w for w in run.summary.warnings if "UNSAFE" in w], run.summary.warnings
+
+
+def test_tampering_between_batch_and_resume(runs, env, tmp_path):
+    """Between a batch and its --resume, a results file rewritten, a feedback file deleted, a results
+    file replaced by a symlink and a foreign results file planted: is each reported as tampering,
+    repaired from the journal (byte-identical to what the grader wrote; the foreign file removed),
+    with nothing regraded and the same gradebook?"""
+    mixed, _ = runs
+    case = "results_rewritten"
+    if case not in mixed.students:
+        pytest.skip(f"{case} is not graded in this run")
+    out = tmp_path / "agadv_resume_out"
+    shutil.copytree(mixed.out, out, symlinks=True)
+    written = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "journal.jsonl"}
+    Tamperer.rewrite(out / "results" / f"{case}.json")
+    (out / "feedback" / f"{case}.md").unlink()
+    ref = out / "results" / "honest_reference.json"
+    ref.unlink()
+    ref.symlink_to(out / "results" / f"{case}.json")
+    (out / "results" / "intruder.json").write_text(json.dumps({"score": 92.0, "tests": []}))
+    summary = batch.main(ASSIGNMENT, mixed.paths, out=out, jobs=1, sandbox=mixed.backend, progress=False,
+                         root=env.root, resume=True)
+    assert summary.graded == 0
+    assert sorted(summary.tampered) == sorted([
+        f"results/{case}.json was changed after the grader wrote it; rewritten from the journal",
+        f"feedback/{case}.md is missing after the grader wrote it; rewritten from the journal",
+        "results/honest_reference.json is missing after the grader wrote it; rewritten from the journal",
+        "results/intruder.json was not written by the grader (not in the journal); removed",
+    ])
+    assert {f"TAMPERED: {t}" for t in summary.tampered} <= summary.warnings
+    now = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "journal.jsonl"}
+    png = {k for k in written if k.suffix == ".png"}  # replotted: same data, bytes may differ by library
+    assert {k: v for k, v in now.items() if k not in png} == {k: v for k, v in written.items() if k not in png}
+    assert not ref.is_symlink() and not (out / "results" / "intruder.json").exists()
+
+
+def test_cli_prints_no_injected_text(tmp_path, env):
+    """Does ``python -m autograder grade`` on the injection case print no escape, control or bidi
+    character, and no WARNING built from the student's text (under process, only the grader's own)?"""
+    case = "terminal_markup_injection"
+    backend = "bwrap" if HAVE_BWRAP else "process"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    path = build_case(case, subs, {"canary": str(env.canary), "port": env.listener.port})
+    # the same payloads in an import-time error: it becomes a note (notes once became CLI warnings)
+    at_import = subs / f"{case}_at_import.py"
+    at_import.write_text(path.read_text() + "\nraise RuntimeError(' '.join(PAYLOADS[::-1]))\n")
+    # no "agadv" in this command line: leftovers() of a concurrent batch (another test process) kills those
+    out = tmp_path / "cli_injection_out"
+    p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(path), str(at_import),
+                        "--out", str(out), "--sandbox", backend],
+                       env=dict(os.environ, AUTOGRADER_ROOT=str(env.root), PYTHONPATH=str(REPO)),
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    text = p.stdout + p.stderr
+    assert not _active_chars(text), _active_chars(text)
+    assert f"{case},0,92" in p.stdout and f"{case}_at_import,0,92" in p.stdout  # the gradebook: a real run
+    notes = json.loads((out / "results" / f"{case}_at_import.json").read_text())["output"]
+    assert "UNSAFE" in notes and "INJECT" in notes  # the student's words are there, as a note (text)
+    warnings = [line for line in text.splitlines() if "WARNING" in line]
+    assert not [w for w in warnings if "INJECT" in w or "bwrap failed" in w or "<script" in w], warnings
+    if backend != "process":
+        assert not [w for w in warnings if "UNSAFE" in w], warnings
 
 
 def test_cli_exit_code(tmp_path, env):
@@ -558,9 +744,9 @@ def test_cli_exit_code(tmp_path, env):
     subs.mkdir()
     paths = [build_case(c, subs, {"canary": str(env.canary), "port": env.listener.port})
              for c in ("syntax_error", "empty_file", "sys_exit_at_import", "os_exit_in_function")]
-    out = tmp_path / "agadv_cli_out"
+    out = tmp_path / "cli_out"  # no "agadv" in this command line: leftovers() of a concurrent batch kills those
     p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, *map(str, paths), "--out", str(out),
-                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root)), capture_output=True,
-                       text=True, timeout=300, cwd=tmp_path)
+                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root), PYTHONPATH=str(REPO)),
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-3000:]
     assert {q.name for q in (out / "results").iterdir()} == {f"{q.stem}.json" for q in paths}
