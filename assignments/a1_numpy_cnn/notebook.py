@@ -13,6 +13,7 @@
 # %load_ext autoreload
 # %autoreload 2
 import contextlib
+import traceback
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -33,11 +34,9 @@ def not_implemented_yet():
         yield
     except NotImplementedError as exc:
         plt.close("all")  # a half-drawn figure is not shown
-        tb = exc.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
-        print(f"not implemented yet: {tb.tb_frame.f_code.co_qualname} (line {tb.tb_lineno} of "
-              f"{tb.tb_frame.f_code.co_filename.split('/')[-1]}); this cell's demo runs once it is written")
+        stub = traceback.extract_tb(exc.__traceback__)[-1]  # where the NotImplementedError was raised
+        print(f"not implemented yet: {stub.name} (line {stub.lineno} of {stub.filename.split('/')[-1]}); "
+              "this cell's demo runs once it is written")
 
 # %% [markdown]
 # ## Q1. Output sizes

@@ -14,6 +14,7 @@
 # %autoreload 2
 import contextlib
 import time
+import traceback
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -48,12 +49,9 @@ def not_implemented_yet():
         yield
     except NotImplementedError as exc:
         plt.close("all")  # a half-drawn figure is not shown
-        tb = exc.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
+        stub = traceback.extract_tb(exc.__traceback__)[-1]  # where the NotImplementedError was raised
         where = str(exc) if isinstance(exc, Missing) else (
-            f"{tb.tb_frame.f_code.co_qualname} (line {tb.tb_lineno} of "
-            f"{tb.tb_frame.f_code.co_filename.split('/')[-1]})")
+            f"{stub.name} (line {stub.lineno} of {stub.filename.split('/')[-1]})")
         print(f"not implemented yet: {where}; this cell's demo runs once it is written")
 
 
