@@ -277,6 +277,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     bar = _Progress(len(todo), progress)
     with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
         if sandbox != "in-process" and sandbox_used == "uid":  # out and the submissions: sealed from its uids
+            from autograder.sandbox import backends
+
             backends.protect_from_uid([out, tmp], backends.session_uid())
         os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
         tasks, by_student = {}, {}

@@ -337,6 +337,8 @@ def _batch_journal(out: Path) -> dict[str, dict]:
     entries = {}
     for line in (out / "journal.jsonl").read_text().splitlines():
         e = json.loads(line)
+        if "student" not in e:  # the batch's own line (hashes of the gradebook and report)
+            continue
         result = e.get("result", {})
         for d in [e, result] + result.get("cases", []):  # timings differ from run to run
             for k in [k for k in d if k.endswith("_s")]:
