@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from autograder.sandbox import backends, procs
+from autograder.sandbox import backends, budget, procs
 
 from .conftest import BACKENDS, make_session
 
@@ -97,7 +97,7 @@ def test_detached_grandchild_does_not_survive_the_session(submission, backend, c
     """Is a setsid double-forked grandchild killed by the end of the session, with and without a
     pids cgroup (PID namespace / subreaper + process-tree walk)?"""
     if not cgroup:
-        monkeypatch.setattr(backends.PidsCgroup, "create", classmethod(lambda cls, n: None))
+        monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m: None))
     token = f"3600.{secrets.randbelow(10**9):09d}"
     with make_session(submission, backend) as s:
         assert s.call("detach", token).value == "detached"
