@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.sandbox import Limits
-from autograder.sandbox import site_dirs
+from autograder.sandbox import budget, site_dirs
 
 BACKENDS = ("bwrap", "process")
 SANDBOX_DIR = Path(__file__).resolve().parent
@@ -381,7 +381,7 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
         elif os.path.isdir(d):
             a += ["--ro-bind", d, d]
     a += ["--proc", "/proc", "--dev", "/dev",
-          "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp",
+          "--perms", "1777", "--size", str(budget.TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
           "--perms", "0755", "--dir", "/etc"]
     for name in ETC_FILES:
         a += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]

@@ -190,14 +190,30 @@ def _rmdir(path: Path) -> None:
             time.sleep(0.02)
 
 
+#: what the kernel limit allows beyond ``memory_mb`` and the tmpfs folders: page cache, kernel memory
+CGROUP_SLACK_BYTES = 128 * 2**20
+#: the size of bwrap's private /tmp (``backends.bwrap_plan``)
+TMP_TMPFS_BYTES = 64 * 2**20
+
+
+def cgroup_memory_bytes(limits) -> int:
+    """The memory cgroup's hard limit: the processes' budget (``memory_mb``, which the watchdog holds
+    them to with a clear message), plus the tmpfs folders whose pages the kernel charges to the
+    cgroup (bwrap's /scratch and /tmp, each size-capped), plus slack for page cache and kernel memory.
+    A limit of exactly ``memory_mb`` makes the kernel reclaim the worker's own code pages near the
+    cap and thrash (a 1 s call then times out) instead of failing the allocation."""
+    return limits.memory_mb * 2**20 + limits.max_scratch_bytes + TMP_TMPFS_BYTES + CGROUP_SLACK_BYTES
+
+
 def memory_mechanism(memory_mb: int) -> tuple[str, str]:
     """``(kind, detail)`` of what bounds a submission's memory here: ``"cgroup"`` (kernel limit +
     watchdog) or ``"watchdog"`` (the parent's watchdog only), each with ``RLIMIT_AS`` per process. For doctor."""
     cg = WorkerCgroups.create(8, memory_mb * 2**20)
     try:
         if cg is not None and cg.memory_dir is not None:
-            return "cgroup", (f"{memory_mb} MB for all processes together: {cg.memory_mechanism}, and the "
-                              "parent's watchdog (sum of their memory from /proc); RLIMIT_AS per process")
+            return "cgroup", (f"{memory_mb} MB for all processes together: the parent's watchdog (sum of their "
+                              f"memory from /proc), and a kernel limit ({cg.memory_mechanism}: the budget + the "
+                              "tmpfs folders + slack); RLIMIT_AS per process")
     finally:
         if cg is not None:
             cg.remove()
