@@ -1,7 +1,8 @@
-"""Attack: memory spread over child processes. receptive_field forks 4 children that each hold
-350 MB (each well under the per-process cap of the test's 1024 MB budget, 1.4 GB together), waits
-until they all hold it, and only then returns the right answer: if the grader caps memory per
-process only, q02 earns its points with 1.4 GB resident. Everything else is the reference."""
+"""Attack: memory spread over child processes. At import, 4 children start that each come to hold
+350 MB (each well under the per-process cap of the test's 1024 MB budget, 1.4 GB together) and then
+stay. receptive_field answers right only once all four hold their memory: if the grader caps memory
+per process only, q02 earns its points with 1.4 GB resident. Everything else is the reference (the
+calls that happen to be running when the grader kills the worker lose their points too)."""
 import os
 import select
 import time
@@ -9,23 +10,24 @@ import time
 # @@REFERENCE@@
 
 _reference_receptive_field = receptive_field  # noqa: F821 - defined by the reference above
+_READY, _WRITE = os.pipe()
+_HELD = []
+
+for _ in range(4):
+    if os.fork() == 0:
+        try:
+            _hoard = b"x" * (350 * 2**20)  # touched: really resident
+            os.write(_WRITE, b"1")
+            time.sleep(30)
+        finally:
+            os._exit(0)
 
 
 def receptive_field(layers):
-    r, w = os.pipe()
-    for _ in range(4):
-        if os.fork() == 0:
-            try:
-                hoard = b"x" * (350 * 2**20)  # touched: really resident
-                os.write(w, b"1")
-                time.sleep(3 + 0 * len(hoard))
-            finally:
-                os._exit(0)
-    got, t0 = b"", time.monotonic()
-    while len(got) < 4 and time.monotonic() - t0 < 1.7:
-        if select.select([r], [], [], 0.1)[0]:
-            got += os.read(r, 4)
-    if len(got) < 4:
-        raise RuntimeError("the children could not allocate in time")
-    time.sleep(0.2)  # all 1.4 GB held: the grader has had its chance to notice
+    t0 = time.monotonic()
+    while len(_HELD) < 4 and time.monotonic() - t0 < 1.5:
+        if select.select([_READY], [], [], 0.1)[0]:
+            _HELD.extend(os.read(_READY, 4))
+    if len(_HELD) < 4:
+        raise RuntimeError("the children do not hold their memory yet")
     return _reference_receptive_field(layers)
