@@ -3,8 +3,9 @@
 Runs the hostile probe submission (``probes/hostile_submission.py``) through every sandbox backend
 that can start here and prints one row per guarantee: the grader's files and the network are out
 of reach, the results dir cannot be written, other processes cannot be signalled, the worker runs
-as an unprivileged uid, timeouts / memory caps / fork bombs are enforced, detached processes die
-with the session. Every probe is *attempted* and judged by the trusted parent, never assumed.
+as an unprivileged uid, the assignments' forbidden packages cannot be imported even with the import
+hook removed, timeouts / memory caps / fork bombs are enforced, detached processes die with the
+session, memory is one budget for all the submission's processes and scratch space is capped. Every probe is *attempted* and judged by the trusted parent, never assumed.
 
 Returns non-zero only when no backend can run a submission at all.
 """
@@ -228,6 +229,8 @@ def main(*, backend: str = "auto") -> int:
     for name, text in _availability().items():
         console.print(f"{name}: {text}")
     console.print(f"pids cgroup: {'available' if backends.cgroup_available() else 'unavailable'}")
+    kind, detail = budget.memory_mechanism(Limits().memory_mb)
+    console.print(f"memory per submission ({kind}): {detail}")
     try:
         chosen, reason = backends.choose(backend)
     except ValueError as e:

@@ -5,8 +5,11 @@
       read-only files of ``/etc`` (loader cache, timezone) and a generated ``/etc/passwd``, the Python
       install and the grading venv read-only at their real paths (nothing else of the grader's repo:
       ``solutions/``, ``assignments/``, results and other submissions do not exist in there),
-      ``/sandbox`` read-only (``worker.py``, ``wire.py``, trusted helpers), ``/scratch`` = a fresh
-      copy of the one submission file (the only writable place besides a size-capped private ``/tmp``).
+      ``/sandbox`` read-only (``worker.py``, ``wire.py``, trusted helpers), ``/scratch`` = a tmpfs of
+      ``Limits.max_scratch_bytes`` holding a read-only copy of the one submission file (the student's
+      cwd and ``TMPDIR``; the only writable place besides a 64 MB private ``/tmp``; it vanishes with
+      the sandbox). Package folders the worker does not import from are empty, and the assignment's
+      forbidden packages are absent from the others (``site_dirs.py``).
     * New PID, network, IPC, UTS (and cgroup) namespaces: no network at all, and the worker cannot
       see or signal any process outside (the grader included). ``--die-with-parent``: if the grader
       dies the sandbox dies; killing bwrap tears down the PID namespace and every process in it,
@@ -30,7 +33,9 @@
 
 Both: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, see SPEC §8), ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``,
 ``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment with every BLAS/OpenMP pool at
-one thread and ``PYTHONHASHSEED=0``; a pids cgroup (``pids.max``) when the cgroup fs is writable.
+one thread and ``PYTHONHASHSEED=0``; pids and memory cgroups when the cgroup fs is writable, and the
+parent's budgets of the whole submission (memory of all its processes, scratch space, time:
+``budget.py``, ``session.py``).
 The grader's environment (which may hold seeds or tokens) is never passed through.
 """
 from __future__ import annotations

@@ -8,6 +8,11 @@ Trust boundary, from the parent's side:
   reply that is malformed, too big or late is a ``crash``/``bad_result``/``timeout`` *of that call*:
   nothing the worker does raises into the caller or blocks it past the call's deadline.
 * Inputs are sent as copies (``.npy`` bytes): the worker cannot modify the parent's arrays.
+* Budgets of the whole submission, not of one process (``budget.py``): memory of all its processes
+  together (a memory cgroup where possible, and the parent's watchdog while it waits for a reply),
+  its scratch space (bwrap: a size-capped tmpfs; otherwise measured by the parent), and an optional
+  deadline that cuts every call. Past one, the call is a ``crash``/``timeout`` that says which budget.
+  Cleanup (``budget.remove_tree``) cannot be defeated by what the submission leaves, and never raises.
 * One long-lived worker per submission (importing torch costs ~2 s). After a timeout, a crash, an
   exit, an OOM or a protocol violation the whole worker (process tree / PID namespace) is killed and
   the next call starts a fresh one from a fresh copy of the submission (a restart is not charged to
