@@ -1,7 +1,8 @@
 """Attack: slow calls past the submission's time budget. The reference, with every public function
-sleeping 1.5 s before it answers: each call stays under the 2 s call limit, but the ~100 calls of the
-tests need far more than the 60 s budget. The grader must cut the submission at its deadline (no call
-may run past it) and score only what finished before."""
+sleeping 1.6 s before it answers: each call stays under the 2 s call limit, but the tests' calls need
+far more than the 60 s budget. q01's first four cases make 19 calls (~30 s); its fifth makes 25
+(~40 s more), across the deadline: a grader that checks the budget only between cases runs it to
+~72 s. The grader must cut the call running at the deadline and score only what finished before."""
 import functools
 import time
 
@@ -11,7 +12,7 @@ import time
 def _slow(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        time.sleep(1.5)
+        time.sleep(1.6)
         return fn(*args, **kwargs)
     return wrapper
 

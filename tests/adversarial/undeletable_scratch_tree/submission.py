@@ -9,24 +9,31 @@ import tempfile
 
 
 def _chain(top, depth=1300):
-    base = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
-    fds = [base]
+    """Down ``depth`` levels holding one folder descriptor at a time (the worker may open only 256),
+    then back up, making each folder mode 000 from its parent."""
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    levels = 0
     try:
-        os.mkdir("agadv_deep", dir_fd=base)
-        fd = os.open("agadv_deep", os.O_RDONLY | os.O_DIRECTORY, dir_fd=base)
-        fds.append(fd)
+        os.mkdir("agadv_deep", dir_fd=fd)
+        child = os.open("agadv_deep", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = child
         for _ in range(depth):
             with open(os.open("f.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd), "w") as f:
                 f.write("x")
             os.mkdir("d", dir_fd=fd)
-            fd = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
-            fds.append(fd)
-    except OSError:
-        pass
-    for fd in reversed(fds[1:]):  # deepest first: 000 on every folder of the chain
-        os.fchmod(fd, 0)
-    for fd in fds:
+            child = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            levels += 1
+        for name in ["d"] * levels + ["agadv_deep"]:  # back up: 000 on every folder of the chain
+            parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.chmod(name, 0, dir_fd=fd)
+    finally:
         os.close(fd)
+    return levels
 
 
 for _top in dict.fromkeys([os.getcwd(), tempfile.gettempdir()]):
