@@ -169,7 +169,8 @@ def _forbidden_row(s: WorkerSession, names: tuple[str, ...]) -> tuple[str, bool,
         on_host = f"on the host in {', '.join(where)}" if where else "not installed on the host"
         holds = holds and r.ok and got.startswith("denied")
         parts.append(f"{name}: {got.split(':')[0] if got.startswith('denied') else got} ({on_host})")
-    return "forbidden packages absent", holds, "; ".join(parts) + " [import hook removed, host package folders on sys.path]"
+    detail = "; ".join(parts) + " [import hook removed, host package folders on sys.path]"
+    return "forbidden packages absent", holds, detail
 
 
 def _budget_rows(backend: str, memory_mb: int = 384, scratch_mb: int = 16) -> list[tuple[str, bool, str]]:

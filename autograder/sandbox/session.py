@@ -196,7 +196,8 @@ class WorkerSession:
         self._plan = plan
         warnings = list(plan.warnings)
         # pids + memory cgroups of this incarnation (whichever the machine lets us create)
-        self._cgroup = budget.WorkerCgroups.create(self.limits.max_processes + 4, budget.cgroup_memory_bytes(self.limits))
+        self._cgroup = budget.WorkerCgroups.create(self.limits.max_processes + 4,
+                                                   budget.cgroup_memory_bytes(self.limits))
         if self._cgroup is not None and plan.popen_user is not None:
             self._cgroup.allow(plan.popen_user)  # Popen drops the uid before preexec_fn joins the cgroup
         no_pids = self._cgroup is None or self._cgroup.pids_dir is None

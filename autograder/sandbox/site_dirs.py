@@ -126,8 +126,9 @@ def plan(names: tuple[str, ...], mounted: list[str]) -> tuple[list[str], list[tu
                 entries.append((name, "dir", p))
             if os.path.isfile(os.path.join(d, f"{name}.py")):
                 entries.append((name, "module", os.path.join(d, f"{name}.py")))
-            for so in glob.glob(os.path.join(glob.escape(d), f"{name}.*so")) + glob.glob(os.path.join(glob.escape(d), f"{name}.*pyd")):
-                entries.append((name, "extension", so))
+            for pattern in (f"{name}.*so", f"{name}.*pyd"):
+                for so in glob.glob(os.path.join(glob.escape(d), pattern)):
+                    entries.append((name, "extension", so))
         for p in _package_paths((name,)):
             if visible(p) and not any(_inside(p, c) for c in covered):
                 entries.append((name, "dir" if os.path.isdir(p) else "module", p))

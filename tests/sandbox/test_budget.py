@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import CRASH, OK, TIMEOUT, Limits, WorkerSession, backends, budget, site_dirs
+from autograder.sandbox import CRASH, TIMEOUT, Limits, WorkerSession, backends, budget, site_dirs
 
 from .conftest import BACKENDS, needs_bwrap
 
