@@ -1,5 +1,5 @@
-"""Attack: a scratch tree the grader cannot delete. At import, a 1,300-deep chain of folders (each
-with a file) in the working folder and in TMPDIR, every folder then made mode 000 from the bottom up
+"""Attack: a scratch tree the grader cannot delete. At import, a 1,300-deep chain of folders (a file
+every 100 levels) in the working folder and in TMPDIR, every folder then made mode 000 from the bottom up
 (recursive removal hits Python's recursion limit; os.walk-style removal cannot list a 000 folder).
 Otherwise the reference: it must score full marks, not a grader error, and leave no folder behind."""
 import os
@@ -18,9 +18,9 @@ def _chain(top, depth=1300):
         child = os.open("agadv_deep", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
         os.close(fd)
         fd = child
-        for _ in range(depth):
-            with open(os.open("f.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd), "w") as f:
-                f.write("x")
+        for i in range(depth):
+            if i % 100 == 0:
+                os.close(os.open("f.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd))
             os.mkdir("d", dir_fd=fd)
             child = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
             os.close(fd)
