@@ -25,8 +25,11 @@ class Limits:
     call_timeout_s: float = 10.0
     """Wall-clock limit of one call (the parent kills the whole worker when it is exceeded)."""
     memory_mb: int = 2048
-    """Address-space cap (``RLIMIT_AS``) on CPU; data-segment cap (``RLIMIT_DATA``) on CUDA, where
-    the driver reserves address space far beyond what it uses. Importing torch alone needs ~650 MB."""
+    """Memory of the whole submission: its processes together (a memory cgroup where one can be
+    created, and in every case the parent's watchdog summing their resident memory; see
+    ``autograder/sandbox/budget.py``). Also each process's address-space cap (``RLIMIT_AS``) on CPU,
+    data-segment cap (``RLIMIT_DATA``) on CUDA, where the driver reserves address space far beyond
+    what it uses. Importing torch alone needs ~650 MB of address space."""
     max_result_bytes: int = 64 * 2**20
     """Largest encoded reply (JSON + ``.npy`` bytes) the parent accepts; also caps requests."""
     max_output_bytes: int = 1 * 2**20
@@ -43,6 +46,13 @@ class Limits:
     cgroup): bounds fork bombs. Threads count, so keep BLAS at one thread (the worker does)."""
     max_file_bytes: int = 64 * 2**20
     """``RLIMIT_FSIZE``: largest file the submission may write (in its scratch dir)."""
+    max_scratch_bytes: int = 256 * 2**20
+    """All the submission's scratch files together (its cwd and ``TMPDIR``): the size of the
+    ``/scratch`` tmpfs under bwrap (writes past it fail with ENOSPC); for the other backends a
+    folder the parent measures while it waits, killing the worker past the cap. bwrap's ``/tmp``
+    is a separate 64 MB tmpfs."""
+    max_scratch_entries: int = 20000
+    """Most files and folders the scratch folder may hold (non-bwrap backends: bounds the parent's walk)."""
     max_restarts: int = 20
     """After this many worker restarts (crashes/timeouts), further calls fail at once with ``crash``."""
     output_tail_bytes: int = 2048

@@ -3,8 +3,9 @@
 Runs the hostile probe submission (``probes/hostile_submission.py``) through every sandbox backend
 that can start here and prints one row per guarantee: the grader's files and the network are out
 of reach, the results dir cannot be written, other processes cannot be signalled, the worker runs
-as an unprivileged uid, timeouts / memory caps / fork bombs are enforced, detached processes die
-with the session. Every probe is *attempted* and judged by the trusted parent, never assumed.
+as an unprivileged uid, the assignments' forbidden packages cannot be imported even with the import
+hook removed, timeouts / memory caps / fork bombs are enforced, detached processes die with the
+session, memory is one budget for all the submission's processes and scratch space is capped. Every probe is *attempted* and judged by the trusted parent, never assumed.
 
 The ``uid`` backend (root without namespaces) is probed too, with rows of its own: its seccomp
 filter, its Landlock confinement, and the sealing of the grader's files (a world-readable canary in
@@ -25,8 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.core.assignment import AssignmentError, load_assignment
 from autograder.core.sandbox import CRASH, OK, TIMEOUT, Limits
-from autograder.sandbox import WorkerSession, backends, procs
+from autograder.sandbox import WorkerSession, backends, budget, procs, site_dirs
 
 PROBE = Path(__file__).resolve().parent / "probes" / "hostile_submission.py"
 REPO = Path(__file__).resolve().parents[2]
@@ -66,9 +68,10 @@ def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384)
     decoy = subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL, start_new_session=True)
     token = f"3600.{secrets.randbelow(10**9):09d}"
     limits = Limits(call_timeout_s=timeout_s, memory_mb=memory_mb, max_processes=32, max_restarts=100)
+    forbidden = forbidden_packages()
     try:
         s = WorkerSession(PROBE, "hostile_submission", backend=backend, limits=limits, need_torch=False,
-                          protect=(work,))
+                          forbidden_imports=forbidden, protect=(work,))
     except Exception as e:  # noqa: BLE001
         add("worker starts", False, f"{type(e).__name__}: {e}")
         _cleanup(work, listener, decoy)
@@ -110,6 +113,8 @@ def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384)
         r = s.call("try_write", str(results)).value
         add("results dir unwritable", str(r).startswith("denied") and not (results / "pwned.json").exists(), str(r))
 
+        add(*_forbidden_row(s, forbidden))
+
         r1 = s.call("try_kill", decoy.pid, 15).value
         time.sleep(0.05)
         r2 = s.call("try_signal_parent").value
@@ -150,7 +155,67 @@ def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384)
             f"setsid double-fork grandchild: {'survived' if left else 'gone'} after the session ({r.status})")
         for w in s.warnings:
             add("warning", None, w)
+        for name, holds, detail in _budget_rows(backend):
+            add(name, holds, detail)
     _cleanup(work, listener, decoy)
+    return rows
+
+
+def forbidden_packages(root: Path = REPO) -> tuple[str, ...]:
+    """The forbidden imports of every assignment under ``root/assignments`` (A1: torch, scipy, ...);
+    ``("torch", "scipy")`` where there is none."""
+    names: list[str] = []
+    for toml in sorted((root / "assignments").glob("*/assignment.toml")):
+        try:
+            names += load_assignment(toml.parent.name, root).forbidden_imports
+        except AssignmentError:
+            continue
+    return tuple(dict.fromkeys(names)) or ("torch", "scipy")
+
+
+def _forbidden_row(s: WorkerSession, names: tuple[str, ...]) -> tuple[str, bool, str]:
+    """Each forbidden package, imported inside the sandbox with the worker's import hook removed and
+    every package folder of the host (base interpreter, system dist-packages) added to ``sys.path``."""
+    paths = site_dirs.candidate_dirs()
+    parts, holds = [], True
+    for name in names:
+        r = s.call("import_hidden", name, paths)
+        got = str(r.value) if r.ok else f"{r.status}: {r.error[:80]}"
+        where = [d for d in paths if os.path.exists(os.path.join(d, name))]
+        on_host = f"on the host in {', '.join(where)}" if where else "not installed on the host"
+        holds = holds and r.ok and got.startswith("denied")
+        parts.append(f"{name}: {got.split(':')[0] if got.startswith('denied') else got} ({on_host})")
+    detail = "; ".join(parts) + " [import hook removed, host package folders on sys.path]"
+    return "forbidden packages absent", holds, detail
+
+
+def _budget_rows(backend: str, memory_mb: int = 384, scratch_mb: int = 16) -> list[tuple[str, bool, str]]:
+    """Memory and scratch space are budgets of the whole submission: measured with a fresh session."""
+    rows = []
+    limits = Limits(call_timeout_s=8.0, memory_mb=memory_mb, max_scratch_bytes=scratch_mb * 2**20, max_restarts=10)
+    _, mechanism = budget.memory_mechanism(memory_mb)
+    try:
+        s = WorkerSession(PROBE, "hostile_submission", backend=backend, limits=limits, need_torch=False)
+    except Exception as e:  # noqa: BLE001
+        return [("memory bounded per submission", False, f"{type(e).__name__}: {e}")]
+    with s:
+        n, mb = 3, memory_mb // 2  # each child under the per-process cap, together over the budget
+        r = s.call("hog_children", n, mb)
+        after = s.call("whoami")
+        held = (r.status == CRASH and "together" in r.error) or "together" in r.note
+        rows.append(("memory bounded per submission", held and after.ok,
+                     f"{mechanism}. {n} children x {mb} MB: {r.status}: {r.error or r.value}"
+                     + (f"; {r.note}" if r.note else "") + f"; next call: {after.status}"))
+        r = s.call("fill_scratch", 4 * scratch_mb)
+        if backend == "bwrap":
+            got = str(r.value) if r.ok else ""
+            held = got.startswith("stopped") and "errno 28" in got  # ENOSPC: the tmpfs is full
+            how = f"a {scratch_mb} MB tmpfs"
+        else:
+            held = r.status == CRASH and "scratch" in r.error
+            how = f"a {scratch_mb} MB folder checked by the parent"
+        rows.append(("scratch space capped", held,
+                     f"{how}; writing {4 * scratch_mb} MB: {r.status}: {r.value or r.error}"))
     return rows
 
 
@@ -184,6 +249,8 @@ def main(*, backend: str = "auto") -> int:
         console.print(f"{name}: {text}")
     for name, text in limit_mechanisms().items():
         console.print(f"limits, {name}: {text}")
+    kind, detail = budget.memory_mechanism(Limits().memory_mb)
+    console.print(f"limits, memory per submission ({kind}): {detail}")
     refused = False
     try:
         chosen, reason = backends.choose(backend)

@@ -58,6 +58,8 @@ def call_error(name: str, r: CallResult, module_file: str, timeout_s: float) -> 
         exc_type = _exc_type(r.error)
         shown = f"{shown_type(exc_type)} (hidden case: message not shown)" if hidden else detail
         return StudentCallError(f"'{name}' raised {shown}", exc_type=exc_type, mro=_mro(exc_type))
+    if r.status == TIMEOUT and "time budget" in r.error:  # cut or refused by the submission's deadline
+        return StudentCallError(f"'{name}': {detail}", kind="timeout")
     if r.status == TIMEOUT:
         return StudentCallError(f"'{name}' did not return within {timeout_s:g} s (the time limit of one call)",
                                 kind="timeout")

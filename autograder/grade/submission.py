@@ -81,7 +81,8 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
         session = WorkerSession(file, a.module_name, backend=backend, limits=limits, device=device,
                                 forbidden_imports=a.forbidden_imports,
                                 forbidden_reason=a.options.get("forbidden_reason", ""),
-                                helper_files=[helpers_file],
+                                helper_files=[helpers_file], deadline=deadline,
+                                budget_s=a.limits.submission_timeout_s,
                                 protect=(*course_secrets(a.root), a.solution_dir, a.tests_dir))
     except Exception as exc:  # noqa: BLE001 - the sandbox could not even be set up: our problem
         log.exception("cannot start a sandbox for %s", student)

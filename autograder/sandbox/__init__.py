@@ -31,7 +31,8 @@ Usage::
 API (signatures):
 
 * ``WorkerSession(submission_file, module_name, *, backend="auto", limits=Limits(), device="cpu",
-  forbidden_imports=(), forbidden_reason="", helper_files=(), need_torch=None)``
+  forbidden_imports=(), forbidden_reason="", helper_files=(), need_torch=None, deadline=None,
+  budget_s=None)`` (``deadline``: ``time.monotonic()`` by which the whole submission must be done)
   - ``.call(name, *args, **kwargs) -> CallResult``
   - ``.call_method(handle, method, *args, **kwargs) -> CallResult``
   - ``.call_helper(helper_module, name, *args, **kwargs) -> CallResult``

@@ -5,8 +5,11 @@
       read-only files of ``/etc`` (loader cache, timezone) and a generated ``/etc/passwd``, the Python
       install and the grading venv read-only at their real paths (nothing else of the grader's repo:
       ``solutions/``, ``assignments/``, results and other submissions do not exist in there),
-      ``/sandbox`` read-only (``worker.py``, ``wire.py``, trusted helpers), ``/scratch`` = a fresh
-      copy of the one submission file (the only writable place besides a size-capped private ``/tmp``).
+      ``/sandbox`` read-only (``worker.py``, ``wire.py``, trusted helpers), ``/scratch`` = a tmpfs of
+      ``Limits.max_scratch_bytes`` holding a read-only copy of the one submission file (the student's
+      cwd and ``TMPDIR``; the only writable place besides a 64 MB private ``/tmp``; it vanishes with
+      the sandbox). Package folders the worker does not import from are empty, and the assignment's
+      forbidden packages are absent from the others (``site_dirs.py``).
     * New PID, network, IPC, UTS (and cgroup) namespaces: no network at all, and the worker cannot
       see or signal any process outside (the grader included). ``--die-with-parent``: if the grader
       dies the sandbox dies; killing bwrap tears down the PID namespace and every process in it,
@@ -60,7 +63,9 @@
 
 All: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, see SPEC §8), ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``,
 ``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment with every BLAS/OpenMP pool at
-one thread and ``PYTHONHASHSEED=0``; a pids cgroup (``pids.max``) when the cgroup fs is writable.
+one thread and ``PYTHONHASHSEED=0``; pids and memory cgroups when the cgroup fs is writable, and the
+parent's budgets of the whole submission (memory of all its processes, scratch space, time:
+``budget.py``, ``session.py``).
 The grader's environment (which may hold seeds or tokens) is never passed through.
 """
 from __future__ import annotations
@@ -79,6 +84,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.sandbox import Limits
+from autograder.sandbox import budget, site_dirs
 
 BACKENDS = ("bwrap", "uid", "process")
 """Strongest first; ``auto`` never picks ``process`` (see ``choose``)."""
@@ -682,38 +688,14 @@ def python_paths() -> list[str]:
     return out
 
 
-def _package_dirs(names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Install directories of the top-level packages ``names`` (found without importing them)."""
-    import importlib.util
-
-    dirs = []
-    for name in names:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        if spec is not None and spec.submodule_search_locations:
-            dirs += [(name, os.path.realpath(d)) for d in spec.submodule_search_locations]
-    return dirs
-
-
-def _forbidden_init(private: Path, name: str) -> Path:
-    """The ``__init__.py`` that stands in for the hidden package ``name`` inside the sandbox."""
-    path = private / f"forbidden_{name}_init.py"
-    if not path.exists():
-        path.write_text(f"raise ImportError('{name} is not available to submissions of this assignment')\n")
-        os.chmod(path, 0o644)
-    return path
-
-
 def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, limits: Limits,
                device: str, uid: int | None, hidden_packages: tuple[str, ...] = ()) -> Plan:
     """``bwrap`` argv. Only the paths named here exist inside; order matters (parents first; the
     /tmp tmpfs before anything could be bound below it).
 
     ``hidden_packages`` (the assignment's forbidden imports) are not merely refused by the worker's
-    import hook, which the student's code could remove: their directories are covered by an empty
-    tmpfs holding only an ``__init__.py`` that raises ImportError."""
+    import hook, which the student's code could remove: they are absent from every package folder
+    the sandbox can see, and the package folders the worker does not use are empty (``site_dirs.py``)."""
     exe = bwrap_exe()
     a = [exe, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
          "--hostname", "sandbox", "--die-with-parent", "--new-session",
@@ -724,27 +706,29 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
         elif os.path.isdir(d):
             a += ["--ro-bind", d, d]
     a += ["--proc", "/proc", "--dev", "/dev",
-          "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp",
+          "--perms", "1777", "--size", str(budget.TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
           "--perms", "0755", "--dir", "/etc"]
     for name in ETC_FILES:
         a += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     a += ["--ro-bind", str(private / "passwd"), "/etc/passwd", "--ro-bind", str(private / "group"), "/etc/group"]
     made = {"/", "/etc", "/tmp", "/usr"}
-    for p in python_paths():
+    pythons = python_paths()
+    for p in pythons:
         for parent in reversed(Path(p).parents):
             if str(parent) not in made:
                 a += ["--perms", "0755", "--dir", str(parent)]
                 made.add(str(parent))
         a += ["--ro-bind", p, p]
         made.add(p)
-    for name, d in _package_dirs(hidden_packages):
-        if any(d == p or d.startswith(p + "/") for p in made):
-            a += ["--tmpfs", d, "--ro-bind", str(_forbidden_init(private, name)), f"{d}/__init__.py"]
+    a += site_dirs.bwrap_args(private, tuple(hidden_packages), ["/usr", *pythons])
     a += ["--perms", "0755", "--dir", "/sandbox"]
     for name in WORKER_FILES:  # the session's world-readable copies (see install_worker_files)
         a += ["--ro-bind", str(private / "worker" / name), f"/sandbox/{name}"]
+    # /scratch: a size-capped tmpfs of its own (the student's cwd and TMPDIR) holding the submission,
+    # read-only; it vanishes with the mount namespace, whatever the student leaves in it
     a += ["--ro-bind", str(private / "helpers"), "/sandbox/helpers",
-          "--bind", str(scratch), "/scratch", "--chdir", "/scratch"]
+          "--perms", "1777", "--size", str(limits.max_scratch_bytes), "--tmpfs", "/scratch",
+          "--ro-bind", str(scratch / f"{module_name}.py"), f"/scratch/{module_name}.py", "--chdir", "/scratch"]
     warnings = []
     if mode == "root":
         a += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
@@ -758,7 +742,7 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
                             "outside, so RLIMIT_NPROC does not apply (fork bombs bounded only by the pids "
                             "cgroup, if any, and the call timeout)")
     a += [sys.executable, "-s", "-B", "/sandbox/worker.py"]
-    return Plan(argv=a, env=worker_env(home="/scratch", tmp="/tmp", device=device), cwd=str(scratch),
+    return Plan(argv=a, env=worker_env(home="/scratch", tmp="/scratch", device=device), cwd=str(scratch),
                 module_path=f"/scratch/{module_name}.py", sys_path=["/sandbox/helpers"],
                 uid=outside_uid, warnings=warnings)
 

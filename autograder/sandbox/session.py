@@ -10,6 +10,11 @@ Trust boundary, from the parent's side:
   reply that is malformed, too big or late is a ``crash``/``bad_result``/``timeout`` *of that call*:
   nothing the worker does raises into the caller or blocks it past the call's deadline.
 * Inputs are sent as copies (``.npy`` bytes): the worker cannot modify the parent's arrays.
+* Budgets of the whole submission, not of one process (``budget.py``): memory of all its processes
+  together (a memory cgroup where possible, and the parent's watchdog while it waits for a reply),
+  its scratch space (bwrap: a size-capped tmpfs; otherwise measured by the parent), and an optional
+  deadline that cuts every call. Past one, the call is a ``crash``/``timeout`` that says which budget.
+  Cleanup (``budget.remove_tree``) cannot be defeated by what the submission leaves, and never raises.
 * One long-lived worker per submission (importing torch costs ~2 s). After a timeout, a crash, an
   exit, an OOM or a protocol violation the whole worker (process tree / PID namespace) is killed and
   the next call starts a fresh one from a fresh copy of the submission (a restart is not charged to
@@ -33,7 +38,7 @@ from pathlib import Path
 
 from autograder.core.sandbox import (BAD_RESULT, CRASH, ERROR, OK, TIMEOUT, CallResult, Handle, Limits,
                                      SessionInfo, TensorValue)
-from autograder.sandbox import backends, procs, wire
+from autograder.sandbox import backends, budget, procs, wire
 
 _SIGNALS = {signal.SIGKILL: "killed (SIGKILL; out of memory, or a limit)",
             signal.SIGSEGV: "segmentation fault (often: out of memory inside a C extension)",
@@ -50,7 +55,8 @@ class WorkerSession:
     def __init__(self, submission_file: Path | str, module_name: str, *, backend: str = "auto",
                  limits: Limits = Limits(), device: str = "cpu", forbidden_imports: tuple[str, ...] = (),
                  forbidden_reason: str = "", helper_files: list[Path | str] = (), need_torch: bool | None = None,
-                 protect: tuple[Path | str, ...] = ()):
+                 protect: tuple[Path | str, ...] = (), deadline: float | None = None,
+                 budget_s: float | None = None):
         """
         submission_file: the student's ``.py`` (read once; every worker incarnation gets a fresh copy).
         module_name: the name it is imported under (``cnn_numpy``); helpers can ``import`` it.
@@ -66,7 +72,17 @@ class WorkerSession:
             tests, the output folder). Only the ``uid`` backend needs them (bwrap does not mount them):
             they, and the engine's own checkout, are sealed from "other" and checked as the session's
             uid before the worker starts (``backends.protect_from_uid``; raises if they stay reachable).
+        deadline: ``time.monotonic()`` by which the whole submission must be done: each call gets
+            ``min(its timeout, deadline - now)``, and none starts after it ("the submission used up
+            its N s time budget", N = ``budget_s``, default: the time left when the session opens).
         """
+        self._private: Path | None = None
+        self._proc: subprocess.Popen | None = None
+        self._cgroup = None
+        self._scratch: Path | None = None
+        self._watch: budget.MemoryWatch | None = None
+        self.deadline = deadline
+        self.budget_s = budget_s if budget_s is not None or deadline is None else max(0.0, deadline - time.monotonic())
         self.module_name = module_name
         self.module_file = f"{module_name}.py"
         self.source = Path(submission_file).read_bytes()
@@ -83,17 +99,6 @@ class WorkerSession:
         self._tmp_base = str(backends.uid_base_dir()) if self.backend == "uid" else None
         if self.backend == "uid":
             self.sealed = backends.protect_from_uid(protect, self.uid)
-        # parent-owned, read-only to the worker
-        self._private = Path(tempfile.mkdtemp(prefix="ag-private-", dir=self._tmp_base))
-        os.chmod(self._private, 0o711)
-        helpers = self._private / "helpers"
-        helpers.mkdir(mode=0o755)
-        os.chmod(helpers, 0o755)
-        for h in helper_files:
-            shutil.copyfile(h, helpers / Path(h).name)
-            os.chmod(helpers / Path(h).name, 0o644)
-        backends.install_worker_files(self._private)
-        backends.write_identity_files(self._private, self.uid if self.uid is not None else backends.USERNS_UID)
         self.generation = 0
         self.restarts = 0
         self.import_status: CallResult | None = None
@@ -101,17 +106,26 @@ class WorkerSession:
         self.worker_info: dict = {}
         self.output_tail = bytearray()
         self.output_total = 0
-        self._proc: subprocess.Popen | None = None
-        self._cgroup = None
-        self._scratch: Path | None = None
         self._next_id = 1
         self._req = self._rep = self._out = None
         self._plan = None
         self._baseline_procs = 0
         self._out_eof = False
+        self._scratch_next = 0.0
+        self._scratch_walk_s = 0.0
         self.grader_error = False
         """True when the worker could not even start (a grader/machine problem, not the student's)."""
-        try:
+        self._private = Path(tempfile.mkdtemp(prefix="ag-private-", dir=self._tmp_base))  # read-only to the worker
+        try:  # from here on, whatever fails: the private folder (and any worker) goes with close()
+            os.chmod(self._private, 0o711)
+            helpers = self._private / "helpers"
+            helpers.mkdir(mode=0o755)
+            os.chmod(helpers, 0o755)
+            for h in helper_files:
+                shutil.copyfile(h, helpers / Path(h).name)
+                os.chmod(helpers / Path(h).name, 0o644)
+            backends.install_worker_files(self._private)
+            backends.write_identity_files(self._private, self.uid if self.uid is not None else backends.USERNS_UID)
             self._start()
         except BaseException:
             self.close()
@@ -154,9 +168,13 @@ class WorkerSession:
                 pass
 
     def close(self) -> None:
-        """Kill the worker and everything it started; remove its scratch and private dirs."""
-        self._kill()
-        shutil.rmtree(self._private, ignore_errors=True)
+        """Kill the worker and everything it started; remove its scratch and private dirs. Never
+        raises for anything the submission left behind (``budget.remove_tree``)."""
+        try:
+            self._kill()
+        finally:
+            private, self._private = getattr(self, "_private", None), None
+            budget.remove_tree(private, what="private folder")
 
     def __enter__(self) -> "WorkerSession":
         return self
@@ -180,6 +198,7 @@ class WorkerSession:
             self.uid = backends.session_uid()
             backends.write_identity_files(self._private, self.uid)
         self._scratch = Path(tempfile.mkdtemp(prefix="ag-scratch-", dir=self._tmp_base))
+        self._scratch_next, self._scratch_walk_s = 0.0, 0.0
         sub = self._scratch / self.module_file
         sub.write_bytes(self.source)
         if self.backend == "bwrap":
@@ -198,10 +217,13 @@ class WorkerSession:
                 os.chown(p, plan.uid, plan.uid)
         self._plan = plan
         warnings = list(plan.warnings)
-        self._cgroup = backends.PidsCgroup.create(self.limits.max_processes + 4)
+        # pids + memory cgroups of this incarnation (whichever the machine lets us create)
+        self._cgroup = budget.WorkerCgroups.create(self.limits.max_processes + 4,
+                                                   budget.cgroup_memory_bytes(self.limits))
         if self._cgroup is not None and plan.popen_user is not None:
             self._cgroup.allow(plan.popen_user)  # Popen drops the uid before preexec_fn joins the cgroup
-        if self._cgroup is None and plan.uid in (0, None) or (self._cgroup is None and self.bwrap_mode == "userns"):
+        no_pids = self._cgroup is None or self._cgroup.pids_dir is None
+        if no_pids and plan.uid in (0, None) or (no_pids and self.bwrap_mode == "userns"):
             warnings.append("no pids cgroup and no RLIMIT_NPROC for the worker's uid: fork bombs are "
                             "bounded only by the call timeout")
         self.info.uid = plan.uid
@@ -223,6 +245,9 @@ class WorkerSession:
                 os.close(fd)
         self._req, self._rep, self._out = req_w, rep_r, out_r
         self._out_eof = False
+        sweep_uid = plan.uid if plan.uid not in (None, 0) and plan.uid != os.geteuid() else None
+        self._watch = budget.MemoryWatch(self._proc.pid, self.limits.memory_mb * 2**20, cgroup=self._cgroup,
+                                         uid=sweep_uid)
         for fd in (self._req, self._rep, self._out):
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
 
@@ -251,11 +276,12 @@ class WorkerSession:
                 f"uid backend without Landlock ({str(ll)[:120]}): the submission can read every world-readable "
                 "file of the machine; the grader's own files are sealed from it"]))
         rid = self._new_id()
-        res = self._exchange(wire.pack({"op": "import", "id": rid}), self.limits.effective_import_timeout_s,
-                             rid=rid, phase="import")
+        timeout, by_deadline = self._budgeted(self.limits.effective_import_timeout_s)
+        res = self._exchange(wire.pack({"op": "import", "id": rid}), timeout, rid=rid, phase="import",
+                             by_deadline=by_deadline)
         if res.status == OK:
             res.value = None
-        elif res.status == TIMEOUT:
+        elif res.status == TIMEOUT and not by_deadline:
             res.error = f"importing {self.module_file} took longer than {self.limits.effective_import_timeout_s:g} s"
         self.last_import_status = res
         if res.status in (TIMEOUT, CRASH):
@@ -272,6 +298,8 @@ class WorkerSession:
                               error=f"{self.module_file} could not be imported: {why}")
         if self._alive():
             return None
+        if self._budget_left() <= 0:
+            return CallResult(TIMEOUT, error=f"not run: {self._budget_message()}")
         if self.restarts >= self.limits.max_restarts:
             return CallResult(CRASH, error=f"not run: the worker crashed or timed out {self.restarts} times")
         self.restarts += 1
@@ -281,6 +309,18 @@ class WorkerSession:
             return CallResult(imp.status, error=f"{self.module_file} could not be re-imported after a restart: "
                                                 f"{imp.error}")
         return None
+
+    # -- the submission's time budget ----------------------------------------------------------
+    def _budget_left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def _budget_message(self) -> str:
+        return f"the submission used up its {self.budget_s:g} s time budget"
+
+    def _budgeted(self, timeout: float) -> tuple[float, bool]:
+        """``(min(timeout, time left), whether the deadline is the tighter one)``."""
+        left = self._budget_left()
+        return (left, True) if left < timeout else (timeout, False)
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -310,8 +350,9 @@ class WorkerSession:
                 time.sleep(0.01)
             self._cgroup.remove()
             self._cgroup = None
+        self._watch = None
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            budget.remove_tree(self._scratch)
             self._scratch = None
 
     def _new_id(self) -> int:
@@ -351,33 +392,51 @@ class WorkerSession:
         frame = wire.pack(dict(header, id=rid, args=enc_args, kwargs=enc_kwargs), blobs)
         if len(frame) > self.limits.max_result_bytes:
             raise ValueError(f"arguments of {len(frame)} bytes exceed Limits.max_result_bytes")
-        return self._exchange(frame, timeout_s or self.limits.call_timeout_s, rid=rid, phase="call")
+        timeout, by_deadline = self._budgeted(timeout_s or self.limits.call_timeout_s)
+        if timeout <= 0:
+            return CallResult(TIMEOUT, error=f"not run: {self._budget_message()}")
+        return self._exchange(frame, timeout, rid=rid, phase="call", by_deadline=by_deadline)
 
-    def _exchange(self, frame: bytes, timeout: float, *, rid: int = 0, phase: str) -> CallResult:
+    def _exchange(self, frame: bytes, timeout: float, *, rid: int = 0, phase: str,
+                  by_deadline: bool = False) -> CallResult:
         """Send one frame, wait for its reply while draining the student's output. Never raises for
-        anything the worker does; kills the worker on timeout/crash/garbage."""
+        anything the worker does; kills the worker on timeout/crash/garbage/over budget.
+        ``by_deadline``: ``timeout`` is what was left of the submission's time budget."""
         t0 = time.monotonic()
         deadline = t0 + timeout
         out_start = self.output_total
         call_out = bytearray()
+        ooms = self._cgroup.oom_kills() if self._cgroup is not None else 0
         try:
             status, value, error, tb, restart = self._roundtrip(frame, deadline, rid, call_out)
         except _Timeout:
-            status, value, error, tb, restart = TIMEOUT, None, f"timed out after {timeout:g} s", "", True
+            why = self._budget_message() if by_deadline else f"timed out after {timeout:g} s"
+            status, value, error, tb, restart = TIMEOUT, None, why, "", True
+        except _OverBudget as e:
+            status, value, error, tb, restart = CRASH, None, str(e), "", True
         except _WorkerGone as e:
             status, value, error, tb, restart = CRASH, None, self._death_reason(str(e)), "", True
         except wire.WireError as e:
             status, value, error, tb, restart = (CRASH, None, f"the worker broke the protocol ({e}); did the "
                                                  "submission write to the grader's pipe?", "", True)
         duration = time.monotonic() - t0
+        if not restart:
+            try:
+                self._check_scratch(force=True)
+            except _OverBudget as e:
+                status, value, error, tb, restart = CRASH, None, str(e), "", True
         self._drain(call_out, wait=0.0)
         note = ""
+        if status == OK and self._cgroup is not None and self._cgroup.oom_kills() > ooms:
+            note = (f"the kernel killed {self._cgroup.oom_kills() - ooms} of the submission's processes: together "
+                    f"they exceeded {self.limits.memory_mb} MB of memory")
         if not restart and phase == "call" and self._cgroup is not None:
             # processes the call started and left running (a fork bomb that hit the limit, a
             # daemon) would starve the next calls: kill the worker; the next call gets a fresh one
             extra = len(self._cgroup.pids()) - self._baseline_procs
             if extra > 0:
-                note, restart = f"the call left {extra} process(es) running; the worker was restarted", True
+                left = f"the call left {extra} process(es) running; the worker was restarted"
+                note, restart = (f"{note}; {left}" if note else left), True
         if restart and self._proc is not None:
             self._kill()
         tail = bytes(call_out[-self.limits.output_tail_bytes:]).decode(errors="replace")
@@ -438,14 +497,16 @@ class WorkerSession:
             view = view[n:]
 
     def _wait(self, deadline, call_out, *, want_write):
-        """Block until the request pipe is writable / the reply pipe readable, draining output."""
+        """Block until the request pipe is writable / the reply pipe readable, draining output and
+        watching the submission's memory and scratch space (``_check_budgets``)."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _Timeout()
+            self._check_budgets()
             rl = ([self._out] if not self._out_eof else []) + ([] if want_write else [self._rep])
             wl = [self._req] if want_write else []
-            r, w, _ = select.select(rl, wl, [], min(left, 0.5))
+            r, w, _ = select.select(rl, wl, [], min(left, 0.2))
             if self._out in r:
                 self._drain(call_out, wait=0.0)
             if w or self._rep in r:
@@ -456,6 +517,39 @@ class WorkerSession:
                 if r2:
                     return
                 raise _WorkerGone("worker exited")
+
+    def _check_budgets(self) -> None:
+        """Raise ``_OverBudget`` when the session's processes together hold more than
+        ``Limits.memory_mb``, or (backends without a size-capped tmpfs) its scratch folder holds more
+        than ``Limits.max_scratch_bytes``. Cheap: a few /proc reads every 0.2 s, a folder walk every 1 s."""
+        if self._watch is not None:
+            total = self._watch.over()
+            if total:
+                raise _OverBudget(self._memory_message(total))
+        self._check_scratch()
+
+    def _check_scratch(self, force: bool = False) -> None:
+        """Non-bwrap backends: the scratch folder's total, at most every second while waiting, and
+        after every reply (``force``) while a walk is cheap. A folder that is slow to walk (thousands
+        of entries, a deep chain) is walked at most every 20x its walk time, so that the parent's
+        check cannot eat the submission's time budget."""
+        if self.backend == "bwrap" or self._scratch is None:
+            return  # a size-capped tmpfs: writes past the cap fail with ENOSPC
+        now = time.monotonic()
+        cheap = self._scratch_walk_s < 0.02
+        if now < self._scratch_next and not (force and cheap):
+            return
+        used, entries = budget.scratch_usage(self._scratch, self.limits.max_scratch_entries)
+        self._scratch_walk_s = time.monotonic() - now
+        self._scratch_next = now + max(1.0, 20 * self._scratch_walk_s)
+        if used > self.limits.max_scratch_bytes or entries > self.limits.max_scratch_entries:
+            raise _OverBudget(f"the submission's scratch files exceeded {self.limits.max_scratch_bytes / 2**20:g} MB "
+                              f"(or {self.limits.max_scratch_entries} files)")
+
+    def _memory_message(self, total: int | None = None) -> str:
+        got = f" ({total / 2**20:.0f} MB)" if total else ""
+        return (f"memory limit exceeded: the submission's processes together exceeded "
+                f"{self.limits.memory_mb} MB{got}")
 
     def _drain(self, call_out: bytearray, wait: float) -> None:
         """Read whatever the student printed; keep capped tails (total and this call)."""
@@ -488,6 +582,8 @@ class WorkerSession:
                 code = None
         if code is None:
             return f"the worker stopped answering ({what})"
+        if self._cgroup is not None and self._cgroup.oom_killed():
+            return self._memory_message()
         sig = -code if code < 0 else (code - 128 if self.backend == "bwrap" and 128 < code < 160 else 0)
         if sig:  # bwrap reports its child's death by signal N as exit status 128 + N
             try:
@@ -504,6 +600,10 @@ class _Timeout(Exception):
 
 class _WorkerGone(Exception):
     pass
+
+
+class _OverBudget(Exception):
+    """The submission's processes together passed a per-submission budget (memory, scratch)."""
 
 
 def _tensor_value(arr, meta) -> TensorValue:

@@ -17,12 +17,20 @@ folder / port), and ``expected_outcome.json``::
                                           # never a CLI warning (terminal and markup injection)
       "tamper_results": true,             # optional: the test rewrites results/<case>.json mid-batch
                                           # (and again before a --resume): reported and repaired
+      "full_marks": true,                 # optional: the submission scores the maximum
+      "max_student_wall_s": 75,           # optional: grading it took at most this long (journal's wall_s)
+      "every_bwrap_binary": true,         # optional: also graded with each other working bwrap binary
+      "nothing_left_in_temp": true,       # optional: the batch's temporary folder is empty afterwards
       "xfail": {"process": "why"}         # optional: a known engine bug, per backend (strict xfail)
     }
 
 In a submission, the line ``# @@REFERENCE_Q01@@`` becomes the reference solution up to ``q01``'s last
-function (correct copies that must still earn their points) and ``# @@ATTACK_KIT@@`` the code of
-``attack_kit.py``.
+function (correct copies that must still earn their points), ``# @@REFERENCE@@`` the whole reference,
+and ``# @@ATTACK_KIT@@`` the code of ``attack_kit.py``.
+
+bwrap binaries: ``bwrap`` grades with the binary the grader picks (system first, else the bundled
+one); ``bwrap@system`` / ``bwrap@bundled`` (``AG_BWRAP`` set to that binary) grade the cases marked
+``every_bwrap_binary`` with each OTHER binary that works here, so both run where both exist (CI).
 
 The ``uid`` backend's batches run with every bwrap hidden (``AG_BWRAP=""``, in the grading processes
 too): what is shown is uid alone, as in a container that refuses namespaces. It is skipped with
@@ -32,7 +40,7 @@ read, e.g. under ``/root``: .ci/run allows traversal of ``/root``).
 One batch per backend grades all its cases together with two honest submissions (the reference and
 a mutant); a second batch grades the honest ones alone. The assignment is a copy of
 ``assignments/a1_numpy_cnn`` in a temporary root with short limits (2 s per call, 60 s per
-submission). Checks: every case's score/status/message; the honest results identical to the
+submission, 1024 MB). Checks: every case's score/status/message; the honest results identical to the
 honest-only batch (results, feedback, journal entry, gradebook row); no file outside the batch's
 output changes (a canary folder, the temporary root, the repo's ``solutions/``, ``assignments/``,
 ``autograder/sandbox/``); the output folder holds only what the grader wrote; no process of the batch
@@ -86,18 +94,39 @@ GRACE_S = 2.0
 SANDBOX_UID_MIN = 3_000_000
 
 HAVE_BWRAP = backends.bwrap_status()[0] is not None
+
+
+def bwrap_binaries() -> dict[str, str]:
+    """``{"system"/"bundled": path}`` of the bwrap binaries that work here, but the grader's own choice."""
+    chosen = backends.bwrap_choice()[0]
+    out = {}
+    for label, exe in backends.bwrap_candidates():
+        if exe != chosen and backends._probe_bwrap(exe)[0] is not None:
+            out[label.split()[0]] = exe
+    return out
+
+
+OTHER_BWRAPS = bwrap_binaries() if HAVE_BWRAP else {}
 UID_OK, UID_WHY = backends.uid_status()
-BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", "bwrap,uid,process").split(",") if b]
+BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", ",".join(["bwrap", "uid", "process"] + [
+    f"bwrap@{k}" for k in OTHER_BWRAPS])).split(",") if b]
+
+
+def base_backend(backend: str) -> str:
+    """``bwrap@bundled`` -> ``bwrap``: the sandbox backend, whichever binary."""
+    return backend.split("@")[0]
 
 
 def _backend_params():
     out = []
     for b in BACKENDS:
         marks = []
-        if b == "bwrap" and not HAVE_BWRAP:
+        if base_backend(b) == "bwrap" and not HAVE_BWRAP:
             marks.append(pytest.mark.skip(reason=f"bwrap cannot run here: {backends.bwrap_status()[1]}"))
         if b == "uid" and not UID_OK:
             marks.append(pytest.mark.skip(reason=f"uid backend cannot run here: {UID_WHY}"))
+        elif "@" in b and b.split("@")[1] not in OTHER_BWRAPS:
+            marks.append(pytest.mark.skip(reason=f"no other working bwrap binary labelled {b.split('@')[1]!r} here"))
         out.append(pytest.param(b, id=b, marks=marks))
     return out
 
@@ -105,7 +134,29 @@ def _backend_params():
 def cases_for(backend: str) -> list[str]:
     if os.environ.get("AGADV_CASES") or backend == "in-process":  # debugging aid: see the module docstring
         return [c for c in os.environ.get("AGADV_CASES", "").split(",") if c]
-    return [c for c in CASES if backend in EXPECTED[c]["backends"]]
+    return [c for c in CASES if base_backend(backend) in EXPECTED[c]["backends"]
+            and ("@" not in backend or EXPECTED[c].get("every_bwrap_binary"))]
+
+
+class bwrap_binary:
+    """Within the block, the grader (and the spawned grading processes) use ``backend``'s binary."""
+
+    def __init__(self, backend: str):
+        self.exe = OTHER_BWRAPS.get(backend.split("@")[1]) if "@" in backend else None
+
+    def __enter__(self):
+        self.old = os.environ.get("AG_BWRAP")
+        if self.exe:
+            os.environ["AG_BWRAP"] = self.exe
+            backends.bwrap_choice.cache_clear()
+
+    def __exit__(self, *exc):
+        if self.exe:
+            if self.old is None:
+                os.environ.pop("AG_BWRAP", None)
+            else:
+                os.environ["AG_BWRAP"] = self.old
+            backends.bwrap_choice.cache_clear()
 
 
 def tag(case: str) -> str:
@@ -124,6 +175,7 @@ def reference_q01() -> str:
 
 def expand(text: str) -> str:
     text = text.replace("# @@ATTACK_KIT@@", (HERE / "attack_kit.py").read_text())
+    text = text.replace("# @@REFERENCE@@", (REPO / "solutions" / ASSIGNMENT / "cnn_numpy.py").read_text())
     return text.replace("# @@REFERENCE_Q01@@", reference_q01())
 
 
@@ -152,7 +204,8 @@ def build_honest(dest: Path) -> list[Path]:
 
 
 def make_root(dest: Path) -> Path:
-    """A copy of the assignment and its solution with short limits (2 s per call, 60 s per submission)."""
+    """A copy of the assignment and its solution with short limits (2 s per call, 60 s per submission,
+    1024 MB of memory per submission)."""
     root = dest / "agadv_root"
     shutil.copytree(REPO / "assignments" / ASSIGNMENT, root / "assignments" / ASSIGNMENT)
     shutil.copytree(REPO / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
@@ -160,7 +213,8 @@ def make_root(dest: Path) -> Path:
     text = toml.read_text()
     text, n1 = re.subn(r"(?m)^call_timeout_s\s*=.*$", "call_timeout_s = 2.0", text)
     text, n2 = re.subn(r"(?m)^submission_timeout_s\s*=.*$", "submission_timeout_s = 60.0", text)
-    assert n1 == n2 == 1, "assignment.toml's [limits] changed: update make_root"
+    text, n3 = re.subn(r"(?m)^memory_mb\s*=.*$", "memory_mb = 1024", text)
+    assert n1 == n2 == n3 == 1, "assignment.toml's [limits] changed: update make_root"
     toml.write_text(text)
     return root
 
@@ -347,6 +401,7 @@ class Run:
     error: str = ""
     wall_s: float = 0.0
     leftovers: list = field(default_factory=list)
+    temp_leftovers: list = field(default_factory=list)
     file_changes: list = field(default_factory=list)
     repo_changes: list = field(default_factory=list)
     connections: list = field(default_factory=list)
@@ -392,7 +447,9 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
     t0 = time.perf_counter()
     batch.verify_outputs = verify_after_the_tamperer
     try:
-        run.summary = batch.main(ASSIGNMENT, paths, out=out, jobs=2, sandbox=backend, progress=False, root=root)
+        with bwrap_binary(backend):
+            run.summary = batch.main(ASSIGNMENT, paths, out=out, jobs=2, sandbox=base_backend(backend),
+                                     progress=False, root=root)
     except BaseException as exc:  # noqa: BLE001 - reported by the checks, after the cleanup checks
         run.error = f"{type(exc).__name__}: {exc}"
     finally:
@@ -409,6 +466,7 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
             backends.bwrap_choice.cache_clear()
     run.wall_s = time.perf_counter() - t0
     run.leftovers = wait_leftovers(before, workdir)
+    run.temp_leftovers = sorted(str(p) for p in scratch.iterdir())  # sessions' scratch/private folders
     for p in run.leftovers:  # do not leave them running for the rest of the suite
         try:
             os.kill(p.pid, 9)
@@ -488,6 +546,13 @@ def _journal(out: Path) -> dict[str, list[dict]]:
     return entries
 
 
+def _raw_journal(out: Path) -> dict[str, dict]:
+    """The journal's entries by student, timings included."""
+    path = out / "journal.jsonl"
+    entries = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {str(e.get("student")): e for e in entries}
+
+
 def _gradebook(out: Path) -> dict[str, list[str]]:
     path = out / "gradebook.csv"
     rows = [line.split(",") for line in path.read_text().splitlines()[1:]] if path.is_file() else []
@@ -554,6 +619,7 @@ def test_nothing_outside_the_output_changed(runs, env):
         problems += [f"[{run.backend}] repo file written: {c}" for c in run.repo_changes]
         problems += [f"[{run.backend}] process outlived the batch: {p}" for p in run.leftovers]
         problems += [f"[{run.backend}] TCP connection from {c}" for c in run.connections]
+        problems += [f"[{run.backend}] left in the grader's temporary folder: {p}" for p in run.temp_leftovers]
     # per-case tests report what an attack left behind; here only what no case claims
     problems = [p for p in problems if not any(tag(c) in p or f"agadv_pwned_{c}" in p for c in CASES)]
     assert not problems, "\n".join(problems)
@@ -564,13 +630,15 @@ def _case_param_list():
     for b in BACKENDS:
         for c in cases_for(b):
             marks = []
-            reason = EXPECTED.get(c, {}).get("xfail", {}).get(b)
+            reason = EXPECTED.get(c, {}).get("xfail", {}).get(base_backend(b))
             if reason:
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            if b == "bwrap" and not HAVE_BWRAP:
+            if base_backend(b) == "bwrap" and not HAVE_BWRAP:
                 marks.append(pytest.mark.skip(reason="bubblewrap not available here"))
             if b == "uid" and not UID_OK:
                 marks.append(pytest.mark.skip(reason=f"uid backend unavailable: {UID_WHY}"))
+            elif "@" in b and b.split("@")[1] not in OTHER_BWRAPS:
+                marks.append(pytest.mark.skip(reason=f"no other working bwrap binary {b.split('@')[1]!r} here"))
             out.append(pytest.param(b, c, id=f"{b}-{c}", marks=marks))
     return out
 
@@ -598,6 +666,11 @@ def test_attack(backend, case, env, tmp_path_factory):
                  if s[0] != (s[1] if q in exp["earned_questions"] else 0.0)}
         assert not wrong, f"per-question scores {wrong}, expected full marks exactly for {exp['earned_questions']}"
     assert exp.get("min_score", 0) <= score <= exp.get("max_score", float("inf")), f"score {score}"
+    if exp.get("full_marks"):
+        assert score == data["extra_data"]["max_score"], f"score {score}, expected full marks"
+    if exp.get("max_student_wall_s"):
+        wall = _raw_journal(mixed.out)[case]["result"].get("wall_s")
+        assert wall is not None and wall <= exp["max_student_wall_s"], f"grading {case} took {wall} s"
     if exp.get("message_fragment"):
         assert exp["message_fragment"] in mixed.texts(case), f"message fragment {exp['message_fragment']!r} missing"
     if exp.get("hidden_absent_fragment"):
@@ -610,6 +683,8 @@ def test_attack(backend, case, env, tmp_path_factory):
         assert (mixed.out / "results" / f"{case}.json").stat().st_size <= exp["max_results_bytes"]
     own = [p for p in mixed.leftovers if p.comm == tag(case)]
     assert not own, f"processes of {case} outlived the batch: {own}"
+    if exp.get("nothing_left_in_temp"):  # the batch-wide check is in test_nothing_outside_the_output_changed
+        assert not mixed.temp_leftovers, f"left in the grader's temporary folder: {mixed.temp_leftovers[:5]}"
     writes = [c for c in mixed.file_changes + mixed.repo_changes if f"agadv_pwned_{case}" in str(c)]
     assert not writes, f"{case} wrote files: {writes}"
     canary = [p.name for p in env.canary.iterdir() if p.name != "canary.txt"]

@@ -56,3 +56,19 @@ def test_uid_guarantees_all_hold():
                  "network blocked", "grader files unreadable", "results dir unwritable", "grader processes unkillable",
                  "runs as an unprivileged uid", "fork bomb bounded", "detached processes killed"):
         assert rows[name].holds, f"{name}: {rows[name].detail}"
+
+
+@needs_bwrap
+def test_bwrap_rows_prove_the_per_submission_budgets_and_hidden_packages():
+    """Does doctor's bwrap column show the memory budget of all processes, the scratch cap and the
+    forbidden packages' absence (each measured, with the mechanism named)?"""
+    rows = {r.guarantee: r for r in doctor.probe_backend("bwrap") if r.guarantee != "warning"}
+    for name in ("memory bounded per submission", "scratch space capped", "forbidden packages absent"):
+        assert rows[name].holds, f"{name}: {rows[name].detail}"
+    assert "watchdog" in rows["memory bounded per submission"].detail
+    assert "scipy: denied" in rows["forbidden packages absent"].detail
+
+
+def test_forbidden_packages_come_from_the_assignments():
+    names = doctor.forbidden_packages()
+    assert "torch" in names and "scipy" in names

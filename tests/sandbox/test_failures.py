@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from autograder.sandbox import backends, procs
+from autograder.sandbox import backends, budget, procs
 
 from .conftest import BACKENDS, make_session
 
@@ -102,7 +102,7 @@ def test_detached_grandchild_does_not_survive_the_session(submission, backend, c
         pytest.skip("the uid backend's seccomp filter denies exec (no `sleep` grandchild): "
                     "tests/sandbox/test_uid.py checks its sweep of detached processes")
     if not cgroup:
-        monkeypatch.setattr(backends.PidsCgroup, "create", classmethod(lambda cls, n: None))
+        monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m: None))
     token = f"3600.{secrets.randbelow(10**9):09d}"
     with make_session(submission, backend) as s:
         assert s.call("detach", token).value == "detached"

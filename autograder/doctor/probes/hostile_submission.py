@@ -115,3 +115,54 @@ def detach(token):
 
 def exit_now(code=0):
     sys.exit(code)
+
+
+def hog_children(n, mb, wait_s=4.0):
+    """Spread memory over ``n`` child processes of ``mb`` MB each (every one under the per-process
+    cap, all together over the submission's budget); the children then sleep."""
+    kids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                hoard = b"x" * (mb * 2**20)  # touched: really resident
+                time.sleep(60 + 0 * len(hoard))
+            finally:
+                os._exit(0)
+        kids.append(pid)
+    time.sleep(wait_s)
+    return f"{n} children of {mb} MB survived"
+
+
+def fill_scratch(mb, chunk_mb=8):
+    """Write files of ``chunk_mb`` MB into the working folder until ``mb`` MB or an error."""
+    written = 0
+    block = b"x" * 2**20
+    try:
+        while written < mb:
+            with open(f"fill{written}.bin", "wb") as f:
+                for _ in range(chunk_mb):
+                    f.write(block)
+                    written += 1
+    except OSError as e:
+        return f"stopped after {written} MB: {type(e).__name__} errno {e.errno}"
+    return f"wrote {written} MB"
+
+
+def import_hidden(name, paths):
+    """Import a forbidden package the hard way: the worker's import hook removed from sys.meta_path,
+    every package folder the host has added to sys.path."""
+    import importlib
+
+    sys.meta_path[:] = [f for f in sys.meta_path if "Forbidden" not in type(f).__name__]
+    for p in paths:
+        if p not in sys.path:
+            sys.path.append(p)
+    for mod in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[mod]
+    importlib.invalidate_caches()
+    try:
+        module = importlib.import_module(name)
+    except BaseException as e:  # noqa: BLE001
+        return f"denied: {type(e).__name__}: {str(e)[:120]}"
+    return f"imported from {getattr(module, '__file__', None) or list(getattr(module, '__path__', []))}"
