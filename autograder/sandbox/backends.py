@@ -771,18 +771,23 @@ UID_READ_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"
 UID_LANDLOCK = os.environ.get("AG_UID_LANDLOCK", "1") != "0"
 
 
-def uid_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid: int) -> Plan:
+def uid_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid: int,
+             hidden_packages: tuple[str, ...] = ()) -> Plan:
     """The ``uid`` backend: this interpreter as ``uid`` (``Popen(user=, group=, extra_groups=[])``,
     before the rlimits of ``preexec``), the worker's own copy in ``private``, and a seccomp filter
     the worker loads before the import (``Plan.seccomp``; the session checks it was loaded). Where
     the kernel has Landlock the worker also confines itself to reading ``UID_READ_PATHS``, the
-    Python install and ``private``, writing ``scratch`` and the existing files of ``/dev``: the
+    Python install (less the unused package folders and ``hidden_packages``, see ``site_dirs``) and ``private``, writing ``scratch`` and the existing files of ``/dev``: the
     machine's other world-readable files (another checkout of the course, say) are then out of
     reach too. Without Landlock the session warns; the sealing still protects the grader's files."""
     landlock = None
     if UID_LANDLOCK:
-        landlock = {"read": [*UID_READ_PATHS, *python_paths(), str(private)], "write": [str(scratch)],
-                    "devices": ["/dev"]}
+        roots = [*UID_READ_PATHS, *python_paths()]
+        # as under bwrap: the package folders the interpreter does not use and the forbidden packages
+        # are left out of what Landlock lets the worker read (so no sys.path trick reaches them)
+        covered, hidden = site_dirs.plan(hidden_packages, roots)
+        reads = site_dirs.allowed_except(roots, covered + [path for _, _, path in hidden])
+        landlock = {"read": [*reads, str(private)], "write": [str(scratch)], "devices": ["/dev"]}
     return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
                 env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],

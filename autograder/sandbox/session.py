@@ -207,7 +207,7 @@ class WorkerSession:
                                        uid=self.uid, hidden_packages=self.forbidden)
         elif self.backend == "uid":
             plan = backends.uid_plan(scratch=self._scratch, private=self._private, module_name=self.module_name,
-                                     device=self.device, uid=self.uid)
+                                     device=self.device, uid=self.uid, hidden_packages=self.forbidden)
         else:
             plan = backends.process_plan(scratch=self._scratch, private=self._private,
                                          module_name=self.module_name, device=self.device, uid=self.uid)

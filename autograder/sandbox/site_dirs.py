@@ -153,3 +153,30 @@ def bwrap_args(private: Path, names: tuple[str, ...], mounted: list[str]) -> lis
         else:
             a += ["--ro-bind", str(_empty(private)), p]
     return a
+
+
+def allowed_except(roots: list[str], excluded: list[str]) -> list[str]:
+    """The smallest list of paths covering ``roots`` minus every path of ``excluded`` (and what is below
+    it): a root holding nothing excluded stays whole, one that does is replaced by its entries, recursively.
+    For allow-lists that cannot subtract (Landlock: a rule grants a whole subtree), e.g. the Python
+    install without the package folders it does not use and without the forbidden packages."""
+    excluded = [_real(e) for e in excluded]
+    out: list[str] = []
+
+    def walk(path: str) -> None:
+        real = _real(path)
+        if any(_inside(real, e) for e in excluded):
+            return
+        if not any(_inside(e, real) for e in excluded) or not os.path.isdir(real) or os.path.islink(path):
+            out.append(path)
+            return
+        try:
+            names = sorted(os.listdir(real))
+        except OSError:
+            return
+        for name in names:
+            walk(os.path.join(real, name))
+
+    for root in roots:
+        walk(root)
+    return list(dict.fromkeys(out))
