@@ -6,7 +6,8 @@ of reach, the results dir cannot be written, other processes cannot be signalled
 as an unprivileged uid, timeouts / memory caps / fork bombs are enforced, detached processes die
 with the session. Every probe is *attempted* and judged by the trusted parent, never assumed.
 
-Returns non-zero only when no backend can run a submission at all.
+Returns non-zero when no backend can run a submission at all, and (``require=True``, the
+Gradescope ``setup.sh``) when any guarantee fails on the backend grading would use.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class Row:
     detail: str
 
 
-def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384) -> list[Row]:
+def probe_backend(backend: str, *, timeout_s: float = 3.0, memory_mb: int = 384) -> list[Row]:
     """Run every probe through ``backend`` and judge the results."""
     rows: list[Row] = []
 
@@ -144,12 +145,15 @@ def _cleanup(work, listener, decoy):
     shutil.rmtree(work, ignore_errors=True)
 
 
-def main(*, backend: str = "auto") -> int:
+def main(*, backend: str = "auto", require: bool = False) -> int:
     """Probe the sandbox backends and print a table of guarantees.
 
     backend: ``"auto"`` (probe every backend, report which one grading would pick), ``"bwrap"`` or
         ``"process"`` (probe only that one).
-    Returns 0 when at least one backend runs submissions, 1 when none does.
+    require: also fail unless every guarantee holds on the backend grading would use (and that
+        backend is not ``process``); each failure is printed as ``REQUIRED: ...`` with its reason.
+    Returns 0 when at least one backend runs submissions (and, with ``require``, every guarantee of
+    the chosen one holds), 1 otherwise.
     """
     from rich.console import Console
     from rich.table import Table
@@ -205,7 +209,21 @@ def main(*, backend: str = "auto") -> int:
     if not working:
         console.print("[red]no sandbox backend can run submissions on this machine[/red]")
         return 1
+    if require:
+        failed = required_failures(chosen, {g: rows.get(chosen) for g, rows in results.items()})
+        for line in failed:
+            console.print(f"[red]REQUIRED: {line}[/red]", soft_wrap=True)
+        return 1 if failed else 0
     return 0
+
+
+def required_failures(chosen: str, rows: dict[str, Row | None]) -> list[str]:
+    """What ``doctor --require`` refuses: the UNSAFE ``process`` backend, or any guarantee of the
+    chosen backend that did not hold (or could not be measured), each with its measured detail."""
+    failed = [f"grading would use the UNSAFE {chosen} backend (no isolation)"] if chosen == "process" else []
+    failed += [f"{g} does not hold on {chosen}: {row.detail if row else 'not measured'}"
+               for g, row in rows.items() if row is None or row.holds is not True]
+    return failed
 
 
 def _availability() -> dict[str, str]:
