@@ -15,8 +15,8 @@ run, a case the grader could not judge, any exception of ours) is never a silent
 * stdout (shown to instructors only) has the cause: the error log lines, then a ``GRADER ERROR`` line;
 * results.json says so to the student, in the top-level ``output`` and in a 0-point visible test named
   ``GRADER ERROR``; the graded tests are ``after_published``, so the student does not see a total
-  score (Gradescope hides the total while a test is hidden) until the staff fix the cause, regrade
-  and publish;
+  score (Gradescope's results spec: "If test cases are hidden, students will not be able to see their
+  total score") until the staff fix the cause, regrade and publish;
 * the exit status is 1 (0 when the submission was graded, whatever its score).
 """
 from __future__ import annotations
