@@ -1,8 +1,8 @@
 """Thin command line: maps flags onto each verb's ``main``; defaults come from ``main.__kwdefaults__``.
 
 ``python -m autograder release|verify|check|grade|doctor|demo`` (also the ``cnn-autograder`` script).
-Verbs are imported when their command runs, so a partial copy of the package (the student bundle's)
-still serves ``check``.
+Verbs are imported when their command runs, and a verb is offered only where its module is present:
+the student bundle's partial copy of the package offers ``check`` alone.
 """
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ import sys
 from pathlib import Path
 
 import click
+
+
+class Refused(click.ClickException):
+    """The command cannot run as asked (bad arguments, no sandbox, an occupied --out): one line, exit 2."""
+
+    exit_code = 2
 
 
 def _verb(module: str):
@@ -26,7 +32,9 @@ def _default(module: str, name: str):
 @click.option("-v", "--verbose", is_flag=True, help="Log each step.")
 def cli(verbose: bool) -> None:
     """Auto-graded assignments for the convolutional networks unit."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    from autograder.core.sanitize import terminal_log_handler
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[terminal_log_handler()])
 
 
 @cli.command()
@@ -34,13 +42,7 @@ def cli(verbose: bool) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if starter_code/ is stale.")
 def release(assignment: str, check: bool) -> None:
     """Regenerate starter_code/ASSIGNMENT and build dist/ASSIGNMENT/*.zip."""
-    from autograder.build import ReleaseError
-    from autograder.build.markers import MarkerError
-
-    try:
-        r = _verb("build")(assignment, check=check)
-    except (ReleaseError, MarkerError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    r = _verb("build")(assignment, check=check)
     if check:
         if r.stale:
             click.echo("starter_code is stale; run `python -m autograder release "
@@ -77,7 +79,7 @@ def check(assignment: str, file: Path) -> None:
               help="Output folder (results/, feedback/, gradebook.csv, report.html, journal.jsonl).")
 @click.option("-j", "--jobs", type=int, default=lambda: _default("grade.batch", "jobs"), show_default=True,
               help="Submissions graded in parallel.")
-@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "process"]),
+@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "uid", "process"]),
               default=lambda: _default("grade.batch", "sandbox"), show_default=True,
               help="Sandbox backend for the students' code (auto = the strongest available).")
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
@@ -86,26 +88,35 @@ def check(assignment: str, file: Path) -> None:
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
           resume: bool) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
-    from autograder.grade.batch import BatchError
+    from autograder.core.sanitize import for_terminal
+    from autograder.grade.batch import BatchError, check_sandbox
 
     try:
+        if check_sandbox(sandbox) == "process":  # said once, before anything runs
+            click.secho("WARNING: UNSAFE: --sandbox process runs the students' code with no isolation (it can "
+                        "read the reference and the hidden tests, rewrite results, use the network): use it "
+                        "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
                                  device=device, resume=resume)
-    except (BatchError, ValueError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    for warning in sorted(s.warnings):
-        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
+    except (BatchError, ValueError, OSError) as exc:  # may name a student's file: sanitised
+        raise Refused(for_terminal(exc)) from exc
+    for warning in sorted(s.warnings):  # the grader's own list (sandbox sessions, tampering), never notes
+        click.secho(for_terminal(f"WARNING: {warning}"), fg="yellow", err=True)
     click.echo(f"graded {s.graded} submission(s), {len(s.results) - s.graded} from the journal, "
                f"in {s.wall_s:.1f} s; sandbox: {', '.join(sorted(s.backends))}")
-    click.echo((s.out / "gradebook.csv").read_text(), nl=False)
-    if s.grader_errors:
-        click.secho(f"GRADER ERRORS (not the students' fault; see the log): {', '.join(s.grader_errors)}",
-                    fg="red", err=True)
+    click.echo(for_terminal((s.out / "gradebook.csv").read_text()), nl=False)
+    if s.flagged:
+        click.echo(for_terminal(f"flagged for review (scores unchanged): {', '.join(s.flagged)}; "
+                                f"see report.html#review and the gradebook's flags column"))
     click.echo(f"report: {s.out / 'report.html'}")
+    if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
+        click.secho(f"GRADER ERRORS (not the students' fault; see the log; regrade with --resume): "
+                    f"{', '.join(s.grader_errors)}", fg="red", err=True)
+        sys.exit(1)
 
 
 @cli.command()
-@click.option("--backend", type=click.Choice(["auto", "bwrap", "process"]),
+@click.option("--backend", type=click.Choice(["auto", "bwrap", "uid", "process"]),
               default=lambda: _default("doctor", "backend"), show_default=True)
 @click.option("--require", is_flag=True,
               help="Exit 1 unless every guarantee holds on the backend grading would use (Gradescope's setup.sh).")
@@ -117,13 +128,26 @@ def doctor(backend: str, require: bool) -> None:
 @cli.command()
 @click.argument("assignments", nargs=-1)
 def demo(assignments: tuple[str, ...]) -> None:
-    """Release and verify the assignments (all by default), printing the tables."""
+    """Release the assignments into demo-out/ and grade a class of sample submissions (sandboxed)."""
     sys.exit(_verb("demo")(assignments=assignments))
 
 
+#: Each verb's module; a copy of the package without it (the student bundle's) does not list the verb.
+for _name, _module in {"release": "build", "verify": "verify", "check": "check", "grade": "grade/batch.py",
+                       "doctor": "doctor", "demo": "demo.py"}.items():
+    if not (Path(__file__).parent / _module).exists():
+        del cli.commands[_name]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code. A user's error (``AutograderError``) is one line, no traceback."""
+    from autograder.core.errors import AutograderError
+
     try:
         cli.main(args=argv, prog_name="python -m autograder", standalone_mode=False)
+    except AutograderError as exc:
+        click.secho("Error: " + " ".join(str(exc).split()), fg="red", err=True)
+        return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

@@ -18,11 +18,12 @@ from autograder.build.bundle import tree_files, write_zip
 from autograder.build.headers import header, stamp_header
 from autograder.build.markers import strip_hidden_tests, strip_solutions
 from autograder.core.assignment import Assignment, load_assignment
+from autograder.core.errors import AutograderError
 
 log = logging.getLogger(__name__)
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(AutograderError, RuntimeError):
     """The assignment cannot be released (the message names the file and the problem)."""
 
 
@@ -36,8 +37,22 @@ class Release:
     """Public test files: ``tests/<name>.py`` -> text (hidden cases stripped)."""
     notebook: str | None = None
     """The student notebook (.ipynb JSON text)."""
+    requirements: str = ""
+    """The student bundle's requirements.txt (pinned from the repository's)."""
     stale: list[str] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    dist: Path | None = None
+    """Where the zips go; None = ``dist/<a>/`` of the repository."""
+    starter_out: Path | None = None
+    """Where the starter files go; None = ``starter_code/<a>/`` of the repository."""
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.dist if self.dist is not None else self.assignment.dist_dir
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.starter_out if self.starter_out is not None else self.assignment.starter_dir
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.assignment.root).as_posix()
@@ -58,6 +73,27 @@ def validate_points(r: Release) -> None:
     extra = set(files) - {q.name for q in r.assignment.questions}
     if extra:
         raise ReleaseError(f"{toml}: test files {sorted(extra)} are not listed as questions")
+
+
+def check_handout(r: Release) -> None:
+    """The handout's questions table lists each question of assignment.toml with its points."""
+    from autograder.build.handout import HandoutError, check_points_table
+
+    if (r.assignment.source_dir / "handout.md").is_file():
+        try:
+            check_points_table(r.assignment)
+        except HandoutError as exc:
+            raise ReleaseError(str(exc)) from exc
+
+
+def pin_requirements(r: Release) -> None:
+    """The student packages of assignment.toml, pinned from the repository's requirements.txt."""
+    from autograder.build.environment import RequirementsError, student_requirements
+
+    try:
+        r.requirements = student_requirements(r.assignment)
+    except RequirementsError as exc:
+        raise ReleaseError(str(exc)) from exc
 
 
 def make_starter(r: Release) -> None:
@@ -96,7 +132,7 @@ def build_notebook(r: Release) -> None:
 
 def write_starter(r: Release) -> None:
     """Write starter_code/<a>/ (or, with --check, list the files that differ)."""
-    out_dir = r.assignment.starter_dir
+    out_dir = r.starter_dir
     expected = dict(r.starter)
     if r.notebook is not None:
         expected[f"{r.assignment.name}.ipynb"] = r.notebook
@@ -132,20 +168,36 @@ def _support_package(root: Path, kind: str) -> dict[str, bytes]:
     return files
 
 
+def check_config(a: Assignment) -> dict:
+    """What the bundle's ``check`` needs from assignment.toml, which the bundle does not ship (it holds
+    the hidden-input seed): read by ``autograder/check/__init__.py`` as ``autograder/check/assignment.json``."""
+    return {"generated": header("assignments/<a>/assignment.toml").strip("# \n").replace("<a>", a.name),
+            "assignment": a.name, "title": a.title, "student_file": a.student_file,
+            "forbidden_imports": list(a.forbidden_imports), "forbidden_reason": a.options.get("forbidden_reason", ""),
+            "call_timeout_s": a.limits.call_timeout_s}
+
+
 def zip_student_bundle(r: Release) -> None:
-    """dist/<a>/student.zip: starter, public tests, notebook, handout, data; no hidden test, no solution."""
+    """dist/<a>/student.zip: starter, public tests, notebook, README (set-up + handout), requirements.txt,
+    data, the ``check`` verb and its configuration; no hidden test, no solution, no seed."""
+    from autograder.build.environment import setup_section
+    from autograder.build.handout import student_readme
+
     a, prefix = r.assignment, r.assignment.name
     files = {f"{prefix}/{name}": text.encode() for name, text in {**r.starter, **r.public_tests}.items()}
     if r.notebook is not None:
         files[f"{prefix}/{a.name}.ipynb"] = r.notebook.encode()
     handout = a.source_dir / "handout.md"
-    if handout.is_file():
-        files[f"{prefix}/README.md"] = handout.read_bytes()
+    setup = setup_section(a, r.requirements)
+    readme = student_readme(handout.read_text() if handout.is_file() else f"# {a.title}\n", setup, r.rel(handout))
+    files[f"{prefix}/README.md"] = readme.encode()
+    files[f"{prefix}/requirements.txt"] = r.requirements.encode()
+    files[f"{prefix}/autograder/check/assignment.json"] = (json.dumps(check_config(a), indent=1) + "\n").encode()
     for rel in a.options.get("bundle_files", []):
         src = a.root / rel
         files.update(tree_files(src, f"{prefix}/{rel}") if src.is_dir() else {f"{prefix}/{rel}": src.read_bytes()})
     files.update({f"{prefix}/{k}": v for k, v in _support_package(a.root, "student").items()})
-    r.outputs.append(write_zip(a.dist_dir / "student.zip", files))
+    r.outputs.append(write_zip(r.dist_dir / "student.zip", files))
 
 
 def make_otter_zip(r: Release) -> None:
@@ -155,7 +207,7 @@ def make_otter_zip(r: Release) -> None:
     (the reference solution and the default grading context, read by ``autograder.checks.context``).
     """
     a = r.assignment
-    out = a.dist_dir / "otter-autograder.zip"
+    out = r.dist_dir / "otter-autograder.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
@@ -198,24 +250,28 @@ def make_gradescope_zip(r: Release) -> None:
     for rel in a.options.get("bundle_files", []):
         src = a.root / rel
         files.update(tree_files(src, rel) if src.is_dir() else {rel: src.read_bytes()})
-    r.outputs.append(write_zip(a.dist_dir / "autograder.zip", files, executable=frozenset({"setup.sh", "run_autograder"})))
+    r.outputs.append(write_zip(r.dist_dir / "autograder.zip", files, executable=frozenset({"setup.sh", "run_autograder"})))
 
 
 #: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
-PIPELINE = [validate_points, make_starter, split_public_hidden, build_notebook, write_starter,
-            zip_student_bundle, make_otter_zip, make_gradescope_zip]
+PIPELINE = [validate_points, check_handout, pin_requirements, make_starter, split_public_hidden, build_notebook,
+            write_starter, zip_student_bundle, make_otter_zip, make_gradescope_zip]
 DIST_STEPS = {zip_student_bundle, make_otter_zip, make_gradescope_zip}
 assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle), "bundle needs public tests"
 assert PIPELINE.index(build_notebook) < PIPELINE.index(write_starter), "starter includes the notebook"
+assert PIPELINE.index(pin_requirements) < PIPELINE.index(zip_student_bundle), "bundle needs requirements.txt"
 
 
-def main(assignment: str, *, check: bool = False, root: Path | None = None) -> Release:
+def main(assignment: str, *, check: bool = False, root: Path | None = None, dist: Path | None = None,
+         starter: Path | None = None) -> Release:
     """Release ``assignment``: regenerate ``starter_code/<assignment>/`` and write ``dist/<assignment>/``.
 
     With ``check=True`` nothing is written; ``Release.stale`` lists starter files that differ from
-    what the solutions generate.
+    what the solutions generate. ``dist`` and ``starter`` put the zips and the starter files elsewhere
+    (the demo and ``verify`` write only into their own folders, never into the repository).
     """
-    r = Release(load_assignment(assignment, root), check=check)
+    r = Release(load_assignment(assignment, root), check=check, dist=Path(dist) if dist is not None else None,
+                starter_out=Path(starter) if starter is not None else None)
     for step in PIPELINE:
         if check and step in DIST_STEPS:
             continue

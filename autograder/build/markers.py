@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from autograder.core.errors import AutograderError
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "# BEGIN HIDDEN TESTS", "# END HIDDEN TESTS"
@@ -21,7 +22,7 @@ _LOOKS_LIKE_MARKER = re.compile(r"^#\s*(BEGIN|END)\b[A-Z ]*$")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)\s*\(")
 
 
-class MarkerError(ValueError):
+class MarkerError(AutograderError, ValueError):
     """A malformed marker: unclosed, nested or stray; the message starts with ``path:line``."""
 
 

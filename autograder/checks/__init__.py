@@ -20,16 +20,23 @@ from autograder.checks.compare import (
     check_array,
     check_int,
     check_ints,
+    check_reference,
     check_scalar,
     check_true,
+    expect_array,
     expect_raises,
     inputs_kept,
-    run_probe,
+    verified,
 )
 from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
 from autograder.checks.errors import CheckFailure, StudentCallError
+from autograder.checks.remote import (as_array, attribute, build_model, call_timed, helper, is_proxy, is_tensor, load_weights,
+                                     logits, model_weights, predictions, tensor, tensor_dtype, worker_has_cuda)
 
 __all__ = [
-    "CheckFailure", "GradingContext", "StudentCallError", "call", "case_rng", "check_array", "check_int",
-    "check_ints", "check_scalar", "check_true", "expect_raises", "get_context", "inputs_kept", "reference", "run_probe", "use_context",
+    "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "build_model", "call",
+    "call_timed", "case_rng", "check_array", "check_int", "check_ints", "check_reference", "check_scalar",
+    "check_true", "expect_array", "expect_raises", "get_context", "helper", "inputs_kept", "is_proxy", "is_tensor",
+    "load_weights", "logits", "model_weights", "predictions", "reference", "tensor", "tensor_dtype", "use_context",
+    "verified", "worker_has_cuda",
 ]

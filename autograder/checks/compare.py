@@ -11,9 +11,8 @@ import numbers
 
 import numpy as np
 
-from autograder.checks import probes
 from autograder.checks.context import get_context
-from autograder.checks.errors import CheckFailure, StudentCallError
+from autograder.checks.errors import CheckFailure, StudentCallError, shown_type
 
 #: Default tolerances by the expected array's dtype: |got - expected| <= atol + rtol * |expected|.
 TOLERANCES = {np.dtype(np.float64): (1e-7, 1e-9), np.dtype(np.float32): (1e-4, 1e-5),
@@ -25,11 +24,14 @@ def _where(name: str, case: str) -> str:
 
 
 def _describe(value) -> str:
-    """A short, data-free description of a returned value's type."""
-    kind = getattr(value, "type_name", None)  # a sandbox Handle: an object kept in the worker
+    """A short, data-free description of a returned value's type. In a hidden case the name of a class
+    the submission chose is not shown (it could spell out a hidden input)."""
+    kind = getattr(value, "type_name", None)  # a sandbox Handle / proxy: an object kept in the worker
     if kind == "numpy.ndarray":
         return "an ndarray that cannot be graded (object or other non-numeric dtype)"
     if kind:
+        if get_context().hidden and kind not in ("torch.Tensor", "torch.nn.parameter.Parameter"):
+            return "an object that is not data (type not shown in a hidden case)"
         return f"an object of type {kind}"
     if isinstance(value, np.ndarray):
         return f"a {type(value).__name__} (ndarray subclass)" if type(value) is not np.ndarray \
@@ -62,44 +64,49 @@ def call(name: str, fn, *args, **kwargs):
 
 
 def _student_error(name: str, exc: Exception) -> StudentCallError:
-    message = _short(exc, 80 if get_context().hidden else 160)
-    return StudentCallError(f"'{name}' raised {type(exc).__name__}: {message}", exc_type=type(exc).__name__,
-                            mro=tuple(k.__name__ for k in type(exc).__mro__))
+    """In-process counterpart of ``autograder.grade.proxies.call_error``: a hidden case shows the exception's
+    type (Python's own names only), never its message (SPEC section 6, invariant 8)."""
+    kind = type(exc).__name__
+    if get_context().hidden:
+        text = f"'{name}' raised {shown_type(kind)} (hidden case: message not shown)"
+    else:
+        text = f"'{name}' raised {kind}: {_short(exc, 160)}"
+    return StudentCallError(text, exc_type=kind, mro=tuple(k.__name__ for k in type(exc).__mro__))
 
 
-def run_probe(probe: str, name, fn, *args, timeout_s: float | None = None):
-    """Run ``autograder.checks.probes.<probe>(fn, *args)`` where the student's code lives: in the
-    worker when ``fn`` is a sandbox proxy, else here. Returns the probe's data.
+def verified(name: str) -> None:
+    """Record that the student's ``name`` gave a correct result in this case (the value checks below do
+    it; a test that checks a value its own way calls this). ``expect_raises`` needs it first."""
+    get_context().verified.add(name)
 
-    ``name``/``fn`` may be tuples (several student functions, e.g. ``make_classifier`` and ``fit``);
-    ``timeout_s`` overrides the per-call time limit in the worker (e.g. a training budget).
+
+def expect_array(name: str, got, shape: tuple, *, kinds: str = "biuf", case: str = "", what: str = "") -> np.ndarray:
+    """``got`` itself when it is a plain ndarray of exactly ``shape`` and a dtype of one of ``kinds``
+    (numpy kind letters; default: bool, ints, floats), else ``CheckFailure``.
+
+    Call it on anything that came from the student's code before any arithmetic with the parent's
+    arrays: a wrong shape broadcasts (``(N, 1) == (M,)`` allocates N x M), so a few bytes of reply
+    could make the trusted process allocate gigabytes. ``check_array`` starts with it.
     """
-    names, fns = (tuple(name), tuple(fn)) if isinstance(name, (tuple, list)) else ((name,), (fn,))
-    for n, f in zip(names, fns):
-        if f is None:
-            raise StudentCallError(f"'{n}' is not defined: write it in your submission file", kind="missing")
-    remote = getattr(fns[0], "run_probe", None)
-    if remote is not None:
-        return remote(probe, *args, names=names if isinstance(name, (tuple, list)) else None, timeout_s=timeout_s)
-    try:
-        return getattr(probes, probe)(fns if isinstance(name, (tuple, list)) else fns[0], *args)
-    except Exception as exc:  # the student's code raised inside the probe
-        raise _student_error(names[0], exc) from None
+    where = _where(name, case) + (f" {what}" if what else "")
+    if type(got) is not np.ndarray:
+        raise CheckFailure(f"{where} returned {_describe(got)}: expected a numpy.ndarray")
+    if got.dtype.kind not in kinds or got.dtype.itemsize == 0:
+        raise CheckFailure(f"{where} returned an array of dtype {got.dtype}: expected a numeric array")
+    if got.shape != tuple(shape):
+        detail = ("(hidden case: shapes not shown)" if get_context().hidden
+                  else f"got {got.shape}, expected {tuple(shape)}")
+        raise CheckFailure(f"{where} has the wrong shape: {detail}")
+    return got
 
 
 def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: float | None = None,
                 atol: float | None = None, what: str = "") -> None:
-    """``got`` must be a plain ndarray equal to ``expected`` in shape, dtype and values."""
+    """``got`` must be a plain ndarray equal to ``expected`` in shape, dtype and values (type, dtype kind
+    and shape are checked before any arithmetic: ``expect_array``)."""
     where = _where(name, case) + (f" {what}" if what else "")
-    hidden = get_context().hidden
     expected = np.asarray(expected)
-    if type(got) is not np.ndarray:
-        raise CheckFailure(f"{where} returned {_describe(got)}: expected a numpy.ndarray")
-    if got.dtype.kind not in "biuf":
-        raise CheckFailure(f"{where} returned an array of dtype {got.dtype}: expected a numeric array")
-    if got.shape != expected.shape:
-        detail = "(hidden case: shapes not shown)" if hidden else f"got {got.shape}, expected {expected.shape}"
-        raise CheckFailure(f"{where} has the wrong shape: {detail}")
+    expect_array(name, got, expected.shape, case=case, what=what)
     if got.dtype != expected.dtype:
         raise CheckFailure(f"{where} has the wrong dtype: got {got.dtype}, expected {expected.dtype}")
     finite = np.isfinite(expected)
@@ -119,6 +126,7 @@ def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: f
         rel = float(np.abs(g - e).max() / scale)
         raise CheckFailure(f"{where} has wrong values: {n_wrong} of {got.size} elements differ "
                            f"(max error {rel:.1e} relative to the largest expected value)")
+    verified(name)
 
 
 def _is_int(value) -> bool:
@@ -133,6 +141,7 @@ def check_int(name: str, got, expected: int, *, case: str = "") -> None:
     if got != expected:
         shown = "(hidden case: values not shown)" if get_context().hidden else f"got {got}, expected {expected}"
         raise CheckFailure(f"{where} is wrong: {shown}")
+    verified(name)
 
 
 def _same_structure(got, expected) -> bool:
@@ -153,6 +162,7 @@ def check_ints(name: str, got, expected, *, case: str = "") -> None:
             raise CheckFailure(f"{where} is wrong (hidden case: values not shown)")
         shown = repr(got) if len(repr(got)) < 300 else _describe(got)
         raise CheckFailure(f"{where} is wrong: got {shown}, expected {expected!r}")
+    verified(name)
 
 
 def check_scalar(name: str, got, expected: float, *, case: str = "", rtol: float = 1e-9,
@@ -166,6 +176,7 @@ def check_scalar(name: str, got, expected: float, *, case: str = "", rtol: float
     if abs(got - expected) > atol + rtol * abs(expected):
         shown = "(hidden case: values not shown)" if get_context().hidden else f"got {got!r}, expected {expected!r}"
         raise CheckFailure(f"{where} is wrong: {shown}")
+    verified(name)
 
 
 def check_true(condition: bool, message: str) -> None:
@@ -175,18 +186,43 @@ def check_true(condition: bool, message: str) -> None:
 
 
 def expect_raises(error: type[BaseException] | str, name: str, fn, *args, case: str = "", **kwargs) -> None:
-    """The student's ``fn(*args, **kwargs)`` must raise ``error`` (or a subclass)."""
+    """The student's ``fn(*args, **kwargs)`` must raise ``error`` (or a subclass).
+
+    Only after a correct result of the same function in the same case (``verified``): a stub that raises
+    by the arguments' types earns nothing. A test file that forgets the valid call is a grader error
+    (``verify`` then fails on the reference), never a free point."""
     wanted = error if isinstance(error, str) else error.__name__
     where = _where(name, case)
+    if name not in get_context().verified:
+        raise RuntimeError(f"test design: expect_raises({name!r}) without a checked valid call of {name!r} "
+                           "earlier in the same case")
     try:
         call(name, fn, *args, **kwargs)
     except StudentCallError as exc:
         if exc.kind != "error":
             raise
         if wanted not in exc.mro and exc.exc_type != wanted:
-            raise CheckFailure(f"{where} raised {exc.exc_type}: expected {wanted}") from None
+            shown = shown_type(exc.exc_type) if get_context().hidden else exc.exc_type
+            raise CheckFailure(f"{where} raised {shown}: expected {wanted}") from None
         return
     raise CheckFailure(f"{where} returned normally: expected it to raise {wanted}")
+
+
+def check_reference(name: str, fn, *args, case: str = "", **kwargs):
+    """The student's ``fn(*args, **kwargs)`` must equal the reference's ``name(*args, **kwargs)``, computed
+    FIRST (on the pristine inputs) in this trusted process: ints, nested tuples of ints, arrays, or tuples of
+    arrays/None. Returns the student's value."""
+    from autograder.checks.context import reference
+
+    expected = getattr(reference(), name)(*args, **kwargs)
+    got = call(name, fn, *args, **kwargs)
+    if _is_int(expected):
+        check_int(name, got, expected, case=case)
+    elif isinstance(expected, (tuple, list)) and not any(isinstance(e, np.ndarray) or e is None for e in expected):
+        check_ints(name, got, expected, case=case)
+    else:
+        _check_same(name, got, expected, case)
+    return got
 
 
 def _check_same(name: str, got, expected, case: str, what: str = "") -> None:
@@ -202,15 +238,10 @@ def _check_same(name: str, got, expected, case: str, what: str = "") -> None:
         check_array(name, got, expected, case=case, what=what)
 
 
-def inputs_kept(name: str, fn, args: tuple, kwargs: dict) -> bool:
-    """True if the student's ``fn`` left its array arguments unchanged. Runs where the student's code
-    runs (a probe), so its report is only believed when the same call's result equals the reference's:
-    a wrong or forged result fails here, before the claim is looked at."""
-    from autograder.checks.context import reference
+def inputs_kept(name: str, fn, args: tuple, kwargs: dict) -> bool | None:
+    """For information only, never for points: did the student's ``fn`` leave its array arguments
+    unchanged? Only the worker can see that, so the answer is the student's word (True, False, or None
+    when the call raised). Test files report it in a zero-point case."""
+    from autograder.checks.remote import helper
 
-    expected = getattr(reference(), name)(*args, **kwargs)  # computed first, on pristine inputs
-    report = run_probe("inputs_unchanged", name, fn, args, kwargs)
-    check_true(isinstance(report, dict) and set(report) == {"result", "unchanged"},
-               f"'{name}' could not be checked for modified inputs (the probe's report was tampered with)")
-    _check_same(name, report["result"], expected, "inputs unchanged")
-    return report["unchanged"] is True
+    return helper("inputs_unchanged", name, fn, fn, args, kwargs)

@@ -38,6 +38,13 @@ class GradingContext:
     """True while a hidden case runs: messages then leave out shapes and values."""
     options: dict = field(default_factory=dict)
     """Per-assignment settings from assignment.toml (tolerances, time budgets)."""
+    secret: str = ""
+    """The course secret (``AG_COURSE_SECRET``; empty for local use): hidden inputs derive from it."""
+    submission_sha256: str = ""
+    """sha256 of the graded file: any edit of the submission draws new hidden inputs."""
+    verified: set = field(default_factory=set)
+    """Names of the student's functions whose result passed a value check in the current case: an
+    invalid-argument check (``expect_raises``) counts only after one (the engine resets it per case)."""
 
     def load_reference(self) -> ModuleType:
         if self.reference_path is None or not Path(self.reference_path).is_file():
@@ -99,11 +106,23 @@ def _stable_int(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
 
+def course_secret() -> str:
+    """The per-course secret hidden inputs derive from: the environment variable ``AG_COURSE_SECRET``
+    (set it on the grading machine, e.g. in Gradescope's autograder environment; never commit it).
+    Without it (local runs, CI) the derivation uses public values only: still per student and per
+    file, but reproducible by anyone who has the hidden test files."""
+    import os
+
+    return os.environ.get("AG_COURSE_SECRET", "")
+
+
 def case_rng(label: str) -> np.random.Generator:
-    """A generator seeded from (assignment seed, student id, ``label``): reproducible on regrade,
-    different for every student and every case."""
+    """A generator seeded from (course secret, assignment seed, student id, sha256 of the submission,
+    ``label``): the same file regrades identically; another student, another case or any edit of the
+    file draws different inputs (SPEC section 6, invariant 7)."""
     ctx = get_context()
-    return np.random.default_rng([ctx.seed, _stable_int(ctx.student), _stable_int(label)])
+    return np.random.default_rng([_stable_int(ctx.secret), ctx.seed, _stable_int(ctx.student),
+                                  _stable_int(ctx.submission_sha256), _stable_int(label)])
 
 
 def datasets_package():

@@ -20,3 +20,13 @@ class StudentCallError(CheckFailure):
         """Name of the exception the student's code raised (``kind == "error"``)."""
         self.mro = mro
         """Names of the exception's classes, most derived first (for ``expect_raises``)."""
+
+
+def shown_type(exc_type: str) -> str:
+    """An exception's type name as a hidden case may show it: Python's own exception names only (a
+    class the submission defines could be named after a hidden input)."""
+    import builtins
+
+    klass = getattr(builtins, exc_type, None)
+    return exc_type if isinstance(klass, type) and issubclass(klass, BaseException) \
+        else "an exception of a class defined in the submission"

@@ -5,6 +5,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from autograder.core.errors import UsageError
 
 #: The repository root (``autograder/core/assignment.py`` -> repo); ``AUTOGRADER_ROOT`` overrides.
 REPO_ROOT = Path(os.environ.get("AUTOGRADER_ROOT") or Path(__file__).resolve().parents[2])
@@ -83,7 +84,7 @@ class Assignment:
         return sum(q.points for q in self.questions)
 
 
-class AssignmentError(ValueError):
+class AssignmentError(UsageError, ValueError):
     """The assignment's configuration is missing or malformed (message names the file)."""
 
 

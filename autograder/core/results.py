@@ -45,11 +45,18 @@ class SubmissionResult:
     status: str = "ok"
     """``ok``, or ``grader_error`` when the grader (not the student) failed."""
     notes: list[str] = field(default_factory=list)
-    """Submission-wide messages shown to the student (e.g. an import error, a sandbox warning)."""
+    """Submission-wide messages shown to the student (e.g. an import error, a sandbox warning).
+    Free text that may carry the student's words: never parsed for meaning."""
     backend: str = ""
     """The sandbox backend that ran the student's code (``bwrap``, ``process``, ``in-process``)."""
     wall_s: float = 0.0
     """Wall time of grading this submission (sandbox start-up included)."""
+    warnings: list[str] = field(default_factory=list)
+    """The grader's own warnings about how this submission was graded (the sandbox session's list,
+    e.g. an UNSAFE backend): the only source of the CLI's WARNING lines, never set from student text."""
+    flags: list[str] = field(default_factory=list)
+    """Integrity flags for a person to review (``file:line: what``, from ``autograder.grade.integrity``):
+    shown to the staff (gradebook, report), never to the student, and never change a score."""
 
     @property
     def score(self) -> float:
@@ -72,4 +79,5 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     """Inverse of ``dataclasses.asdict(SubmissionResult)`` (the journal stores results this way)."""
     cases = [CaseResult(**c) for c in data.get("cases", [])]
     return SubmissionResult(data["student"], cases, data.get("status", "ok"), list(data.get("notes", [])),
-                            data.get("backend", ""), data.get("wall_s", 0.0))
+                            data.get("backend", ""), data.get("wall_s", 0.0), list(data.get("warnings", [])),
+                            list(data.get("flags", [])))

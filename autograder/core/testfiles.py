@@ -8,6 +8,7 @@ import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from autograder.core.errors import AutograderError
 
 
 @dataclass
@@ -37,7 +38,7 @@ class TestFile:
         return sum(c.points for c in self.cases)
 
 
-class TestFileError(ValueError):
+class TestFileError(AutograderError, ValueError):
     """A test file is malformed (the instructor's problem, reported with its path)."""
 
 

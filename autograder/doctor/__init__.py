@@ -6,8 +6,13 @@ of reach, the results dir cannot be written, other processes cannot be signalled
 as an unprivileged uid, timeouts / memory caps / fork bombs are enforced, detached processes die
 with the session. Every probe is *attempted* and judged by the trusted parent, never assumed.
 
-Returns non-zero when no backend can run a submission at all, and (``require=True``, the
-Gradescope ``setup.sh``) when any guarantee fails on the backend grading would use.
+The ``uid`` backend (root without namespaces) is probed too, with rows of its own: its seccomp
+filter, its Landlock confinement, and the sealing of the grader's files (a world-readable canary in
+a folder every user can reach, which the session must seal before its worker starts).
+
+Returns non-zero when grading would refuse (no bwrap and no uid: only the unsafe ``process``
+backend is left) or no backend can run a submission at all, and (``require=True``, the Gradescope
+``setup.sh``) when any guarantee fails on the backend grading would use.
 """
 from __future__ import annotations
 
@@ -46,13 +51,15 @@ def probe_backend(backend: str, *, timeout_s: float = 3.0, memory_mb: int = 384)
     def add(name, holds, detail):
         rows.append(Row(backend, name, holds, detail))
 
-    work = Path(tempfile.mkdtemp(prefix="ag-doctor-"))
+    # uid: in a folder every user can reach, so that only the session's sealing (and Landlock) hides it
+    work = Path(tempfile.mkdtemp(prefix="ag-doctor-", dir=backends.uid_base_dir() if backend == "uid" else None))
+    os.chmod(work, 0o755)
     canary = work / "canary_solution.py"
     canary.write_text("SECRET = 'reference answer'\n")
     os.chmod(canary, 0o644)  # world-readable on purpose: only the sandbox may hide it
     results = work / "results"
     results.mkdir()
-    os.chmod(results, 0o755)
+    os.chmod(results, 0o777)  # even a world-writable results folder must be out of the worker's reach
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -61,7 +68,8 @@ def probe_backend(backend: str, *, timeout_s: float = 3.0, memory_mb: int = 384)
     token = f"3600.{secrets.randbelow(10**9):09d}"
     limits = Limits(call_timeout_s=timeout_s, memory_mb=memory_mb, max_processes=32, max_restarts=100)
     try:
-        s = WorkerSession(PROBE, "hostile_submission", backend=backend, limits=limits, need_torch=False)
+        s = WorkerSession(PROBE, "hostile_submission", backend=backend, limits=limits, need_torch=False,
+                          protect=(work,))
     except Exception as e:  # noqa: BLE001
         add("worker starts", False, f"{type(e).__name__}: {e}")
         _cleanup(work, listener, decoy)
@@ -71,6 +79,15 @@ def probe_backend(backend: str, *, timeout_s: float = 3.0, memory_mb: int = 384)
             add("worker starts", False, s.import_status.error if s.import_status else "no worker")
             return rows
         add("worker starts", True, f"{s.info.reason}" + (f"; {len(s.warnings)} warning(s)" if s.warnings else ""))
+        if backend == "uid":
+            sc, ll = s.worker_info.get("seccomp"), s.worker_info.get("landlock")
+            add("seccomp filter (no sockets, ptrace, exec)", bool(sc), str(sc or "not loaded"))
+            add("filesystem confined (Landlock)", str(ll).startswith("ABI"),
+                str(ll) if ll else "not requested")
+            mode = os.stat(work).st_mode & 0o777
+            add("grader files sealed from other users", not mode & 0o007,
+                f"this probe's folder now mode {mode:o}; {len(getattr(s, 'sealed', []))} path(s) sealed and "
+                "checked as the uid (the probe's folder, the engine checkout's solutions/, assignments/, dist/, .git)")
 
         who = s.call("whoami").value or {}
         uid_map = who.get("uid_map", "").split()
@@ -161,22 +178,31 @@ def main(*, backend: str = "auto", require: bool = False) -> int:
     console = Console()
     mode, why = backends.bwrap_status()
     console.print(f"bwrap: {why}")
+    candidates = ", ".join(f"{label} {exe}" for label, exe in backends.bwrap_candidates())
+    console.print(f"  bwrap candidates: {candidates or 'none'}")
     if mode is None:
         hint = backends.userns_restriction()
         if hint and hint not in why:
             console.print(f"  hint: {hint}")
     for name, text in _availability().items():
         console.print(f"{name}: {text}")
-    console.print(f"pids cgroup: {'available' if backends.cgroup_available() else 'unavailable'}")
+    for name, text in limit_mechanisms().items():
+        console.print(f"limits, {name}: {text}")
+    refused = False
     try:
         chosen, reason = backends.choose(backend)
+        console.print(f"grading would use: [bold]{chosen}[/bold] ({reason})")
+    except backends.SandboxUnavailable as e:
+        console.print(f"[red]grading would refuse: {e}[/red]")
+        refused = True
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         return 1
-    console.print(f"grading would use: [bold]{chosen}[/bold] ({reason})")
     names = [b for b in backends.BACKENDS if backend in ("auto", b)]
     if mode is None and "bwrap" in names:
         names.remove("bwrap")
+    if "uid" in names and not backends.uid_status()[0]:
+        names.remove("uid")
     table = Table(title="sandbox guarantees on this machine")
     table.add_column("guarantee")
     for b in names:
@@ -209,12 +235,20 @@ def main(*, backend: str = "auto", require: bool = False) -> int:
     if not working:
         console.print("[red]no sandbox backend can run submissions on this machine[/red]")
         return 1
-    if require:
+    if require and not refused:
         failed = required_failures(chosen, {g: rows.get(chosen) for g, rows in results.items()})
         for line in failed:
             console.print(f"[red]REQUIRED: {line}[/red]", soft_wrap=True)
         return 1 if failed else 0
-    return 0
+    return 1 if refused else 0
+
+
+def limit_mechanisms() -> dict[str, str]:
+    """How memory and processes are bounded here (one line each, for ``doctor``)."""
+    cgroup = backends.cgroup_available()
+    return {"memory": "RLIMIT_AS per worker process (RLIMIT_DATA with CUDA)",
+            "processes": "RLIMIT_NPROC on the worker's own uid (bwrap as root, uid)"
+                         + ("; a pids cgroup (pids.max) per worker" if cgroup else "; no writable pids cgroup here")}
 
 
 def required_failures(chosen: str, rows: dict[str, Row | None]) -> list[str]:

@@ -1,7 +1,12 @@
 """``grade``: a batch of submissions, sandboxed, in parallel, resumable.
 
 The batch process is the only writer of the output folder: results, feedback, the journal, the
-gradebook and the report (SPEC section 6, invariant 6). Grading runs in ``jobs`` trusted grading
+gradebook and the report (SPEC section 6, invariant 6). The folder is private (0700) and its files
+read-only (0444): the parent replaces them whole (``outputs.atomic_write``). Outputs are
+tamper-evident (invariant 11): the journal records the sha256 of each submission's results and
+feedback; before a ``--resume`` and at the end of every batch each file is checked against it, and a
+changed, missing or foreign file is reported (``BatchSummary.tampered``, a CLI warning) and rewritten
+from the journal; the gradebook and the report are built from the journal. Grading runs in ``jobs`` trusted grading
 processes (each runs the test files and the reference); each of them starts one sandboxed worker per
 submission, where the student's code runs. Processes, not threads: a sandbox session must live in
 the thread that started it (``--die-with-parent``), and the reference is CPU-bound Python.
@@ -9,9 +14,11 @@ the thread that started it (``--die-with-parent``), and the reference is CPU-bou
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import multiprocessing as mp
 import logging
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -20,12 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import FAILED, GRADER_ERROR, SubmissionResult
+from autograder.core.results import FAILED, GRADER_ERROR, SubmissionResult, submission_from_dict
+from autograder.core.sanitize import for_terminal
 from autograder.core.testfiles import load_test_files
-from autograder.grade import intake
+from autograder.grade import integrity, intake
 from autograder.grade.journal import Journal
 from autograder.grade.testfiles import every_case
-from autograder.grade.outputs import atomic_write, gradebook_csv, write_submission
+from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
+from autograder.core.errors import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +43,7 @@ SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MK
                                   "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
-class BatchError(RuntimeError):
+class BatchError(UsageError, RuntimeError):
     """The batch cannot start (bad arguments, an output folder holding another batch)."""
 
 
@@ -46,8 +55,16 @@ class BatchSummary:
     """Submissions graded in this run (the rest came from the journal)."""
     backends: set[str] = field(default_factory=set)
     warnings: set[str] = field(default_factory=set)
+    """The grader's own warnings (sandbox sessions' lists, tampering): never text from a submission."""
+    tampered: list[str] = field(default_factory=list)
+    """Output files found changed, missing or foreign (each was rewritten from the journal or removed)."""
     wall_s: float = 0.0
     student_s: float = 0.0
+
+    @property
+    def flagged(self) -> list[str]:
+        """Students with integrity flags (for review; the flags changed no score)."""
+        return [r.student for r in self.results if r.flags]
 
     @property
     def grader_errors(self) -> list[str]:
@@ -71,10 +88,27 @@ def check_device(device: str) -> None:
         raise BatchError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
 
 
+def check_sandbox(sandbox: str) -> str:
+    """The backend ``sandbox`` resolves to here, before anything is graded. ``auto`` refuses (BatchError
+    naming the fix) when no real sandbox works: students' code never runs unsandboxed by accident."""
+    if sandbox == "in-process":
+        return sandbox
+    from autograder.sandbox import backends
+
+    try:
+        return backends.choose(sandbox)[0]
+    except ValueError as exc:
+        raise BatchError(str(exc)) from exc
+
+
 def _init_grading_process() -> None:
     """Runs first in each grading process: die with the batch (so do the sandboxes, which die with
     us), and keep numeric libraries on one thread."""
     os.environ.update(SINGLE_THREAD)
+    from autograder.core.sanitize import terminal_log_handler
+
+    # what this process logs may quote a submission (a worker's error): printed sanitised
+    logging.basicConfig(level=logging.WARNING, handlers=[terminal_log_handler()])
     try:
         import ctypes
 
@@ -186,9 +220,12 @@ class _Progress:
 
     def update(self, r: SubmissionResult) -> None:
         self.done += 1
-        line = f"{r.student}: {r.score:g}/{r.max_score:g}" + (" (GRADER ERROR)" if r.status == GRADER_ERROR else "")
+        line = for_terminal(f"{r.student}: {r.score:g}/{r.max_score:g}"
+                            + (" (GRADER ERROR)" if r.status == GRADER_ERROR else ""))
         if self.bar:
-            self.bar.update(self.task, advance=1, description=line)
+            from rich.markup import escape
+
+            self.bar.update(self.task, advance=1, description=escape(line))
         else:
             print(f"[{self.done}/{self.total}] {line}", file=sys.stderr, flush=True)
 
@@ -204,7 +241,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
 
     Writes ``results/<student>.json`` (Gradescope format), ``feedback/<student>.md``, ``gradebook.csv``,
     ``report.html`` (+ PNG plots) and ``journal.jsonl``. With ``resume=True``, submissions whose
-    content is already in the journal are not graded again.
+    content is already in the journal are not graded again. Output files that changed since the
+    grader wrote them are reported in ``tampered`` (and ``warnings``) and rewritten from the journal.
     """
     start = time.perf_counter()
     a = load_assignment(assignment, root)
@@ -216,29 +254,36 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     if jobs < 1:
         raise BatchError(f"--jobs must be >= 1, got {jobs}")
     check_device(device)
+    sandbox_used = check_sandbox(sandbox)  # fail closed before anything is written
     subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
-    out.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary(out)
+    summary.tampered += _private_folders(out)
+    visibility = a.options.get("hidden_visibility", "visible")
+    if resume:  # what changed between the runs, before anything is regraded over it
+        summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
     done: dict[str, SubmissionResult] = {}
     todo = []
+    journaled = journal.entries() if resume else {}  # read once (a line per student, tens of kB each)
     for sub in subs:
-        previous = journal.done(sub.student, sub.sha256) if resume else None
-        if previous is not None:
-            done[sub.student] = previous
+        previous = journaled.get(sub.student)
+        if previous is not None and previous.get("sha256") == sub.sha256:
+            done[sub.student] = submission_from_dict(previous["result"])
         elif sub.error:
             done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary)
         else:
             todo.append(sub)
     bar = _Progress(len(todo), progress)
     with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
+        if sandbox != "in-process" and sandbox_used == "uid":  # out and the submissions: sealed from its uids
+            backends.protect_from_uid([out, tmp], backends.session_uid())
         os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
         tasks, by_student = {}, {}
         for sub in todo:
             path = Path(tmp) / sub.student / a.student_file
             path.parent.mkdir(parents=True)
-            path.write_text(sub.source)
+            path.write_text(sub.source, encoding="utf-8")  # intake guarantees valid text; never the locale
             tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device)
             by_student[sub.student] = sub
         for student, result in _graded(tasks, jobs):
@@ -250,12 +295,16 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             summary.graded += 1
             bar.update(result)
     bar.close()
-    summary.results = [done[s.student] for s in subs]
+    summary.tampered += verify_outputs(out, journal, a.title, visibility)
+    entries = journal.entries()  # the record of truth: every output below is built from it
+    summary.results = [submission_from_dict(entries[s.student]["result"]) for s in subs]
     questions = [q.name for q in a.questions]
-    atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))
     from autograder.grade.report import write_report
 
-    write_report(summary.results, out, a.title)
+    written = {"gradebook.csv": atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))}
+    written.update(write_report(summary.results, out, a.title))
+    journal.append_outputs(written)
+    summary.warnings.update(f"TAMPERED: {t}" for t in summary.tampered)
     summary.wall_s = time.perf_counter() - start
     summary.student_s = sum(c.student_s for r in summary.results for c in r.cases)
     for r in summary.results:
@@ -263,10 +312,102 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     return summary
 
 
+def _private_folders(out: Path) -> list[str]:
+    """The output folder and its results/feedback folders, readable and writable by this user only.
+    A results/feedback that is not a real folder (a symlink would send the writes elsewhere) is
+    reported and replaced by an empty folder (its files are then rewritten from the journal)."""
+    found = []
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(out, 0o700)
+    for folder in (out / "results", out / "feedback"):
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            found.append(f"{folder.name}/ is not the grader's folder (a symlink or a file); replaced")
+            folder.unlink()
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+    return found
+
+
 def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult, sub: intake.Submission,
             summary: BatchSummary) -> SubmissionResult:
-    """Write one submission's files, then journal it (the journal line comes last: see journal.py)."""
-    write_submission(out, result, a.title, a.options.get("hidden_visibility", "visible"))
-    journal.append(result, sub.sha256)
-    summary.warnings.update(n for n in result.notes if "UNSAFE" in n)
+    """Flag, clean and write one submission's files, then journal it with their hashes (the journal
+    line comes last: see journal.py)."""
+    result.flags = integrity.scan_source(sub.source, a.student_file) if sub.source and not sub.error else []
+    result = cleaned(result)
+    files = write_submission(out, result, a.title, a.options.get("hidden_visibility", "visible"))
+    journal.append(result, sub.sha256, files)
+    summary.warnings.update(result.warnings)  # the sandbox session's own list, never the notes' text
     return result
+
+
+def _sha256_file(path: Path) -> str | None:
+    """sha256 of a regular file's bytes; None when it is missing, not a regular file, or a symlink."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def verify_outputs(out: Path, journal: Journal, title: str, hidden_visibility: str, *, sweep: bool = True,
+                   batch_files: bool = False) -> list[str]:
+    """Check every results/feedback file the journal knows against its recorded sha256 and rewrite a
+    changed or missing one from the journal's result. With ``sweep``, remove the files in
+    ``results/``/``feedback/`` that the journal does not know (not before a resume: a run killed
+    between writing a submission's files and journaling them leaves them, and they are regraded).
+    With ``batch_files``, also check the gradebook and the report of the last complete run (they
+    are rebuilt from the journal at the end of every run). Returns what was found."""
+    found: list[str] = []
+    known: set[str] = set()
+    for student, entry in sorted(journal.entries().items()):
+        if "/" in student or student.startswith(".") or "\0" in student:
+            found.append(f"journal.jsonl names an impossible student {student!r}; ignored")
+            continue
+        try:
+            result = submission_from_dict(entry["result"])
+        except (KeyError, TypeError, ValueError):
+            result = None
+        if result is None or result.student != student:
+            found.append(f"journal.jsonl holds a malformed entry for {student!r}; ignored")
+            continue
+        texts = submission_files(result, title, hidden_visibility)
+        known.update(texts)
+        recorded = entry.get("files") if isinstance(entry.get("files"), dict) else {}
+        fresh = {}
+        for rel, text in texts.items():
+            if rel not in recorded:
+                continue  # a journal line from before hashes were recorded: nothing to compare with
+            current = _sha256_file(out / rel)
+            fresh[rel] = recorded[rel]
+            if current == recorded[rel]:
+                continue
+            found.append(f"{rel} {'is missing' if current is None else 'was changed'} after the grader wrote it; "
+                         "rewritten from the journal")
+            if (out / rel).is_dir() and not (out / rel).is_symlink():  # a folder in its place
+                shutil.rmtree(out / rel, ignore_errors=True)
+            fresh[rel] = atomic_write(out / rel, text)
+        if fresh != {k: v for k, v in recorded.items() if k in fresh}:  # the rendering changed (new grader)
+            journal.append(result, entry.get("sha256", ""), fresh)
+    for folder in ("results", "feedback") if sweep else ():
+        path = out / folder
+        if not path.is_dir() or path.is_symlink():
+            continue
+        for p in sorted(path.iterdir()):
+            rel = f"{folder}/{p.name}"
+            if rel in known:
+                continue
+            ours = p.name.startswith(".") and p.name.endswith(".tmp") and p.is_file() and not p.is_symlink()
+            if not ours:  # a temporary file of a killed write is ours; anything else is foreign
+                found.append(f"{rel} was not written by the grader (not in the journal); removed")
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+    if batch_files:
+        for rel, sha in sorted(journal.outputs().items()):
+            if isinstance(rel, str) and "/" not in rel and _sha256_file(out / rel) != sha:
+                found.append(f"{rel} was changed or removed after the grader wrote it; rebuilt from the journal")
+    for line in found:  # the caller reports them (BatchSummary.tampered, the CLI's warnings)
+        log.info("TAMPERED: %s", line)
+    return found

@@ -3,19 +3,56 @@
 Everything a student hands in is untrusted. Here, in the parent, we only read bytes: nothing is
 imported, unpickled or executed. What comes out is the student's source text, which the sandbox runs.
 
-* ``.ipynb``: the code cells are concatenated; IPython magics (``%``) and shell escapes (``!``) are
-  replaced by ``pass`` and never run.
+* One submission's problem is that submission's error, never the batch's: ``load`` turns every
+  failure while reading it (unreadable, too big, corrupt, a symbolic link, ...) into ``Submission.error``,
+  a message that names the file and the problem; the batch grades it 0 with that message and goes on.
+* Nothing is followed or read blindly: symbolic links are refused (a submission path, an entry of a
+  folder of submissions, anything inside a student's folder, a zip entry); only regular files are
+  opened (``O_NOFOLLOW | O_NONBLOCK``: a FIFO cannot hang the batch); sizes are checked with
+  ``fstat``/``lstat`` before reading and at most ``cap + 1`` bytes are read; a student's folder may
+  hold at most ``MAX_ENTRIES`` entries and ``MAX_UNCOMPRESSED`` bytes in all. ``__MACOSX``,
+  ``__pycache__`` and ``.ipynb_checkpoints`` folders (in a folder or a zip) are never read.
+* ``.ipynb``: parsed as JSON (nesting deeper than ``MAX_NOTEBOOK_DEPTH`` refused), then read and
+  validated with ``nbformat`` (v4 schema); the code cells are concatenated; IPython magics (``%``) and
+  shell escapes (``!``) are replaced by ``pass`` and never run; a cell that is not valid text (a lone
+  surrogate) is refused.
 * ``.zip``: entries with absolute paths, ``..`` or symlinks are rejected (zip-slip); more than
-  ``MAX_ENTRIES`` entries, more than ``MAX_UNCOMPRESSED`` bytes, or a compression ratio above
-  ``MAX_RATIO`` is a zip bomb; ``.OTTER_LOG`` and every pickle-like file are dropped unread (otter
-  would unpickle a ``.OTTER_LOG`` in the grader's own process).
+  ``MAX_ENTRIES`` entries, more than ``MAX_UNCOMPRESSED`` bytes declared, or a compression ratio above
+  ``MAX_RATIO`` is a zip bomb; only the chosen entry is read, capped whatever its header says; a bad
+  CRC or an unsupported compression method is that submission's error. ``.OTTER_LOG`` and every
+  pickle-like file are dropped unread (otter would unpickle a ``.OTTER_LOG`` in the grader's own
+  process).
+
+Student ids (``collect``), unique across the batch:
+
+1. An entry's *name* is its file name without ``.py``/``.ipynb``/``.zip``, NFC-normalised. The name is
+   *exact* when it is at most ``MAX_ID_CHARS`` characters of Unicode letters, digits (and their
+   combining marks), ``_``, ``.``, ``@`` and ``-``, neither starting nor ending with a dot
+   (``José_García``, ``李雷``, ``a.b@uni.edu``).
+2. An exact name is the entry's id. When several entries share an exact name, the first by kind
+   (``.py``, ``.ipynb``, ``.zip``, folder), then by the order of the paths given, keeps it.
+3. Every other entry's id contains a ``+``, which no exact name does, so it can never take an exact
+   name's id: an exact entry that lost rule 2 gets ``name+kind`` (``alice+ipynb``, ``alice+zip``,
+   ``alice+dir``, ``alice+py``); any other name gets each unsafe character and each leading/trailing
+   dot replaced by ``+`` (``José García.py`` -> ``José+García``, ``alice..py`` -> ``alice+``); a name
+   longer than ``MAX_ID_CHARS`` is cut and a hash appended. Should that id be taken already,
+   ``+<first 8 hex digits of the sha256 of the file name>`` (of the path, for a path given whole) is
+   appended, lengthened until unique (the ``name+kind`` ids are given out first).
+
+So ``alice.py`` is ``alice`` whatever else the folder holds, ``alice-2.py`` is ``alice-2``, and the
+same inputs always give the same ids.
+
+``Submission.original`` keeps the file name as found (for the outputs to show).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import stat
+import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +61,33 @@ MAX_ENTRIES = 500
 MAX_UNCOMPRESSED = 64 * 2**20
 MAX_RATIO = 200
 MAX_SOURCE = 2 * 2**20
+#: A notebook file (outputs and plots included); its code cells together must stay under ``MAX_SOURCE``.
+MAX_NOTEBOOK = 32 * 2**20
+#: A zip file as handed in (what it expands to is capped by ``MAX_UNCOMPRESSED``).
+MAX_ZIP = 64 * 2**20
+#: JSON nesting of a notebook (real notebooks, widget state included, stay far below).
+MAX_NOTEBOOK_DEPTH = 100
+#: Folder depth inside a student's folder.
+MAX_FOLDER_DEPTH = 16
+MAX_ID_CHARS = 80
 #: Never loaded from a submission: files that deserialise into code (pickle and friends).
 DROPPED_SUFFIXES = {".otter_log", ".pkl", ".pickle", ".dill", ".pt", ".pth", ".joblib", ".npy", ".npz", ".pyc"}
+#: Submission kinds in the order that decides who keeps a shared id (module docstring, rule 2).
+KINDS = (".py", ".ipynb", ".zip", "/")
+_KIND_TAGS = {".py": "py", ".ipynb": "ipynb", ".zip": "zip", "/": "dir"}
+#: Entries of a folder of submissions that are never a student (dot files are skipped too), and folders
+#: inside a submission that are never read: macOS, Python and Jupyter litter.
+_IGNORED_ENTRIES = {"__MACOSX", "__pycache__"}
+_IGNORED_FOLDERS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 
 
 #: ``name = !cmd`` or ``name = %magic``: IPython's assignment forms of shell escapes and magics.
 _ASSIGNED_ESCAPE = re.compile(r"^(\s*[A-Za-z_][\w, ]*=\s*)([!%].*)$")
+
+
+def _safe_char(ch: str) -> bool:
+    """Kept in an id: letters and digits of any script (with their combining marks), ``_ . @ -``."""
+    return ch.isalnum() or ch in "_.@-" or unicodedata.category(ch) in ("Mn", "Mc")
 
 
 class SubmissionError(ValueError):
@@ -39,63 +97,278 @@ class SubmissionError(ValueError):
 @dataclass
 class Submission:
     student: str
-    """Student id: the entry's name without extension, made safe for file names."""
+    """Student id, unique in the batch (module docstring: the rules)."""
     path: Path
     source: str = ""
     """The student's Python source, once ``load`` has run."""
     notes: list[str] = field(default_factory=list)
     error: str = ""
     """Why the submission could not be read (then it scores 0 with this message)."""
+    original: str = ""
+    """The file (or folder) name as handed in, printable (bytes that are not UTF-8 shown as U+FFFD)."""
+
+    def __post_init__(self):
+        if not self.original:
+            self.original = _printable(self.path.name)
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256((self.error or self.source).encode()).hexdigest()
 
 
-def student_id(path: Path) -> str:
-    name = path.name
-    for suffix in (".py", ".ipynb", ".zip"):
+def _printable(name: str) -> str:
+    """``name`` as valid text: undecodable bytes of a file name (``surrogateescape``) become U+FFFD."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def _kind(path: Path, is_dir: bool) -> str:
+    return "/" if is_dir else next((k for k in KINDS[:3] if path.name.endswith(k)), "")
+
+
+def _stem(name: str) -> str:
+    for suffix in KINDS[:3]:
         if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return re.sub(r"[^A-Za-z0-9_.@-]", "_", name).strip(".") or "unnamed"
+            return name[: -len(suffix)]
+    return name
+
+
+def _name(path: Path) -> str:
+    """The entry's name without its kind's suffix, as valid NFC text."""
+    return unicodedata.normalize("NFC", _printable(_stem(Path(path).name)))
+
+
+def _is_exact(name: str) -> bool:
+    return 0 < len(name) <= MAX_ID_CHARS and all(map(_safe_char, name)) and name.strip(".") == name
+
+
+def student_id(path: Path) -> str:
+    """The id of ``path`` alone (rules 1 and 3 of the module docstring, without the uniqueness suffixes):
+    its name when exact, else that name with each unsafe character and each leading/trailing dot
+    replaced by ``+`` (a name too long is cut, with a hash of it appended)."""
+    name = _name(path)
+    if _is_exact(name):
+        return name
+    core = name.strip(".")
+    lead, trail = len(name) - len(name.lstrip(".")), len(name) - len(name.rstrip("."))
+    mangled = "+" * lead + "".join(c if _safe_char(c) else "+" for c in core) + "+" * trail
+    if not any(c.isalnum() for c in mangled):  # nothing readable left
+        mangled = "unnamed+"
+    if len(mangled) > MAX_ID_CHARS:
+        mangled = mangled[: MAX_ID_CHARS - 9] + "+" + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:8]
+    return mangled
 
 
 def _is_single_submission(folder: Path, student_file: str) -> bool:
-    return (folder / student_file).is_file() or not any(
-        p.suffix in (".py", ".ipynb", ".zip") or p.is_dir() for p in folder.iterdir())
+    """A folder is one student's submission when it holds ``student_file`` or nothing that looks like one."""
+    with os.scandir(folder) as it:
+        entries = list(it)
+    if any(e.name == student_file and e.is_file(follow_symlinks=False) for e in entries):
+        return True
+    return not any(e.name.endswith(KINDS[:3]) or e.is_dir(follow_symlinks=False) or e.is_symlink()
+                   for e in entries if not e.name.startswith(".") and e.name not in _IGNORED_ENTRIES)
+
+
+def _is_dir_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=True)
+    except OSError:
+        return False
 
 
 def collect(paths: list[Path], student_file: str) -> list[Submission]:
-    """Expand folders of submissions; each entry becomes one ``Submission``. Duplicate ids get a suffix."""
-    subs: list[Submission] = []
+    """Expand folders of submissions; each entry becomes one ``Submission`` with a unique id.
+
+    A path that does not exist is the caller's mistake (``FileNotFoundError``); everything else about
+    an entry (a symbolic link, a FIFO, ...) is found by ``load`` and becomes that submission's error.
+    A path given that is itself a symbolic link is such an entry too (give the folder it points to).
+    """
+    found: list[tuple[Path, bool, str]] = []  # (path, is a directory, what to hash for a non-exact id)
     for path in map(Path, paths):
-        if not path.exists():
-            raise FileNotFoundError(f"submission {path} does not exist")
-        if path.is_dir() and not _is_single_submission(path, student_file):
-            entries = [p for p in sorted(path.iterdir()) if not p.name.startswith(".")]
-            subs += [Submission(student_id(p), p) for p in entries
-                     if p.is_dir() or p.suffix in (".py", ".ipynb", ".zip")]
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"submission {path} does not exist") from None
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if is_dir and not _is_single_submission(path, student_file):
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for e in entries:
+                if e.name.startswith(".") or e.name in _IGNORED_ENTRIES:
+                    continue
+                entry_is_dir = e.is_dir(follow_symlinks=False)
+                # a link to a folder counts as an entry too (``load`` refuses it, saying why)
+                if entry_is_dir or e.name.endswith(KINDS[:3]) or (e.is_symlink() and _is_dir_link(e)):
+                    found.append((Path(e.path), entry_is_dir, e.name))
         else:
-            subs.append(Submission(student_id(path), path))
-    seen: dict[str, int] = {}
-    for s in subs:
-        seen[s.student] = seen.get(s.student, 0) + 1
-        if seen[s.student] > 1:
-            s.student = f"{s.student}-{seen[s.student]}"
-    return subs
+            found.append((path, is_dir, str(path)))
+    return [Submission(sid, p) for sid, (p, _, _) in zip(_unique_ids(found), found)]
+
+
+def _unique_ids(found: list[tuple[Path, bool, str]]) -> list[str]:
+    """Ids by the rules of the module docstring, in the order of ``found``."""
+    names = [_name(p) for p, _, _ in found]
+    kinds = [_kind(p, d) for p, d, _ in found]
+    ids: list[str | None] = [None] * len(found)
+    taken: set[str] = set()
+    for i in sorted(range(len(found)), key=lambda i: (KINDS.index(kinds[i]) if kinds[i] else len(KINDS), i)):
+        if _is_exact(names[i]) and names[i] not in taken:  # rule 2
+            ids[i] = names[i]
+            taken.add(names[i])
+    losers = [i for i in range(len(found)) if ids[i] is None and _is_exact(names[i])]
+    others = [i for i in range(len(found)) if ids[i] is None and not _is_exact(names[i])]
+    for i in losers + others:  # rule 3: the ``name+kind`` ids first
+        path, key = found[i][0], found[i][2]
+        digest = hashlib.sha256(os.fsencode(key)).hexdigest()
+        if _is_exact(names[i]):
+            base = names[i]
+            candidates = [f"{base}+{_KIND_TAGS[kinds[i]]}"] if kinds[i] else []
+        else:
+            base = student_id(path)
+            candidates = [base]
+        candidates += [f"{base}+{digest[:n]}" for n in range(8, 65, 8)]
+        candidates += [f"{base}+{digest}-{n}" for n in range(2, len(found) + 3)]
+        ids[i] = next(c for c in candidates if c not in taken)
+        taken.add(ids[i])
+    assert len(set(ids)) == len(ids), "student ids are not unique"
+    return ids
+
+
+# ------------------------------------------------------------------------------------------------
+# reading files: regular files only, never through a symbolic link, never more than a cap
+
+def _open_capped(path: Path, cap: int, name: str):
+    """An open binary file of the regular file ``path`` (not a symbolic link, at most ``cap`` bytes by
+    ``fstat``), opened without following a link or blocking on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise SubmissionError(f"{name} is a symbolic link: refused (hand in the file itself)") from None
+        raise SubmissionError(f"{name} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    f = os.fdopen(fd, "rb")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        f.close()
+        raise SubmissionError(f"{name} is not a regular file: refused")
+    if st.st_size > cap:
+        f.close()
+        raise SubmissionError(f"{name} is {st.st_size} bytes: larger than the {cap} byte limit")
+    return f
+
+
+def _read_capped(path: Path, cap: int, name: str) -> bytes:
+    """The bytes of the regular file ``path``: at most ``cap + 1`` are read, more than ``cap`` refused."""
+    with _open_capped(path, cap, name) as f:
+        data = f.read(cap + 1)
+    if len(data) > cap:
+        raise SubmissionError(f"{name} is larger than the {cap} byte limit")
+    return data
+
+
+def _decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_SOURCE:
+        raise SubmissionError(f"{name} is {len(data)} bytes: larger than the {MAX_SOURCE} byte limit")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+
+
+def _folder_files(folder: Path, origin: str) -> dict[str, Path]:
+    """``{relative path: path}`` of the files in a student's folder; symbolic links, special files,
+    more than ``MAX_ENTRIES`` entries, ``MAX_FOLDER_DEPTH`` levels or ``MAX_UNCOMPRESSED`` bytes refused."""
+    files: dict[str, Path] = {}
+    count = total = 0
+    stack = [(folder, 0)]
+    while stack:
+        current, depth = stack.pop()
+        with os.scandir(current) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            rel = Path(e.path).relative_to(folder).as_posix()
+            count += 1
+            if count > MAX_ENTRIES:
+                raise SubmissionError(f"{origin} has more than {MAX_ENTRIES} entries: rejected")
+            st = e.stat(follow_symlinks=False)
+            if stat.S_ISLNK(st.st_mode):
+                raise SubmissionError(f"{origin}: {_printable(rel)} is a symbolic link: refused (hand in files)")
+            if stat.S_ISDIR(st.st_mode):
+                if e.name not in _IGNORED_FOLDERS:
+                    if depth + 1 >= MAX_FOLDER_DEPTH:
+                        raise SubmissionError(f"{origin} is nested deeper than {MAX_FOLDER_DEPTH} folders: rejected")
+                    stack.append((Path(e.path), depth + 1))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                raise SubmissionError(f"{origin}: {_printable(rel)} is not a regular file: refused")
+            total += st.st_size
+            if total > MAX_UNCOMPRESSED:
+                raise SubmissionError(f"{origin} holds more than {MAX_UNCOMPRESSED // 2**20} MB: rejected")
+            files[rel] = Path(e.path)
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# notebooks
+
+def _json_depth(value) -> int:
+    """Nesting depth of parsed JSON, iteratively (no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, d)
+            if deepest > MAX_NOTEBOOK_DEPTH:
+                return deepest
+            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(getattr(exc, "message", None) or exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_notebook(text: str, name: str):
+    """A validated nbformat v4 notebook, or SubmissionError naming ``name`` and the problem."""
+    import nbformat
+
+    try:
+        raw = json.loads(text)
+    except RecursionError:
+        raise SubmissionError(f"{name} is not a valid notebook: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise SubmissionError(f"{name} is not a valid notebook: not JSON ({_short(exc)})") from None
+    if _json_depth(raw) > MAX_NOTEBOOK_DEPTH:
+        raise SubmissionError(f"{name} is not a valid notebook: JSON nested deeper than {MAX_NOTEBOOK_DEPTH} levels")
+    if not isinstance(raw, dict):
+        raise SubmissionError(f"{name} is not a valid notebook: the top level is not a JSON object")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # missing cell ids and the like: normalised, not the student's fault
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validator.normalize(nb)
+            nbformat.validate(nb)
+    except RecursionError:
+        raise SubmissionError(f"{name} is not a valid notebook: nested too deeply") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat/jsonschema raise many types for a broken notebook
+        raise SubmissionError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: {_short(exc)}); "
+                              "open it in Jupyter, save it, and hand it in again") from None
+    return nb
 
 
 def notebook_source(text: str, name: str) -> str:
-    """Code cells of a notebook; magics and shell escapes become ``pass``."""
-    try:
-        nb = json.loads(text)
-        cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    except (json.JSONDecodeError, AttributeError) as exc:
-        raise SubmissionError(f"{name} is not a valid notebook: {exc}") from exc
+    """Code cells of a notebook (validated with nbformat); magics and shell escapes become ``pass``."""
+    nb = _read_notebook(text, name)
     lines = []
-    for cell in cells:
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else str(src)
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "code":
+            continue
+        src = cell.source
+        try:
+            src.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SubmissionError(f"{name}: code cell {number} is not valid text (character {exc.start} is a "
+                                  "lone surrogate)") from None
         if src.lstrip().startswith("%%"):
             lines.append(f"# cell magic removed: {src.splitlines()[0].strip()}")
             continue
@@ -112,82 +385,127 @@ def notebook_source(text: str, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _decode(data: bytes, name: str) -> str:
-    if len(data) > MAX_SOURCE:
-        raise SubmissionError(f"{name} is {len(data)} bytes: larger than the {MAX_SOURCE} byte limit")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SubmissionError(f"{name} is not UTF-8 text") from exc
+# ------------------------------------------------------------------------------------------------
+# choosing the student's file in a folder or a zip
 
-
-def _from_files(files: dict[str, bytes], student_file: str, origin: str) -> str:
-    """Pick the student's file among ``{relative path: bytes}``."""
-    exact = [n for n in files if Path(n).name == student_file]
+def _choose(names: list[str], student_file: str, origin: str) -> str:
+    """The name of the student's file among ``names`` (relative paths)."""
+    exact = [n for n in names if Path(n).name == student_file]
     if len(exact) > 1:
         raise SubmissionError(f"{origin} holds {len(exact)} files named {student_file}: hand in one")
     if exact:
-        return _decode(files[exact[0]], exact[0])
-    pys = [n for n in files if n.endswith(".py")]
-    nbs = [n for n in files if n.endswith(".ipynb")]
+        return exact[0]
+    pys = [n for n in names if n.endswith(".py")]
+    nbs = [n for n in names if n.endswith(".ipynb")]
     if len(pys) == 1:
-        return _decode(files[pys[0]], pys[0])
+        return pys[0]
     if not pys and len(nbs) == 1:
-        return notebook_source(_decode(files[nbs[0]], nbs[0]), nbs[0])
-    raise SubmissionError(f"{origin} has no {student_file} (found: {', '.join(sorted(files)[:8]) or 'nothing'})")
+        return nbs[0]
+    shown = ", ".join(_printable(n) for n in sorted(names)[:8]) or "nothing"
+    raise SubmissionError(f"{origin} has no {student_file} (found: {shown})")
 
 
-def _read_zip(path: Path, notes: list[str]) -> dict[str, bytes]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"{path.name} is not a valid zip file") from exc
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise SubmissionError(f"{path.name} has {len(infos)} entries (limit {MAX_ENTRIES}): rejected")
-        files, total = {}, 0
-        for info in infos:
-            name = info.filename
-            parts = Path(name).parts
-            if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
-                raise SubmissionError(f"{path.name}: entry {name!r} points outside the archive: rejected")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise SubmissionError(f"{path.name}: entry {name!r} is a symbolic link: rejected")
-            if info.is_dir() or "__MACOSX" in parts or "__pycache__" in parts:
-                continue
-            if Path(name).suffix.lower() in DROPPED_SUFFIXES or Path(name).name == ".OTTER_LOG":
-                notes.append(f"ignored {name}: files that can hold pickled objects are never loaded")
-                continue
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 2**20:
-                raise SubmissionError(f"{path.name}: entry {name!r} expands {info.file_size // info.compress_size}x: "
-                                      "rejected as a zip bomb")
-            with zf.open(info) as f:  # the header's size may lie: read with a cap
-                data = f.read(MAX_UNCOMPRESSED - total + 1)
-            total += len(data)
-            if total > MAX_UNCOMPRESSED:
-                raise SubmissionError(f"{path.name} expands beyond {MAX_UNCOMPRESSED // 2**20} MB: rejected as a zip bomb")
-            files[name] = data
-    return files
+def _source_of(data: bytes, name: str) -> str:
+    """Source text of a chosen file's bytes: a notebook's code cells, or the file itself."""
+    if name.endswith(".ipynb"):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SubmissionError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+        source = notebook_source(text, name)
+        if len(source.encode()) > MAX_SOURCE:
+            raise SubmissionError(f"{name}: its code cells are larger than the {MAX_SOURCE} byte limit")
+        return source
+    return _decode(data, name)
+
+
+def _load_folder(path: Path, student_file: str, notes: list[str]) -> str:
+    origin = f"folder {_printable(path.name)}"
+    files = {}
+    for rel, p in _folder_files(path, origin).items():
+        if Path(rel).suffix.lower() in DROPPED_SUFFIXES or Path(rel).name == ".OTTER_LOG":
+            notes.append(f"ignored {_printable(rel)}: files that can hold pickled objects are never loaded")
+            continue
+        files[rel] = p
+    chosen = _choose(list(files), student_file, origin)
+    label = f"{_printable(path.name)}/{_printable(chosen)}"
+    cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
+    return _source_of(_read_capped(files[chosen], cap, label), label)
+
+
+def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
+    zname = _printable(path.name)
+    with _open_capped(path, MAX_ZIP, zname) as fobj:
+        try:
+            zf = zipfile.ZipFile(fobj)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise SubmissionError(f"{zname} is not a valid zip file ({_short(exc, 100)})") from None
+        with zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise SubmissionError(f"{zname} has {len(infos)} entries (limit {MAX_ENTRIES}): rejected")
+            members, total = {}, 0
+            for info in infos:
+                name = info.filename
+                parts = Path(name).parts
+                if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
+                    raise SubmissionError(f"{zname}: entry {name!r} points outside the archive: rejected")
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise SubmissionError(f"{zname}: entry {name!r} is a symbolic link: rejected")
+                if info.is_dir() or _IGNORED_FOLDERS.intersection(parts):
+                    continue
+                if Path(name).suffix.lower() in DROPPED_SUFFIXES or Path(name).name == ".OTTER_LOG":
+                    notes.append(f"ignored {name}: files that can hold pickled objects are never loaded")
+                    continue
+                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 2**20:
+                    raise SubmissionError(f"{zname}: entry {name!r} expands {info.file_size // info.compress_size}x: "
+                                          "rejected as a zip bomb")
+                total += info.file_size
+                if total > MAX_UNCOMPRESSED:
+                    raise SubmissionError(f"{zname} expands beyond {MAX_UNCOMPRESSED // 2**20} MB: "
+                                          "rejected as a zip bomb")
+                members[name] = info
+            chosen = _choose(list(members), student_file, zname)
+            label = f"{zname}: {chosen}"
+            cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
+            try:
+                with zf.open(members[chosen]) as f:  # the header's size may lie: read with a cap
+                    data = f.read(cap + 1)
+            except NotImplementedError as exc:
+                raise SubmissionError(f"{label}: {_short(exc, 100)} (zip it again with the usual 'deflate' "
+                                      "compression)") from None
+            except Exception as exc:  # noqa: BLE001 - bad CRC (BadZipFile), zlib.error, LZMAError, EOFError, ...
+                raise SubmissionError(f"{label} is corrupt ({_short(exc, 100)})") from None
+            if len(data) > cap:
+                raise SubmissionError(f"{label} is larger than the {cap} byte limit")
+            return _source_of(data, label)
 
 
 def load(sub: Submission, student_file: str) -> Submission:
-    """Fill ``sub.source`` (or ``sub.error``) from the submission on disk."""
-    path = sub.path
+    """Fill ``sub.source`` (or ``sub.error``) from the submission on disk. Never raises for anything
+    about the submission: every failure becomes ``sub.error``, naming the file and the problem."""
+    path, name = sub.path, sub.original or _printable(sub.path.name)
     try:
-        if path.is_dir():
-            files = {p.relative_to(path).as_posix(): p.read_bytes() for p in path.rglob("*")
-                     if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_SOURCE
-                     and p.suffix.lower() not in DROPPED_SUFFIXES and p.name != ".OTTER_LOG"}
-            sub.source = _from_files(files, student_file, f"folder {path.name}")
-        elif path.suffix == ".zip":
-            sub.source = _from_files(_read_zip(path, sub.notes), student_file, path.name)
-        elif path.suffix == ".ipynb":
-            sub.source = notebook_source(_decode(path.read_bytes(), path.name), path.name)
-        elif path.suffix == ".py":
-            sub.source = _decode(path.read_bytes(), path.name)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            raise SubmissionError(f"{name} is a symbolic link: refused (hand in the file itself)")
+        if stat.S_ISDIR(st.st_mode):
+            sub.source = _load_folder(path, student_file, sub.notes)
+        elif path.name.endswith(".zip"):
+            sub.source = _load_zip(path, student_file, sub.notes)
+        elif path.name.endswith(".ipynb"):
+            sub.source = _source_of(_read_capped(path, MAX_NOTEBOOK, name), name)
+        elif path.name.endswith(".py"):
+            sub.source = _decode(_read_capped(path, MAX_SOURCE, name), name)
         else:
-            raise SubmissionError(f"{path.name}: hand in {student_file} (a .py), a notebook or a zip")
+            raise SubmissionError(f"{name}: hand in {student_file} (a .py), a notebook or a zip")
     except SubmissionError as exc:
-        sub.error = str(exc)
+        sub.source, sub.error = "", str(exc)
+    except RecursionError:
+        sub.source, sub.error = "", f"{name} could not be read: nested too deeply"
+    except Exception as exc:  # noqa: BLE001 - whatever else reading one submission raises is its error alone
+        sub.source, sub.error = "", f"{name} could not be read ({type(exc).__name__}: {_short(exc, 160)})"
+    # messages quote what they found (a validator's view of the notebook): keep them valid text
+    sub.error = sub.error.encode("utf-8", "replace").decode("utf-8")
+    sub.notes = [n.encode("utf-8", "replace").decode("utf-8") for n in sub.notes]
     return sub

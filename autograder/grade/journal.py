@@ -4,6 +4,13 @@
 A batch killed at any instant (even ``kill -9``) loses at most the submissions in flight: a line is
 written only after that submission's results and feedback files are in place, and a torn last line
 (killed mid-write) is ignored.
+
+The journal is the batch's record of truth (SPEC section 6, invariant 11): each student's line holds
+the whole result and the sha256 of every file written for it (``files``: ``{"results/<s>.json": sha,
+"feedback/<s>.md": sha}``); the gradebook, the report and the per-student files are built from it,
+and a file whose content no longer matches its hash is reported as tampering and rewritten from it
+(``autograder.grade.batch``). A line ``{"kind": "outputs", "files": {...}}`` records the batch-wide
+files (gradebook, report) at the end of each run. The file is the grader's own (mode 0600).
 """
 from __future__ import annotations
 
@@ -14,23 +21,39 @@ from pathlib import Path
 
 from autograder.core.results import SubmissionResult, submission_from_dict
 
+OUTPUTS = "outputs"
+
 
 class Journal:
     def __init__(self, path: Path):
         self.path = Path(path)
 
+    def _lines(self):
+        if not self.path.is_file():
+            return
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn line from a killed run
+            if isinstance(entry, dict):
+                yield entry
+
     def entries(self) -> dict[str, dict]:
         """The latest complete entry of each student."""
         latest: dict[str, dict] = {}
-        if not self.path.is_file():
-            return latest
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
+        for entry in self._lines():
+            if isinstance(entry.get("student"), str) and isinstance(entry.get("result"), dict):
                 latest[entry["student"]] = entry
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a torn line from a killed run
         return latest
+
+    def outputs(self) -> dict[str, str]:
+        """``{relative path: sha256}`` of the batch-wide files written by the last complete run."""
+        files: dict[str, str] = {}
+        for entry in self._lines():
+            if entry.get("kind") == OUTPUTS and isinstance(entry.get("files"), dict):
+                files = entry["files"]
+        return files
 
     def done(self, student: str, sha256: str) -> SubmissionResult | None:
         entry = self.entries().get(student)
@@ -38,13 +61,25 @@ class Journal:
             return submission_from_dict(entry["result"])
         return None
 
-    def append(self, result: SubmissionResult, sha256: str) -> None:
-        line = json.dumps({"student": result.student, "sha256": sha256, "score": result.score,
-                           "max": result.max_score, "status": result.status, "result": asdict(result)})
+    def append(self, result: SubmissionResult, sha256: str, files: dict[str, str] | None = None) -> None:
+        """Record ``result`` of the submission with content hash ``sha256``, and the sha256 of each
+        file written for it (``{path relative to the output folder: sha256}``)."""
+        self._append({"student": result.student, "sha256": sha256, "score": result.score,
+                      "max": result.max_score, "status": result.status, "files": dict(files or {}),
+                      "result": asdict(result)})
+
+    def append_outputs(self, files: dict[str, str]) -> None:
+        """Record the sha256 of the batch-wide files (gradebook, report) just written."""
+        self._append({"kind": OUTPUTS, "files": dict(files)})
+
+    def _append(self, entry: dict) -> None:
+        line = json.dumps(entry)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, (line + "\n").encode())
+            view = memoryview((line + "\n").encode())
+            while view:
+                view = view[os.write(fd, view):]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -1,12 +1,14 @@
 """Grade one submission file against an assignment's test files."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import itertools
 import logging
+import shutil
 from pathlib import Path
 
-from autograder.checks.context import GradingContext
+from autograder.checks.context import GradingContext, course_secret
 from autograder.core.assignment import Assignment
 from autograder.core.results import SubmissionResult
 from autograder.grade.testfiles import TestFile, every_case, load_test_files, run_test_files
@@ -15,10 +17,13 @@ log = logging.getLogger(__name__)
 _counter = itertools.count()
 
 
-def grading_context(a: Assignment, student: str, device: str = "cpu") -> GradingContext:
-    """The context of a grading run: reference loaded here, in the trusted process."""
+def grading_context(a: Assignment, student: str, device: str = "cpu", file: Path | None = None) -> GradingContext:
+    """The context of a grading run: reference loaded here, in the trusted process. Hidden inputs derive
+    from the course secret (``AG_COURSE_SECRET``), the assignment seed, the student id and the sha256 of
+    the graded ``file`` (SPEC section 6, invariant 7)."""
     return GradingContext(assignment=a.name, seed=a.seed, student=student, device=device,
-                          reference_path=a.solution_file, options=a.options)
+                          reference_path=a.solution_file, options=a.options, secret=course_secret(),
+                          submission_sha256=hashlib.sha256(Path(file).read_bytes()).hexdigest() if file else "")
 
 
 def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[TestFile] | None = None,
@@ -26,7 +31,7 @@ def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[T
     """Grade TRUSTED code (the reference, stubs, mutants) in this process. Never for submissions:
     those go through ``autograder.sandbox`` (SPEC section 6, invariant 1)."""
     test_files = test_files if test_files is not None else load_test_files(a.tests_dir)
-    ctx = ctx or grading_context(a, student)
+    ctx = ctx or grading_context(a, student, file=file)
     result = SubmissionResult(student, backend="in-process")
     name = f"_trusted_{a.module_name}_{next(_counter)}"
     spec = importlib.util.spec_from_file_location(name, file)
@@ -57,11 +62,12 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
 
     from autograder.core.results import FAILED, GRADER_ERROR, CaseResult
     from autograder.core.sandbox import Limits, OK
-    from autograder.grade.proxies import PROBES_FILE, StudentFunction
+    from autograder.grade.proxies import StudentFunction, helper_copy
     from autograder.sandbox import WorkerSession
+    from autograder.sandbox.backends import course_secrets
 
     test_files = test_files if test_files is not None else load_test_files(a.tests_dir)
-    ctx = ctx or grading_context(a, student, device)
+    ctx = ctx or grading_context(a, student, device, file)
     result = SubmissionResult(student)
     limits = Limits(call_timeout_s=a.limits.call_timeout_s, memory_mb=a.limits.memory_mb)
     all_cases = [(tf, case) for tf in test_files for case in tf.cases]
@@ -70,19 +76,24 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     def fail_all(status: str, message: str) -> None:
         result.cases = every_case(test_files, status, message)
 
+    helpers_file, helpers_module, helpers_dir = helper_copy()
     try:
         session = WorkerSession(file, a.module_name, backend=backend, limits=limits, device=device,
                                 forbidden_imports=a.forbidden_imports,
                                 forbidden_reason=a.options.get("forbidden_reason", ""),
-                                helper_files=[PROBES_FILE])
+                                helper_files=[helpers_file],
+                                protect=(*course_secrets(a.root), a.solution_dir, a.tests_dir))
     except Exception as exc:  # noqa: BLE001 - the sandbox could not even be set up: our problem
         log.exception("cannot start a sandbox for %s", student)
         result.status = GRADER_ERROR
         fail_all(GRADER_ERROR, f"grader error: the sandbox could not start ({type(exc).__name__})")
         return result
+    finally:
+        shutil.rmtree(helpers_dir, ignore_errors=True)  # the session copied it
     with session:
         result.backend = session.backend
         result.notes += session.warnings
+        result.warnings = list(session.warnings)  # the CLI's WARNING lines come from here only
         status = session.import_status
         if session.grader_error:
             result.status = GRADER_ERROR
@@ -96,7 +107,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
             result.notes.append(message)
             fail_all(FAILED, message)
             return result
-        state = {"student_s": 0.0, "timed_out": set()}
+        state = {"student_s": 0.0, "timed_out": set(), "helpers": helpers_module}
         names = {p for _, case in all_cases for p in case.params if p != "env"}
         env = {name: StudentFunction(session, name, state) for name in names}
         env["env"] = env

@@ -28,7 +28,7 @@ def run_case(test_file: TestFile, case: Case, env: dict, ctx: GradingContext,
     result = CaseResult(test_file.name, case.name, case.points, case.hidden)
     kwargs = {p: (env if p == "env" else env.get(p)) for p in case.params}
     start, student_start = time.perf_counter(), student_time()
-    with use_context(replace(ctx, hidden=case.hidden)):
+    with use_context(replace(ctx, hidden=case.hidden, verified=set())):
         try:
             case.func(**kwargs)
             result.status = PASSED

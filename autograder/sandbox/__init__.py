@@ -2,11 +2,12 @@
 
 The student's code never runs in the grader's process. A ``WorkerSession`` starts one long-lived
 worker process per submission (``worker.py``, the untrusted side) under the strongest available
-backend (``backends.py``: ``bwrap`` > ``process``), imports the student file there, and answers
-calls with data only (``wire.py``: JSON + ``.npy`` with ``allow_pickle=False``, size-capped both
-ways; never pickle). Whatever the worker does (raise, print 10 MB, loop, ``sys.exit``,
-``os._exit``, fork-bomb, exhaust memory, write garbage to the protocol pipe), the caller gets a
-``CallResult`` with a status; it is never raised into, and never blocked past the call's timeout.
+backend (``backends.py``: ``bwrap`` > ``uid`` > refuse; ``process`` only when named), imports the
+student file there, and answers calls with data only (``wire.py``: JSON + ``.npy`` with
+``allow_pickle=False``, size-capped both ways; never pickle). Whatever the worker does (raise,
+print 10 MB, loop, ``sys.exit``, ``os._exit``, fork-bomb, exhaust memory, write garbage to the
+protocol pipe), the caller gets a ``CallResult`` with a status; it is never raised into, and never
+blocked past the call's timeout.
 
 Usage::
 
@@ -35,7 +36,7 @@ API (signatures):
   - ``.call_method(handle, method, *args, **kwargs) -> CallResult``
   - ``.call_helper(helper_module, name, *args, **kwargs) -> CallResult``
   - ``.get(name, handle=None) -> CallResult``; ``.release(*handles)``; ``.close()``
-  - ``.backend`` (``"bwrap"``/``"process"``), ``.info: SessionInfo``, ``.warnings: list[str]``,
+  - ``.backend`` (``"bwrap"``/``"uid"``/``"process"``), ``.info: SessionInfo``, ``.warnings: list[str]``,
     ``.import_status: CallResult``, ``.grader_error: bool`` (worker could not start: not the
     student's fault), ``.restarts``, ``.output_tail: bytearray`` (last ``max_output_bytes`` printed)
 * ``Limits``, ``CallResult``, ``Handle``, ``TensorValue``, ``SessionInfo`` live in
@@ -60,14 +61,18 @@ __all__ = ["WorkerSession", "Limits", "Handle", "CallResult", "TensorValue", "Se
 
 
 def available_backends() -> dict[str, str]:
-    """``{"bwrap": why, "process": why}``; a value starting with ``"unavailable"`` means unusable."""
+    """``{"bwrap": why, "uid": why, "process": why}``, strongest first; a value starting with
+    ``"unavailable"`` means unusable. ``auto`` uses the first usable of bwrap and uid and refuses
+    when neither is (``process`` runs only when named)."""
     from autograder.sandbox import backends
 
     mode, why = backends.bwrap_status()
     out = {"bwrap": why if mode else f"unavailable: {why}"}
-    proc = "available (UNSAFE: no filesystem/network isolation)"
+    ok, uid_why = backends.uid_status()
+    out["uid"] = uid_why if ok else f"unavailable: {uid_why}"
+    proc = "available only when named (UNSAFE: no filesystem/network isolation)"
     if backends.os.geteuid() == 0:
-        ok, drop = backends.uid_drop_status()
+        drop_ok, drop = backends.uid_drop_status()
         proc += f"; {drop}"
     out["process"] = proc
     return out

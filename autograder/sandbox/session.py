@@ -3,7 +3,9 @@
 Trust boundary, from the parent's side:
 
 * The parent is the only writer of anything that matters (results, journals, feedback): the worker
-  has no path to them (``bwrap``: they are not mounted; ``process``: UNSAFE, said in ``warnings``).
+  has no path to them (``bwrap``: they are not mounted; ``uid``: sealed from "other" and verified
+  as the worker's uid before it starts, see ``backends.protect_from_uid``; ``process``: UNSAFE, said
+  in ``warnings``).
   What the worker sends back is data, parsed with size caps and without pickle (``wire.py``); a
   reply that is malformed, too big or late is a ``crash``/``bad_result``/``timeout`` *of that call*:
   nothing the worker does raises into the caller or blocks it past the call's deadline.
@@ -47,17 +49,23 @@ class WorkerSession:
 
     def __init__(self, submission_file: Path | str, module_name: str, *, backend: str = "auto",
                  limits: Limits = Limits(), device: str = "cpu", forbidden_imports: tuple[str, ...] = (),
-                 forbidden_reason: str = "", helper_files: list[Path | str] = (), need_torch: bool | None = None):
+                 forbidden_reason: str = "", helper_files: list[Path | str] = (), need_torch: bool | None = None,
+                 protect: tuple[Path | str, ...] = ()):
         """
         submission_file: the student's ``.py`` (read once; every worker incarnation gets a fresh copy).
         module_name: the name it is imported under (``cnn_numpy``); helpers can ``import`` it.
-        backend: ``"bwrap"``, ``"process"`` or ``"auto"`` (the strongest available; see ``backends.py``).
+        backend: ``"bwrap"``, ``"uid"``, ``"process"`` or ``"auto"`` (the strongest available, never
+            ``process``; see ``backends.choose``, which raises ``SandboxUnavailable`` when none can run).
         device: ``"cpu"`` or ``"cuda[:N]"``: where tensor arguments are placed; picks RLIMIT_DATA over
             RLIMIT_AS for CUDA.
         forbidden_imports: top-level modules the student file may not import (A1: torch, scipy);
             ``forbidden_reason`` is appended to the message ("A1 must use NumPy only").
         helper_files: trusted ``.py`` files importable by name inside the worker (``call_helper``).
         need_torch: import torch in the worker before the student file (default: unless forbidden).
+        protect: the grader's files and folders the worker must not read or write (the reference, the
+            tests, the output folder). Only the ``uid`` backend needs them (bwrap does not mount them):
+            they, and the engine's own checkout, are sealed from "other" and checked as the session's
+            uid before the worker starts (``backends.protect_from_uid``; raises if they stay reachable).
         """
         self.module_name = module_name
         self.module_file = f"{module_name}.py"
@@ -71,7 +79,12 @@ class WorkerSession:
         self.bwrap_mode = backends.bwrap_status()[0] if self.backend == "bwrap" else None
         self.uid = backends.session_uid() if os.geteuid() == 0 else None
         self.info = SessionInfo(backend=self.backend, reason=reason)
-        self._private = Path(tempfile.mkdtemp(prefix="ag-private-"))  # parent-owned, read-only to the worker
+        # uid backend: the worker's uid must traverse to its folders; others: the usual temporary folder
+        self._tmp_base = str(backends.uid_base_dir()) if self.backend == "uid" else None
+        if self.backend == "uid":
+            self.sealed = backends.protect_from_uid(protect, self.uid)
+        # parent-owned, read-only to the worker
+        self._private = Path(tempfile.mkdtemp(prefix="ag-private-", dir=self._tmp_base))
         os.chmod(self._private, 0o711)
         helpers = self._private / "helpers"
         helpers.mkdir(mode=0o755)
@@ -161,13 +174,21 @@ class WorkerSession:
     def _start(self) -> None:
         """Start a worker incarnation: fresh scratch copy, spawn, handshake, import the student file."""
         self.generation += 1
-        self._scratch = Path(tempfile.mkdtemp(prefix="ag-scratch-"))
+        if self.uid is not None and self.generation > 1:
+            # a fresh uid per incarnation: the killed worker's orphans may linger as zombies (a
+            # container's PID 1 need not reap them) and would count against RLIMIT_NPROC of the old one
+            self.uid = backends.session_uid()
+            backends.write_identity_files(self._private, self.uid)
+        self._scratch = Path(tempfile.mkdtemp(prefix="ag-scratch-", dir=self._tmp_base))
         sub = self._scratch / self.module_file
         sub.write_bytes(self.source)
         if self.backend == "bwrap":
             plan = backends.bwrap_plan(mode=self.bwrap_mode, scratch=self._scratch, private=self._private,
                                        module_name=self.module_name, limits=self.limits, device=self.device,
                                        uid=self.uid, hidden_packages=self.forbidden)
+        elif self.backend == "uid":
+            plan = backends.uid_plan(scratch=self._scratch, private=self._private, module_name=self.module_name,
+                                     device=self.device, uid=self.uid)
         else:
             plan = backends.process_plan(scratch=self._scratch, private=self._private,
                                          module_name=self.module_name, device=self.device, uid=self.uid)
@@ -209,8 +230,11 @@ class WorkerSession:
                 "module_path": plan.module_path, "sys_path": plan.sys_path, "forbidden_imports": list(self.forbidden),
                 "forbidden_reason": self.forbidden_reason, "need_torch": self.need_torch,
                 "device": self.device, "max_result_bytes": self.limits.max_result_bytes,
-                "subreaper": plan.subreaper, "generation": self.generation}
+                "subreaper": plan.subreaper, "seccomp": plan.seccomp, "landlock": plan.landlock,
+                "generation": self.generation}
         ready = self._exchange(wire.pack(init), self.limits.startup_timeout_s, phase="start")
+        if ready.status == OK and plan.seccomp and not (isinstance(ready.value, dict) and ready.value.get("seccomp")):
+            ready = CallResult(CRASH, error="the worker did not confirm its seccomp filter")  # fail closed
         if ready.status != OK:
             self.last_import_status = CallResult(
                 CRASH, error=f"the sandbox worker failed to start ({ready.status}: {ready.error}); "
@@ -221,6 +245,11 @@ class WorkerSession:
             return
         self.grader_error = False
         self.worker_info = ready.value if isinstance(ready.value, dict) else {}
+        ll = self.worker_info.get("landlock")
+        if plan.landlock and not (isinstance(ll, str) and ll.startswith("ABI")):
+            self.info.warnings = list(dict.fromkeys(self.info.warnings + [
+                f"uid backend without Landlock ({str(ll)[:120]}): the submission can read every world-readable "
+                "file of the machine; the grader's own files are sealed from it"]))
         rid = self._new_id()
         res = self._exchange(wire.pack({"op": "import", "id": rid}), self.limits.effective_import_timeout_s,
                              rid=rid, phase="import")
@@ -261,6 +290,8 @@ class WorkerSession:
         if proc is not None:
             uid = self._plan.uid if (self._plan.uid not in (None, 0) and self._plan.uid != os.geteuid()) else None
             procs.kill_worker_tree(proc.pid, uid=uid, cgroup=self._cgroup)
+            if self.backend == "uid" and uid is not None:
+                backends.sweep_uid_files(uid)  # what it left in /tmp, /dev/shm, ...
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:

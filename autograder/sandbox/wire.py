@@ -15,8 +15,10 @@ The header is UTF-8 JSON; ``header["blobs"]`` lists the byte length of each blob
     torch.device    -> {"$device": "cuda:0"}      torch.dtype -> {"$dtype": "float32"}
     Handle          -> {"$handle": id, "type": "mod.Qual", "gen": n}
 
-Decoding never unpickles: ``np.load(..., allow_pickle=False)``, then the type and dtype are checked
-again (an object/structured dtype or an ndarray subclass is refused). Anything that is not one of
+Decoding never unpickles and allocates nothing an array's bytes do not pay for: the ``.npy`` header is
+checked first (a data dtype with a nonzero itemsize, elements x itemsize equal to the blob's data
+bytes, capped element count), then ``np.load(..., allow_pickle=False)``, then the type and dtype are
+checked again (an object/structured dtype or an ndarray subclass is refused). Anything that is not one of
 the data types above is the *encoder's* problem: the worker turns it into a Handle (the object stays
 in the worker), the parent refuses to send it (``TypeError``: a grader bug, not the student's).
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import struct
 
 import numpy as np
@@ -34,6 +37,10 @@ PREFIX_SIZE = _PREFIX.size
 MAX_DEPTH = 64
 #: array dtype kinds that are data: bool, ints, floats, complex, bytes, unicode
 DATA_KINDS = frozenset("biufcSU")
+#: Largest array a blob may decode to, in elements (the frame's byte cap bounds it too: every element
+#: takes at least one byte of the blob) and in dimensions.
+MAX_ELEMENTS = 2**27
+MAX_NDIM = 32
 #: torch dtypes numpy cannot represent: sent widened to float32, the original dtype in "dtype"
 _WIDEN = ("bfloat16", "float8")
 
@@ -138,14 +145,56 @@ def _npy(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def npy_header(blob: bytes) -> tuple[tuple[int, ...], np.dtype, int]:
+    """``(shape, dtype, data offset)`` of a ``.npy`` blob, read from its header alone (nothing is
+    allocated for the data), or WireError when the header is not that of a data array whose bytes
+    are exactly the rest of the blob: the dtype must be a plain data dtype (``DATA_KINDS``, no
+    fields, no sub-array) with a nonzero itemsize; the shape at most ``MAX_NDIM`` non-negative ints
+    of at most ``MAX_ELEMENTS`` elements in all; and elements x itemsize must equal the bytes that follow
+    the header. So a reply of a few bytes cannot stand for a huge array (a zero-itemsize dtype such
+    as ``S0``/``U0``/``V0`` with millions of elements, or a header that claims more than it carries)."""
+    f = io.BytesIO(blob)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise WireError(f".npy format version {version} is not accepted")
+    except WireError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure is the worker's garbage
+        raise WireError(f"array blob has no valid .npy header ({type(e).__name__})") from None
+    if not isinstance(dtype, np.dtype):
+        raise WireError("array header without a dtype")
+    if dtype.kind not in DATA_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"array of dtype {dtype} is not data")
+    if dtype.itemsize == 0:
+        raise WireError(f"array of dtype {dtype} has zero-size elements: refused")
+    if type(shape) is not tuple or len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
+        raise WireError("array header with a malformed shape")
+    count = math.prod(shape)
+    if count > MAX_ELEMENTS:
+        raise WireError(f"array of {count} elements exceeds the {MAX_ELEMENTS}-element limit")
+    offset = f.tell()
+    if count * dtype.itemsize != len(blob) - offset:
+        raise WireError(f"array header claims {count} x {dtype.itemsize} bytes, the blob carries {len(blob) - offset}")
+    return shape, dtype, offset
+
+
 def load_npy(blob: bytes) -> np.ndarray:
-    """The only way bytes from the worker become an array: no pickle, exact ndarray, data dtype."""
+    """The only way bytes from the worker become an array: the header checked first (``npy_header``),
+    then loaded without pickle; an exact ndarray of a data dtype."""
+    shape, dtype, _ = npy_header(blob)
     try:
         arr = np.load(io.BytesIO(blob), allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - any failure is the worker's garbage
         raise WireError(f"array blob is not a valid .npy ({type(e).__name__})") from None
     if type(arr) is not np.ndarray or arr.dtype.kind not in DATA_KINDS or arr.dtype.hasobject:
         raise WireError(f"array of dtype {arr.dtype} is not data")
+    if arr.shape != shape or arr.dtype != dtype:
+        raise WireError("array differs from its header")
     return arr
 
 

@@ -10,6 +10,10 @@ What this process can see depends on the backend (see ``backends.py``):
 * ``bwrap``: its scratch dir (``/scratch``, the submission copy, writable), read-only system dirs and
   the Python install, ``/sandbox`` (this file, ``wire.py``, trusted helpers), a private ``/tmp``.
   No network, own PID namespace (it cannot see or signal the grader), an unprivileged uid.
+* ``uid``: the machine as a uid of its own (no groups): only world-readable files, its scratch dir
+  (the grader's files are sealed from "other" by the parent), and a seccomp filter that this process
+  loads before the student's module is imported (``load_seccomp``): no sockets, no ptrace, no exec.
+  If the filter cannot be loaded the worker refuses to start (the parent reports a grader error).
 * ``process``: the whole machine as the uid it runs as (UNSAFE; ``session.warnings`` says so).
 
 Runs with ``python -s -B worker.py REQ_FD REP_FD``; stdlib + numpy (+ torch when the session asks)
@@ -110,7 +114,19 @@ class Worker:
             self._import_torch()
         for p in reversed(self.cfg.get("sys_path", [])):
             sys.path.insert(0, p)
-        info = {"pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
+        seccomp = landlock = None
+        if self.cfg.get("landlock"):  # best effort (kernel >= 5.13): the parent warns when unavailable
+            try:
+                landlock = load_landlock(**self.cfg["landlock"])
+            except OSError as e:
+                landlock = f"unavailable: {e}"
+        if self.cfg.get("seccomp"):  # fail closed: no filter, no worker (the parent's grader error)
+            try:
+                seccomp = load_seccomp(deny_exec=True)
+            except BaseException as e:  # noqa: BLE001
+                self.reply(0, "crash", error=f"the seccomp filter could not be loaded: {wire.format_exception(e)}")
+                os._exit(4)
+        info = {"seccomp": seccomp, "landlock": landlock, "pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
                 "python": sys.version.split()[0], "numpy": np.__version__,
                 "torch": getattr(self.torch, "__version__", None)}
         self.reply(0, "ok", info)
@@ -251,6 +267,140 @@ class Worker:
                 pass
 
 
+#: clone() flags that create namespaces (``linux/sched.h``)
+CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000,
+                         0x40000000, 0x00000080)  # NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
+#: syscalls no submission needs that reach other processes or the kernel's wider attack surface
+DENIED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev",  # read/write another process
+                   "io_uring_setup", "io_uring_enter", "io_uring_register",  # io_uring bypasses seccomp
+                   "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+                   "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_by_handle_at",
+                   "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+                   "acct", "swapon", "swapoff", "reboot", "syslog", "quotactl", "lookup_dcookie")
+
+
+def load_seccomp(deny_exec: bool) -> str:
+    """Load this process's seccomp filter (``uid`` backend; inherited by every child, irrevocable).
+
+    Denied: ``socket`` of every address family (EACCES: no network, no Unix socket of the host;
+    ``socketpair`` stays allowed: it reaches nothing outside), ``DENIED_SYSCALLS`` (EPERM), ``clone``
+    with a namespace flag (EPERM), ``clone3`` (ENOSYS: its flags are behind a pointer seccomp cannot
+    read, and glibc falls back to ``clone``), and with ``deny_exec`` ``execve``/``execveat`` (EACCES:
+    numpy and torch are imported by then). Syscalls of another ABI (i386's ``socketcall``, x32) kill
+    the process (libseccomp's default for a foreign architecture). Sets ``no_new_privs``.
+    Raises on any failure: the caller must not run student code without the filter."""
+    import errno
+
+    import pyseccomp as sc
+
+    arch = sc.system_arch()
+    f = sc.SyscallFilter(sc.ALLOW)
+    f.add_rule(sc.ERRNO(errno.EACCES), "socket")
+    denied = ["socket"]
+    for name in DENIED_SYSCALLS:
+        try:
+            known = sc.resolve_syscall(arch, name) >= 0
+        except Exception:  # noqa: BLE001 - a name this libseccomp does not know
+            known = False
+        if known:
+            f.add_rule(sc.ERRNO(errno.EPERM), name)
+            denied.append(name)
+    for flag in CLONE_NAMESPACE_FLAGS:
+        f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    denied += ["clone(namespaces)", "clone3"]
+    if deny_exec:
+        for name in ("execve", "execveat"):
+            f.add_rule(sc.ERRNO(errno.EACCES), name)
+        denied += ["execve", "execveat"]
+    f.load()
+    return f"{len(denied)} syscalls denied ({', '.join(denied[:3])}, ...)"
+
+
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446  # same on every arch
+#: filesystem rights per Landlock ABI version (``linux/landlock.h``): v1 13 rights, v2 REFER, v3 TRUNCATE,
+#: v5 IOCTL_DEV
+LANDLOCK_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1, 5: (1 << 16) - 1}
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
+
+
+def load_landlock(read: list, write: list, devices: list = ()) -> str:
+    """Restrict this process (and its children, irrevocably) with Landlock: files can be read only
+    beneath ``read``, written/created only beneath ``write``, and the existing files beneath
+    ``devices`` (``/dev``: null, urandom...) read and written, nothing created; everything else of the filesystem
+    is denied, whatever its mode bits (the uid backend's second wall, after the parent's sealing).
+    Raises OSError when the kernel has no Landlock (the caller reports it; it is not fatal)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        err = ctypes.get_errno()
+        raise OSError(err, f"Landlock is not available in this kernel ({os.strerror(err)})")
+    handled = LANDLOCK_RIGHTS[min(abi, 5)]
+    attr = ctypes.c_uint64(handled)  # struct landlock_ruleset_attr, v1 prefix: handled_access_fs
+    fd = libc.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(8), ctypes.c_uint32(0))
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    file_rights = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (handled & (1 << 14)) | (handled & (1 << 15))
+    added = 0
+    try:
+        for paths, rights in ((read, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR), (write, handled),
+                              (devices, LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE)):
+            for p in paths:
+                try:
+                    pfd = os.open(p, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # absent here (e.g. /lib32)
+                try:
+                    r = rights if os.path.isdir(p) else rights & file_rights
+                    rule = PathBeneath(r, pfd)
+                    if libc.syscall(LANDLOCK_ADD_RULE, fd, 1, ctypes.byref(rule), 0) != 0:
+                        raise OSError(ctypes.get_errno(), f"landlock_add_rule({p}) failed")
+                    added += 1
+                finally:
+                    os.close(pfd)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if libc.syscall(LANDLOCK_RESTRICT_SELF, fd, 0) != 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    finally:
+        os.close(fd)
+    return f"ABI v{abi}: reads limited to {len(read)} system/Python paths, writes to {len(write)} ({added} rules)"
+
+
+def selftest() -> None:
+    """``worker.py --selftest``: what ``backends.uid_status`` runs as a fresh uid: does numpy import
+    and does the seccomp filter load and deny what it should? Prints one JSON line."""
+    import json
+    import subprocess
+
+    out = {"numpy": np.__version__}
+    try:
+        out["seccomp"] = load_seccomp(deny_exec=True)
+    except BaseException as e:  # noqa: BLE001
+        out["seccomp_error"] = wire.format_exception(e)
+        print(json.dumps(out))
+        return
+    import socket
+
+    for name, attempt in (("socket", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+                          ("socket6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM)),
+                          ("exec", lambda: subprocess.run(["/bin/true"], check=False))):
+        try:
+            attempt()
+            out[name] = "allowed"
+        except OSError as e:
+            out[name] = f"denied: {type(e).__name__}"
+    print(json.dumps(out))
+
+
 class ForbiddenImports:
     """A meta-path finder that makes ``import torch`` fail with a message for the student.
 
@@ -270,6 +420,9 @@ class ForbiddenImports:
 
 
 def main():
+    if sys.argv[1:] == ["--selftest"]:
+        selftest()
+        return
     req_fd, rep_fd = int(sys.argv[1]), int(sys.argv[2])
     for fd in (req_fd, rep_fd):  # not inherited across exec; os.fork children still share them
         os.set_inheritable(fd, False)

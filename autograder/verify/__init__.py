@@ -3,7 +3,9 @@
 1. the reference scores full marks, with no grader error;
 2. the generated starter (stubs) scores 0 and nothing crashes;
 3. every mutant in ``solutions/<a>/mutants/`` loses points (the table shows which cases catch it);
-4. the student bundle holds no solution line, no hidden case and no reference file.
+4. the student bundle holds no solution line, no hidden case and no reference file;
+5. ``starter_code/`` is up to date.
+Read-only: the release it checks is built in a temporary folder (the repository is never written).
 Exit status 1 on any failure.
 """
 from __future__ import annotations
@@ -68,8 +70,7 @@ def _solution_lines(source: str) -> set[str]:
     return lines
 
 
-def check_bundle(a: Assignment) -> Verdict:
-    bundle = a.dist_dir / "student.zip"
+def check_bundle(a: Assignment, bundle: Path) -> Verdict:
     secrets = _solution_lines(a.solution_file.read_text())
     hidden = {c.name for tf in load_test_files(a.tests_dir) for c in tf.cases if c.hidden}
     problems = []
@@ -93,19 +94,23 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, out=None) -> 
 
     console = Console(file=out, highlight=False, width=160)
     a = load_assignment(assignment)
-    release(assignment)
+    stale = release(assignment, check=True).stale
     mutants = load_mutants(a.mutants_dir)
     reference = a.solution_file.read_text()
     with tempfile.TemporaryDirectory() as tmp:
-        files = {"reference": a.solution_file, "starter": a.starter_dir / a.student_file}
+        built = release(assignment, dist=Path(tmp) / "dist", starter=Path(tmp) / "starter")
+        files = {"reference": a.solution_file, "starter": built.starter_dir / a.student_file}
         for m in mutants:
             path = Path(tmp) / m.name / a.student_file
             path.parent.mkdir()
             path.write_text(m.apply(reference))
             files[f"mutant-{m.name}"] = path
         results = grade_files(a, files, sandbox=sandbox, jobs=jobs)
+        bundle = check_bundle(a, built.dist_dir / "student.zip")
+    fresh = Verdict("starter_code up to date", not stale, f"stale: {', '.join(stale)} (run `python -m autograder "
+                    f"release {assignment}` and commit)" if stale else "matches the solutions")
     verdicts = [check_reference(a, results["reference"]), check_stubs(a, results["starter"]),
-                *(check_mutant(a, m, results[f"mutant-{m.name}"]) for m in mutants), check_bundle(a)]
+                *(check_mutant(a, m, results[f"mutant-{m.name}"]) for m in mutants), bundle, fresh]
     backends = sorted({r.backend for r in results.values()})
     table = Table(title=f"verify {assignment} ({a.points:g} points, sandbox: {', '.join(backends)})")
     for col in ("check", "ok", "score", "caught by / detail"):

@@ -15,9 +15,10 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from autograder.core.errors import AutograderError
 
 
-class MutantError(ValueError):
+class MutantError(AutograderError, ValueError):
     """A mutant file is malformed or no longer applies (the message names the file)."""
 
 

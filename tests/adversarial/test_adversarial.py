@@ -6,18 +6,28 @@ folder / port), and ``expected_outcome.json``::
 
     {
       "notes": "what the attack is",
-      "backends": ["bwrap", "process"],   # where the grader is expected to stop it (graded only there)
+      "backends": ["bwrap", "uid", "process"],  # where the grader is expected to stop it (graded only there)
       "earned_questions": ["q01_sizes"],  # optional: these questions score full marks, all others 0
       "min_score": 0, "max_score": 0,     # optional bounds on the total
-      "status": "ok",                     # extra_data.status of the results JSON (default "ok")
+      "status": "ok",                     # extra_data.status of the results JSON (default "ok"; or a list)
       "message_fragment": "...",          # optional: appears in the results JSON texts or the feedback
+      "hidden_absent_fragment": "...",    # optional: appears in no hidden case's message (journal)
       "max_results_bytes": 262144,        # optional: the results JSON stays small
+      "inert_outputs": "MARKER",          # optional: text carrying MARKER is inert in every output and
+                                          # never a CLI warning (terminal and markup injection)
+      "tamper_results": true,             # optional: the test rewrites results/<case>.json mid-batch
+                                          # (and again before a --resume): reported and repaired
       "xfail": {"process": "why"}         # optional: a known engine bug, per backend (strict xfail)
     }
 
 In a submission, the line ``# @@REFERENCE_Q01@@`` becomes the reference solution up to ``q01``'s last
 function (correct copies that must still earn their points) and ``# @@ATTACK_KIT@@`` the code of
 ``attack_kit.py``.
+
+The ``uid`` backend's batches run with every bwrap hidden (``AG_BWRAP=""``, in the grading processes
+too): what is shown is uid alone, as in a container that refuses namespaces. It is skipped with
+``backends.uid_status()``'s reason where it cannot run (not root; an interpreter other users cannot
+read, e.g. under ``/root``: .ci/run allows traversal of ``/root``).
 
 One batch per backend grades all its cases together with two honest submissions (the reference and
 a mutant); a second batch grades the honest ones alone. The assignment is a copy of
@@ -37,8 +47,10 @@ escape cases then write next to the repo's worker code: delete ``autograder/sand
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import re
@@ -49,10 +61,12 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from autograder.grade import batch
 from autograder.sandbox import backends
@@ -72,7 +86,8 @@ GRACE_S = 2.0
 SANDBOX_UID_MIN = 3_000_000
 
 HAVE_BWRAP = backends.bwrap_status()[0] is not None
-BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", "bwrap,process").split(",") if b]
+UID_OK, UID_WHY = backends.uid_status()
+BACKENDS = [b for b in os.environ.get("AGADV_BACKENDS", "bwrap,uid,process").split(",") if b]
 
 
 def _backend_params():
@@ -81,6 +96,8 @@ def _backend_params():
         marks = []
         if b == "bwrap" and not HAVE_BWRAP:
             marks.append(pytest.mark.skip(reason=f"bwrap cannot run here: {backends.bwrap_status()[1]}"))
+        if b == "uid" and not UID_OK:
+            marks.append(pytest.mark.skip(reason=f"uid backend cannot run here: {UID_WHY}"))
         out.append(pytest.param(b, id=b, marks=marks))
     return out
 
@@ -274,6 +291,48 @@ class Listener:
         self.sock.close()
 
 
+class Tamperer:
+    """Someone who can write the output folder (not the student under bwrap or uid): rewrites
+    ``results/<case>.json`` to full marks in place as soon as the grader has written it."""
+
+    def __init__(self, out: Path, cases: list[str]):
+        self.targets = {out / "results" / f"{c}.json": c for c in cases}
+        self.done: dict[str, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop.is_set() and len(self.done) < len(self.targets):
+            for path, case in self.targets.items():
+                if case not in self.done and path.is_file():
+                    try:
+                        self.rewrite(path)
+                        self.done[case] = time.time()
+                    except (OSError, ValueError, KeyError):
+                        pass  # caught mid-replace: next round
+            time.sleep(0.005)
+
+    @staticmethod
+    def rewrite(path: Path) -> None:
+        data = json.loads(path.read_text())
+        for t in data["tests"]:
+            t.update(score=t["max_score"], status="passed", output="")
+        data["score"] = sum(t["max_score"] for t in data["tests"])
+        os.chmod(path, 0o644)  # the grader left it read-only: no obstacle to its owner or root
+        path.write_text(json.dumps(data, indent=1) + "\n")
+
+    def settle(self):
+        """Let a rewrite of a file that exists land (the batch's final check must come after it)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(p.is_file() and c not in self.done for p, c in self.targets.items()):
+            time.sleep(0.005)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(2)
+
+
 # ------------------------------------------------------------------------------------------------
 # one batch
 
@@ -282,6 +341,8 @@ class Run:
     backend: str
     out: Path
     students: list[str]
+    paths: list[Path] = field(default_factory=list)
+    tampered_at: dict = field(default_factory=dict)
     summary: object = None
     error: str = ""
     wall_s: float = 0.0
@@ -307,20 +368,45 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
     scratch = workdir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     students = [p.name.rsplit(".", 1)[0] for p in paths]
-    run = Run(backend, out, students)
+    run = Run(backend, out, students, list(paths))
+    tamper = [s for s in students if EXPECTED.get(s, {}).get("tamper_results")]
+    tamperer = Tamperer(out, tamper) if tamper else None
+    real_verify = batch.verify_outputs
+
+    def verify_after_the_tamperer(*args, **kwargs):
+        if tamperer is not None:
+            tamperer.settle()
+        return real_verify(*args, **kwargs)
+
     watched = tree_digest(root, canary)
     before = proc_table()
     conns0 = len(listener.connections)
     since = time.time() - 1
     old_tmp = tempfile.tempdir
     tempfile.tempdir = str(scratch)  # the batch's and the sandboxes' scratch folders go under workdir
+    # (uid sessions: in /tmp instead, the first temporary folder their uid can traverse)
+    old_bwrap = os.environ.get("AG_BWRAP")
+    if backend == "uid":  # no bwrap anywhere: this process and the (spawned) grading processes
+        os.environ["AG_BWRAP"] = ""
+        backends.bwrap_choice.cache_clear()
     t0 = time.perf_counter()
+    batch.verify_outputs = verify_after_the_tamperer
     try:
         run.summary = batch.main(ASSIGNMENT, paths, out=out, jobs=2, sandbox=backend, progress=False, root=root)
     except BaseException as exc:  # noqa: BLE001 - reported by the checks, after the cleanup checks
         run.error = f"{type(exc).__name__}: {exc}"
     finally:
         tempfile.tempdir = old_tmp
+        batch.verify_outputs = real_verify
+        if tamperer is not None:
+            tamperer.close()
+            run.tampered_at = dict(tamperer.done)
+        if backend == "uid":
+            if old_bwrap is None:
+                os.environ.pop("AG_BWRAP", None)
+            else:
+                os.environ["AG_BWRAP"] = old_bwrap
+            backends.bwrap_choice.cache_clear()
     run.wall_s = time.perf_counter() - t0
     run.leftovers = wait_leftovers(before, workdir)
     for p in run.leftovers:  # do not leave them running for the rest of the suite
@@ -392,6 +478,8 @@ def _journal(out: Path) -> dict[str, list[dict]]:
         except json.JSONDecodeError:
             entries.setdefault("<torn line>", []).append({"line": line})
             continue
+        if e.get("kind") == "outputs":  # the batch-wide files' hashes, not a student's entry
+            continue
         result = e.get("result", {})
         for d in [e, result] + result.get("cases", []):  # timings (``*_s``) differ from run to run
             for k in [k for k in d if k.endswith("_s")]:
@@ -415,6 +503,7 @@ def test_batch_completes_and_output_is_the_graders(runs):
     mixed, honest = runs
     for run in (mixed, honest):
         assert not run.error, f"[{run.backend}] grade raised: {run.error}"
+        assert run.summary.backends == {run.backend}, f"graded with {run.summary.backends}, not {run.backend}"
         known = {c for c in CASES if EXPECTED[c].get("xfail", {}).get(run.backend)}  # reported per case
         unknown = [s for s in run.summary.grader_errors if s not in known]
         assert not unknown, f"grader errors: {unknown}"
@@ -479,6 +568,8 @@ def _case_param_list():
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))
             if b == "bwrap" and not HAVE_BWRAP:
                 marks.append(pytest.mark.skip(reason="bubblewrap not available here"))
+            if b == "uid" and not UID_OK:
+                marks.append(pytest.mark.skip(reason=f"uid backend unavailable: {UID_WHY}"))
             out.append(pytest.param(b, c, id=f"{b}-{c}", marks=marks))
     return out
 
@@ -490,8 +581,8 @@ def test_attack(backend, case, env, tmp_path_factory):
     exp = EXPECTED.get(case, {"max_score": 0})
     data = mixed.results(case)
     assert data is not None, f"no results JSON for {case}"
-    status = data["extra_data"]["status"]
-    assert status == exp.get("status", "ok"), f"status {status}"
+    status, allowed = data["extra_data"]["status"], exp.get("status", "ok")
+    assert status in ([allowed] if isinstance(allowed, str) else allowed), f"status {status}"
     errors = [t["name"] for t in data["tests"] if t["output"].startswith("Grader error")]
     assert not errors, f"a hostile submission caused grader errors: {errors}"
     score = data["score"]
@@ -508,6 +599,12 @@ def test_attack(backend, case, env, tmp_path_factory):
     assert exp.get("min_score", 0) <= score <= exp.get("max_score", float("inf")), f"score {score}"
     if exp.get("message_fragment"):
         assert exp["message_fragment"] in mixed.texts(case), f"message fragment {exp['message_fragment']!r} missing"
+    if exp.get("hidden_absent_fragment"):
+        entries = [json.loads(line) for line in (mixed.out / "journal.jsonl").read_text().splitlines() if line.strip()]
+        cases = [c for e in entries if e.get("student") == case for c in e["result"]["cases"] if c["hidden"]]
+        assert cases, f"no hidden cases of {case} in the journal"
+        leaks = [c["name"] for c in cases if exp["hidden_absent_fragment"] in c["message"]]
+        assert not leaks, f"text the submission produced reached hidden cases' messages: {leaks}"
     if exp.get("max_results_bytes"):
         assert (mixed.out / "results" / f"{case}.json").stat().st_size <= exp["max_results_bytes"]
     own = [p for p in mixed.leftovers if p.comm == tag(case)]
@@ -521,6 +618,124 @@ def test_attack(backend, case, env, tmp_path_factory):
             assert PWNED + case.encode() not in p.read_bytes(), f"{case} wrote {p}"
     if case == "network":
         assert not mixed.connections, f"connections reached the test's port: {mixed.connections}"
+    if exp.get("inert_outputs"):
+        check_inert_outputs(mixed, case, exp["inert_outputs"])
+    if exp.get("tamper_results"):
+        assert case in mixed.tampered_at, "the tamperer never rewrote the results file: nothing was tested"
+        assert any(t.startswith(f"results/{case}.json was changed") for t in mixed.summary.tampered), \
+            f"mid-batch rewrite not reported: {mixed.summary.tampered}"
+        assert any(w.startswith(f"TAMPERED: results/{case}.json") for w in mixed.summary.warnings)
+
+
+_FORBIDDEN = {"Cc", "Cf", "Cs"}
+
+
+def _active_chars(text: str) -> list[str]:
+    return sorted({f"U+{ord(c):04X}" for c in text if c not in "\n\t" and unicodedata.category(c) in _FORBIDDEN})
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def check_inert_outputs(run: Run, case: str, marker: str) -> None:
+    """Does the text of ``case`` (carrying ``marker``) appear only as inert text: no escape, control
+    or bidi character in any output; results JSON declared plain text; the feedback rendered as
+    CommonMark (raw HTML on) with no element from the student; report escaped; no gradebook formula;
+    and no warning of the batch built from it?"""
+    data = run.results(case)
+    assert data["output_format"] == data["test_output_format"] == "text"
+    assert all(t.get("output_format") == "text" for t in data["tests"])
+    journal_lines = [json.loads(line) for line in (run.out / "journal.jsonl").read_text().splitlines()]
+    strings = {"results": _strings(data), "journal": _strings(journal_lines)}
+    for name in ("gradebook.csv", "report.html", f"feedback/{case}.md"):
+        strings[name] = [(run.out / name).read_text()]
+    for name, texts in strings.items():
+        bad = _active_chars("".join(texts))
+        assert not bad, f"{name} holds control/escape/bidi characters {bad}"
+    md = (run.out / "feedback" / f"{case}.md").read_text()
+    assert marker in md, "the student's text should be shown (as text): is the case raising at all?"
+    page = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    for active in ("<script", "<img", "href=", "<h1>All", "<strong>Score: 92"):
+        assert active not in page, f"feedback renders {active!r}"
+    assert page.count("<strong>Score:") == 1 and page.count("<table>") == 1 and page.count("<h1>") == 1
+    report = (run.out / "report.html").read_text()
+    assert "<script" not in report and "<img src=x" not in report and "href=\"javascript" not in report
+    rows = [r for r in csv.reader(io.StringIO((run.out / "gradebook.csv").read_text())) if r and r[0] == case]
+    assert rows and not any(cell.startswith(("=", "+", "-", "@")) for cell in rows[0])
+    from_text = [w for w in run.summary.warnings if marker in w or "bwrap failed" in w]
+    assert not from_text, f"warnings built from the student's text: {from_text}"
+    if run.backend != "process":
+        assert not [w for w in run.summary.warnings if "UNSAFE" in w], run.summary.warnings
+
+
+def test_tampering_between_batch_and_resume(runs, env, tmp_path):
+    """Between a batch and its --resume, a results file rewritten, a feedback file deleted, a results
+    file replaced by a symlink and a foreign results file planted: is each reported as tampering,
+    repaired from the journal (byte-identical to what the grader wrote; the foreign file removed),
+    with nothing regraded and the same gradebook?"""
+    mixed, _ = runs
+    case = "results_rewritten"
+    if case not in mixed.students:
+        pytest.skip(f"{case} is not graded in this run")
+    out = tmp_path / "agadv_resume_out"
+    shutil.copytree(mixed.out, out, symlinks=True)
+    written = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "journal.jsonl"}
+    Tamperer.rewrite(out / "results" / f"{case}.json")
+    (out / "feedback" / f"{case}.md").unlink()
+    ref = out / "results" / "honest_reference.json"
+    ref.unlink()
+    ref.symlink_to(out / "results" / f"{case}.json")
+    (out / "results" / "intruder.json").write_text(json.dumps({"score": 92.0, "tests": []}))
+    summary = batch.main(ASSIGNMENT, mixed.paths, out=out, jobs=1, sandbox=mixed.backend, progress=False,
+                         root=env.root, resume=True)
+    assert summary.graded == 0
+    assert sorted(summary.tampered) == sorted([
+        f"results/{case}.json was changed after the grader wrote it; rewritten from the journal",
+        f"feedback/{case}.md is missing after the grader wrote it; rewritten from the journal",
+        "results/honest_reference.json is missing after the grader wrote it; rewritten from the journal",
+        "results/intruder.json was not written by the grader (not in the journal); removed",
+    ])
+    assert {f"TAMPERED: {t}" for t in summary.tampered} <= summary.warnings
+    now = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "journal.jsonl"}
+    png = {k for k in written if k.suffix == ".png"}  # replotted: same data, bytes may differ by library
+    assert {k: v for k, v in now.items() if k not in png} == {k: v for k, v in written.items() if k not in png}
+    assert not ref.is_symlink() and not (out / "results" / "intruder.json").exists()
+
+
+def test_cli_prints_no_injected_text(tmp_path, env):
+    """Does ``python -m autograder grade`` on the injection case print no escape, control or bidi
+    character, and no WARNING built from the student's text (under process, only the grader's own)?"""
+    case = "terminal_markup_injection"
+    backend = "bwrap" if HAVE_BWRAP else "process"
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    path = build_case(case, subs, {"canary": str(env.canary), "port": env.listener.port})
+    # the same payloads in an import-time error: it becomes a note (notes once became CLI warnings)
+    at_import = subs / f"{case}_at_import.py"
+    at_import.write_text(path.read_text() + "\nraise RuntimeError(' '.join(PAYLOADS[::-1]))\n")
+    # no "agadv" in this command line: leftovers() of a concurrent batch (another test process) kills those
+    out = tmp_path / "cli_injection_out"
+    p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(path), str(at_import),
+                        "--out", str(out), "--sandbox", backend],
+                       env=dict(os.environ, AUTOGRADER_ROOT=str(env.root), PYTHONPATH=str(REPO)),
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    text = p.stdout + p.stderr
+    assert not _active_chars(text), _active_chars(text)
+    assert f"{case},0,92" in p.stdout and f"{case}_at_import,0,92" in p.stdout  # the gradebook: a real run
+    notes = json.loads((out / "results" / f"{case}_at_import.json").read_text())["output"]
+    assert "UNSAFE" in notes and "INJECT" in notes  # the student's words are there, as a note (text)
+    warnings = [line for line in text.splitlines() if "WARNING" in line]
+    assert not [w for w in warnings if "INJECT" in w or "bwrap failed" in w or "<script" in w], warnings
+    if backend != "process":
+        assert not [w for w in warnings if "UNSAFE" in w], warnings
 
 
 def test_cli_exit_code(tmp_path, env):
@@ -529,9 +744,9 @@ def test_cli_exit_code(tmp_path, env):
     subs.mkdir()
     paths = [build_case(c, subs, {"canary": str(env.canary), "port": env.listener.port})
              for c in ("syntax_error", "empty_file", "sys_exit_at_import", "os_exit_in_function")]
-    out = tmp_path / "agadv_cli_out"
+    out = tmp_path / "cli_out"  # no "agadv" in this command line: leftovers() of a concurrent batch kills those
     p = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, *map(str, paths), "--out", str(out),
-                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root)), capture_output=True,
-                       text=True, timeout=300, cwd=tmp_path)
+                        "-j", "2"], env=dict(os.environ, AUTOGRADER_ROOT=str(env.root), PYTHONPATH=str(REPO)),
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-3000:]
     assert {q.name for q in (out / "results").iterdir()} == {f"{q.stem}.json" for q in paths}

@@ -1,13 +1,14 @@
-"""Does each assignment's student notebook run end to end from the student bundle (with the reference
-dropped in as the student's file), with its grader.check cells passing and its figures drawn?"""
+"""Does each assignment's student notebook run end to end from the student bundle: with the reference
+dropped in as the student's file, its grader.check cells passing and its figures drawn; with the stubs
+as they are, to the last cell, saying what is not implemented yet?"""
 import base64
 import os
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from autograder.build import main as release
 from autograder.core.assignment import REPO_ROOT, load_assignment
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/notebook.py"))
@@ -15,21 +16,21 @@ ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/
 MIN_FIGURES = {"a1_numpy_cnn": 3, "a2_torch_cnn": 3}
 
 
-def execute_bundle_notebook(assignment: str, workdir: Path, figures_dir: Path | None = None):
-    """Unpack the released student bundle into ``workdir``, put the reference in place of the starter,
-    execute the notebook; return (notebook, list of PNG bytes)."""
+def execute_bundle_notebook(assignment: str, workdir: Path, figures_dir: Path | None = None, *,
+                            reference: bool = True, root: Path | None = None):
+    """Release the student bundle into ``workdir`` (never the repository's dist/), unpack it, put the
+    reference in place of the starter (``reference=True``), execute the notebook as Run All does (stop at
+    the first error); return (notebook, list of PNG bytes)."""
     import nbclient
     import nbformat
 
-    a = load_assignment(assignment)
-    bundle = a.dist_dir / "student.zip"
-    if not bundle.is_file():
-        from autograder.build import main as release
-        release(assignment)
-    with zipfile.ZipFile(bundle) as zf:
+    a = load_assignment(assignment, root)
+    release(assignment, root=root, dist=workdir / "dist")
+    with zipfile.ZipFile(workdir / "dist" / "student.zip") as zf:
         zf.extractall(workdir)
     home = workdir / a.name
-    shutil.copy(a.solution_file, home / a.student_file)
+    if reference:
+        (home / a.student_file).write_bytes(a.solution_file.read_bytes())
     nb = nbformat.read(home / f"{a.name}.ipynb", as_version=4)
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(home)}}).execute()
@@ -42,13 +43,33 @@ def execute_bundle_notebook(assignment: str, workdir: Path, figures_dir: Path | 
     return nb, pngs
 
 
+def _text(outputs) -> str:
+    return " ".join(str(out.get("data", {}).get("text/plain", "")) + str(out.get("text", "")) for out in outputs)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_notebook_runs_with_reference(assignment, tmp_path):
+def test_notebook_runs_with_reference(assignment, tmp_path, repo_copy):
     figures = Path(os.environ["NOTEBOOK_FIGURES_DIR"]) if os.environ.get("NOTEBOOK_FIGURES_DIR") else None
-    nb, pngs = execute_bundle_notebook(assignment, tmp_path, figures)
+    nb, pngs = execute_bundle_notebook(assignment, tmp_path, figures, root=repo_copy)
     assert len(pngs) >= MIN_FIGURES.get(assignment, 1)
     assert all(p.startswith(b"\x89PNG") and len(p) > 5000 for p in pngs)
     checks = [out for cell in nb.cells if "grader.check(" in cell.source for out in cell.get("outputs", [])]
-    text = " ".join(str(out.get("data", {}).get("text/plain", "")) + str(out.get("text", "")) for out in checks)
+    text = _text(checks)
     assert checks and "passed" in text and "failed" not in text.lower(), text[:2000]
+    assert "not implemented yet" not in _text(out for cell in nb.cells for out in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebook_runs_to_the_end_with_the_stubs(assignment, tmp_path, repo_copy):
+    """Run All on the untouched starter: does it reach the last cell (nbclient stops at the first error),
+    run every grader.check cell, say "not implemented yet" naming the stubs, and show no half-drawn figure?"""
+    nb, pngs = execute_bundle_notebook(assignment, tmp_path, reference=False, root=repo_copy)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.get("execution_count") for cell in code)  # every cell ran
+    checks = [cell for cell in code if "grader.check(" in cell.source]
+    assert checks and all(cell.get("outputs") for cell in checks)
+    said = _text(out for cell in code for out in cell.get("outputs", []))
+    assert said.count("not implemented yet: ") >= 3 and "Traceback" not in said
+    assert "errored" not in said and not pngs, (said[:3000], len(pngs))

@@ -43,7 +43,7 @@ def test_release_is_deterministic_and_bundle_is_clean(repo_copy, assignment):
     first = (a.dist_dir / "student.zip").read_bytes()
     release(assignment, root=repo_copy)
     assert (a.dist_dir / "student.zip").read_bytes() == first
-    verdict = check_bundle(a)
+    verdict = check_bundle(a, a.dist_dir / "student.zip")
     assert verdict.ok, verdict.detail
     names = zipfile.ZipFile(a.dist_dir / "student.zip").namelist()
     assert f"{a.name}/{a.student_file}" in names and f"{a.name}/{a.name}.ipynb" in names
@@ -57,7 +57,7 @@ def test_bundle_leak_check_can_fail(repo_copy):
     bundle = a.dist_dir / "student.zip"
     with zipfile.ZipFile(bundle, "a") as zf:
         zf.writestr(f"{a.name}/leak.py", a.solution_file.read_text())
-    verdict = check_bundle(a)
+    verdict = check_bundle(a, a.dist_dir / "student.zip")
     assert not verdict.ok and "solution line" in verdict.detail
 
 

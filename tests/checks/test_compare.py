@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import (CheckFailure, GradingContext, StudentCallError, call, check_array, check_int,
+from autograder.checks import (CheckFailure, verified, GradingContext, StudentCallError, call, check_array, check_int,
                                check_ints, check_scalar, expect_raises, use_context)
 
 EXPECTED = np.arange(6, dtype=np.float64).reshape(2, 3)
@@ -64,6 +64,7 @@ def test_expect_raises():
     """Does expect_raises accept the right error (and subclasses) and reject others or none?"""
     def raises_value_error(**_):
         raise ValueError("stride must be >= 1")
+    verified("conv2d")  # an invalid-argument case counts only after a checked valid call
     expect_raises(ValueError, "conv2d", raises_value_error, stride=0)
     expect_raises(Exception, "conv2d", raises_value_error, stride=0)
     with pytest.raises(CheckFailure, match="raised ValueError: expected TypeError"):
@@ -99,3 +100,16 @@ def test_check_scalar():
         check_scalar("evaluate", np.array(0.25), 0.25)
     with pytest.raises(CheckFailure, match="is wrong"):
         check_scalar("evaluate", 25.0, 0.25)
+
+
+def test_expect_array_checks_type_kind_and_shape_before_arithmetic():
+    """Does expect_array refuse a non-array, a zero-itemsize or non-numeric dtype and any other shape
+    (one that would broadcast: (N, 1) against (M,)) before the caller computes with it?"""
+    from autograder.checks import CheckFailure, expect_array
+
+    ok = np.arange(5)
+    assert expect_array("f", ok, (5,)) is ok
+    for bad in ([0, 1, 2, 3, 4], np.zeros((5, 1), dtype=np.int64), np.zeros(5, dtype="U1"), np.ndarray((5,), "S0"),
+                np.zeros(5, dtype=np.float64)):
+        with pytest.raises(CheckFailure):
+            expect_array("f", bad, (5,), kinds="iu")

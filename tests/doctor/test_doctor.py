@@ -65,3 +65,14 @@ def test_require_refuses_the_process_backend(capsys):
     out = capsys.readouterr().out
     assert "REQUIRED: grading would use the UNSAFE process backend" in out
     assert "REQUIRED: network blocked does not hold on process" in out
+
+
+@pytest.mark.skipif(not backends.uid_status()[0], reason=f"uid backend unavailable: {backends.uid_status()[1]}")
+def test_uid_guarantees_all_hold():
+    """Do the uid backend's isolation guarantees hold, its own rows (seccomp, sealing) included?
+    (Timing rows are left to the other tests: a loaded machine can make the 1 s memory probe time out.)"""
+    rows = {r.guarantee: r for r in doctor.probe_backend("uid") if r.guarantee != "warning"}
+    for name in ("seccomp filter (no sockets, ptrace, exec)", "grader files sealed from other users",
+                 "network blocked", "grader files unreadable", "results dir unwritable", "grader processes unkillable",
+                 "runs as an unprivileged uid", "fork bomb bounded", "detached processes killed"):
+        assert rows[name].holds, f"{name}: {rows[name].detail}"

@@ -1,8 +1,10 @@
 """The grade verb end to end: outputs, refusal to clobber, and kill -9 then --resume."""
 import csv
+import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -32,22 +34,40 @@ def make_submissions(folder: Path, n_mutants: int) -> Path:
 def test_outputs_of_a_batch(tmp_path):
     """Does a batch write Gradescope results, feedback, the gradebook and a report with its plots?"""
     subs = make_submissions(tmp_path / "subs", 2)
+    # the reference with a line that reaches for interpreter internals: flagged, same score
+    (subs / "flagged_student.py").write_text("import gc\n_ = len(gc.get_objects())\n" + A.solution_file.read_text())
     s = grade("a1_numpy_cnn", [subs], out=tmp_path / "out", jobs=2, progress=False)
     out = tmp_path / "out"
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["student"] for r in rows] == sorted(p.stem for p in subs.iterdir())
-    assert list(rows[0])[:3] == ["student", "total", "max"] and list(rows[0])[-1] == "status"
+    assert list(rows[0])[:3] == ["student", "total", "max"] and list(rows[0])[-2:] == ["status", "flags"]
     by = {r["student"]: r for r in rows}
     assert float(by["ref_student"]["total"]) == A.points and float(by["stub_student"]["total"]) == 0
+    assert by["flagged_student"]["total"] == by["ref_student"]["total"]  # a flag never changes a score
+    assert by["flagged_student"]["flags"] == (f"{A.student_file}:1: imports the garbage collector (gc: reaching "
+                                              f"other objects); {A.student_file}:2: uses interpreter internals "
+                                              "(gc.get_objects)")
+    assert [r["student"] for r in rows if r["flags"]] == ["flagged_student"] and s.flagged == ["flagged_student"]
+    assert "flags" not in (out / "results" / "flagged_student.json").read_text()  # for the staff only
+    # private folder, read-only files, and the journal's hashes are those of the files
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in (out / "results").iterdir())
+    for line in (out / "journal.jsonl").read_text().splitlines():
+        for rel, sha in json.loads(line)["files"].items():
+            assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == sha, rel
+    assert not s.tampered and not any("TAMPERED" in w for w in s.warnings)
     res = json.loads((out / "results" / "ref_student.json").read_text())
     assert res["score"] == A.points
     assert len(res["tests"]) == sum(len(tf.cases) for tf in load_test_files(A.tests_dir))
     assert "What to fix" in (out / "feedback" / "stub_student.md").read_text()
     html = (out / "report.html").read_text()
     assert "score_histogram.png" in html and "pass_rate.png" in html
+    review = html[html.index('<h2 id="review">'):html.index("<h2>Most common")]
+    assert "flagged_student" in review and "cnn_numpy.py:2: uses interpreter internals" in review
+    assert "ref_student" not in review
     for png in ("score_histogram.png", "pass_rate.png"):
         assert (out / png).read_bytes().startswith(b"\x89PNG")
-    assert s.graded == 4 and not s.grader_errors
+    assert s.graded == 5 and not s.grader_errors
 
 
 def test_existing_batch_is_not_clobbered(tmp_path):
@@ -84,6 +104,7 @@ def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{8 - before} submission(s), {before} from the journal" in resumed.stdout
     assert (out / "gradebook.csv").read_text() == (tmp_path / "full" / "gradebook.csv").read_text()
+    assert "TAMPERED" not in resumed.stderr  # files of the submission killed in flight are not tampering
 
 
 @pytest.mark.parametrize("device, message", [("cuda", "CUDA is not available"), ("gpu", "must be cpu, cuda")])

@@ -1,5 +1,6 @@
 """Fixtures for the sandbox tests: a submission full of honest and hostile functions, and sessions
-on every backend (bwrap tests are skipped with a reason where bubblewrap cannot run)."""
+on every backend (bwrap tests are skipped with a reason where bubblewrap cannot run, uid tests where
+``backends.uid_status()`` fails: not root, or an interpreter other users cannot read)."""
 import shutil
 import textwrap
 
@@ -10,7 +11,10 @@ from autograder.sandbox import Limits, WorkerSession, backends
 HAVE_BWRAP = backends.bwrap_status()[0] is not None
 needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP,
                                  reason="bubblewrap not installed (or cannot create its namespaces here)")
-BACKENDS = [pytest.param("process", id="process"), pytest.param("bwrap", id="bwrap", marks=needs_bwrap)]
+UID_OK, UID_WHY = backends.uid_status()
+needs_uid = pytest.mark.skipif(not UID_OK, reason=f"uid backend unavailable: {UID_WHY}")
+BACKENDS = [pytest.param("process", id="process"), pytest.param("bwrap", id="bwrap", marks=needs_bwrap),
+            pytest.param("uid", id="uid", marks=needs_uid)]
 
 SUBMISSION = textwrap.dedent('''
     """A test submission: honest functions, and the things a hostile one might do."""

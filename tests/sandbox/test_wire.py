@@ -80,3 +80,74 @@ def test_deep_nesting_is_rejected():
         v = [v]
     with pytest.raises(wire.WireError):
         wire.encode(v, [])
+
+
+def _npy_with_header(descr: str, shape, data: bytes = b"", version=(1, 0)) -> bytes:
+    """A .npy blob with a hand-written header (what a hostile worker can send)."""
+    buf = io.BytesIO()
+    header = {"descr": descr, "fortran_order": False, "shape": shape}
+    if version == (1, 0):
+        np.lib.format.write_array_header_1_0(buf, header)
+    else:
+        np.lib.format.write_array_header_2_0(buf, header)
+    return buf.getvalue() + data
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("descr", ["|V0", "|S0", "<U0"])
+def test_zero_itemsize_arrays_are_refused(descr):
+    """A ~130-byte blob claiming 2.5e6 zero-size elements (the q08 attack) is refused from its header,
+    and so is an empty one: a zero itemsize is never data."""
+    for shape in [(2_500_000, 1), (0,), ()]:
+        blob = _npy_with_header(descr, shape)
+        assert len(blob) < 200
+        with pytest.raises(wire.WireError, match="zero-size|not data"):
+            wire.load_npy(blob)
+
+
+def test_zero_itemsize_array_from_a_reply_frame_is_refused():
+    """Through the whole decode path (frame -> value), as the parent reads a reply."""
+    blob = _npy_with_header("|S0", (2_500_000, 1))
+    frame = wire.pack({"value": {"$tuple": [{"$nd": 0}, {"$tensor": 0, "dtype": "float32"}]}}, [blob])
+    hlen, _ = wire.parse_prefix(frame[:wire.PREFIX_SIZE], 2**26)
+    header, blobs = wire.parse_body(frame[wire.PREFIX_SIZE:], hlen)
+    with pytest.raises(wire.WireError, match="zero-size"):
+        wire.decode(header["value"], blobs, make_tensor=lambda a, m: a)
+
+
+@pytest.mark.parametrize("shape,data", [((10**6,), b"\0" * 8), ((2,), b"\0" * 24), ((3,), b"\0" * 16),
+                                        ((2**40, 2**40), b""), ((-1,), b""), ((1,) * 40, b"\0" * 8)])
+def test_arrays_whose_header_disagrees_with_their_bytes_are_refused(shape, data):
+    """A header that claims more (or fewer) elements than the blob carries, a huge or negative shape, too
+    many dimensions: refused before anything is allocated."""
+    blob = _npy_with_header("<f8", shape, data)
+    before = _peak_rss_mb()
+    with pytest.raises(wire.WireError):
+        wire.load_npy(blob)
+    assert _peak_rss_mb() - before < 100
+
+
+@pytest.mark.parametrize("descr", ["<f8", "|b1", "<i4", "<c16", "|S3", "<U2"])
+def test_honest_headers_are_accepted(descr):
+    """Arrays the worker really sends, both header versions, C and Fortran order, empty ones."""
+    for arr in [np.zeros((3, 4), dtype=descr), np.zeros((0, 5), dtype=descr), np.zeros((), dtype=descr),
+                np.asfortranarray(np.ones((2, 3), dtype=descr))]:
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        out = wire.load_npy(buf.getvalue())
+        assert out.shape == arr.shape and out.dtype == arr.dtype and np.array_equal(out, arr)
+    arr = np.arange(6, dtype=np.float64)
+    blob = _npy_with_header("<f8", (6,), arr.tobytes(), version=(2, 0))
+    assert np.array_equal(wire.load_npy(blob), arr)
+
+
+@pytest.mark.parametrize("descr", ["[('a', '<i4')]", "('<f8', (2,))", "|O"])
+def test_structured_subarray_and_object_headers_are_refused(descr):
+    blob = _npy_with_header(descr, (1,), b"\0" * 16)
+    with pytest.raises(wire.WireError):
+        wire.load_npy(blob)

@@ -49,3 +49,27 @@ def test_uncaught_mutant_and_scoring_stub_fail_verification():
     assert not check_mutant(a, Mutant("m", "d", a.mutants_dir, []), uncaught).ok
     assert not check_stubs(a, _result(PASSED, "failed")).ok
     assert check_stubs(a, _result("failed", "failed")).ok
+
+
+def test_verify_is_read_only(monkeypatch, tmp_path):
+    """Does `verify` build its release in a temporary folder, leaving starter_code/ and dist/ alone?"""
+    import autograder.verify as verify
+
+    seen = []
+    real = verify.release
+
+    def spy(assignment, **kw):
+        seen.append(kw)
+        return real(assignment, **kw)
+
+    monkeypatch.setattr(verify, "release", spy)
+    monkeypatch.setattr(verify, "grade_files", lambda a, files, **kw: {
+        k: SubmissionResult(k, [CaseResult("q", "c", a.points, False, PASSED if k == "reference" else "failed")])
+        for k in files})
+    a = load_assignment(ASSIGNMENTS[0])
+    watched = [a.starter_dir / a.student_file, *(a.dist_dir.glob("*.zip") if a.dist_dir.is_dir() else [])]
+    before = {p: p.stat().st_mtime_ns for p in watched}
+    main(ASSIGNMENTS[0], out=io.StringIO())
+    assert {p: p.stat().st_mtime_ns for p in watched} == before
+    writes = [kw for kw in seen if not kw.get("check")]
+    assert writes and all(kw.get("dist") and kw.get("starter") for kw in writes), seen

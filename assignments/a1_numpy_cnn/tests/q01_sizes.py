@@ -6,7 +6,7 @@ and every invalid-argument rule of the conventions.
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_ints, expect_raises, reference
+from autograder.checks import call, case_rng, check_int, check_ints, check_reference, expect_raises, reference
 
 OK_FORMAT = False
 name = "q01_sizes"
@@ -124,6 +124,10 @@ def same_full_padding_random(effective_kernel_size, same_padding, full_padding):
 
 @test_case(points=1, hidden=True)
 def sizes_invalid_arguments(conv_output_size, pool_output_size):
+    rng = case_rng("sizes invalid arguments: valid calls first")
+    n, k = int(rng.integers(9, 30)), int(rng.integers(2, 6))
+    check_reference("conv_output_size", conv_output_size, n, k, stride=2, padding=1, case="a valid call first")
+    check_reference("pool_output_size", pool_output_size, n, k, case="a valid call first")
     expect_raises(ValueError, "conv_output_size", conv_output_size, 0, 3, case="n=0")
     expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 0, case="k=0")
     expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 3, stride=0, case="stride 0")

@@ -5,7 +5,7 @@ Hidden cases: random stacks (seeded per student), compared with the reference; i
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, expect_raises, reference
+from autograder.checks import call, case_rng, check_int, check_reference, expect_raises, reference
 
 OK_FORMAT = False
 name = "q02_receptive_field"
@@ -68,6 +68,9 @@ def receptive_field_random(receptive_field):
 
 @test_case(points=0.5, hidden=True)
 def receptive_field_invalid(receptive_field):
+    rng = case_rng("receptive field invalid: a valid call first")
+    layers = [(int(rng.integers(2, 6)), int(rng.integers(1, 3))) for _ in range(3)]
+    check_reference("receptive_field", receptive_field, layers, case="a valid call first")
     expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1), (3, 0)], case="stride 0")
     expect_raises(ValueError, "receptive_field", receptive_field, [(0, 1)], case="k=0")
     expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1, 0)], case="dilation 0")

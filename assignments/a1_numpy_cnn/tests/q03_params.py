@@ -6,7 +6,7 @@ Hidden cases: random layer sizes (seeded per student), compared with the referen
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, expect_raises, reference
+from autograder.checks import call, case_rng, check_int, check_reference, expect_raises, reference
 
 OK_FORMAT = False
 name = "q03_params"
@@ -119,6 +119,13 @@ def locally_connected_random(locally_connected2d_params):
 
 @test_case(points=1, hidden=True)
 def params_invalid_arguments(linear_params, mlp_params, conv2d_params, locally_connected2d_params):
+    rng = case_rng("params invalid arguments: valid calls first")
+    a, b, k = (int(v) for v in rng.integers(2, 9, size=3))
+    check_reference("linear_params", linear_params, 10 * a, b, case="a valid call first")
+    check_reference("mlp_params", mlp_params, [10 * a, 3 * b, k], case="a valid call first")
+    check_reference("conv2d_params", conv2d_params, 2 * a, 2 * b, k, groups=2, case="a valid call first")
+    check_reference("locally_connected2d_params", locally_connected2d_params, (a, 4 + k, 5 + k), b, k,
+                    case="a valid call first")
     expect_raises(ValueError, "linear_params", linear_params, 0, 10, case="in_features 0")
     expect_raises(TypeError, "linear_params", linear_params, 784.0, 10, case="in_features 784.0 (a float)")
     expect_raises(ValueError, "mlp_params", mlp_params, [784], case="a single width")

@@ -7,7 +7,7 @@ inconsistent networks that must raise ValueError.
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_ints, expect_raises, reference
+from autograder.checks import call, case_rng, check_int, check_ints, check_reference, expect_raises, reference
 
 OK_FORMAT = False
 name = "q04_network_summary"
@@ -175,6 +175,11 @@ def network_summary_random(network_summary):
 def network_summary_invalid(network_summary):
     conv = {"type": "conv2d", "out_channels": 4, "kernel_size": 3}
     linear = {"type": "linear", "out_features": 3}
+    rng = case_rng("network summary invalid: a valid call first")
+    valid = [dict(conv, out_channels=int(rng.integers(2, 9))), {"type": "relu"}, {"type": "flatten"},
+             dict(linear, out_features=int(rng.integers(2, 11)))]
+    check_reference("network_summary", network_summary, (1, int(rng.integers(6, 12)), 8), valid,
+                    case="a valid call first")
     expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [conv, linear],
                   case="linear layer on an unflattened shape")
     expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [{"type": "dense", "out_features": 3}],

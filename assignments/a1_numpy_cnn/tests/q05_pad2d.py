@@ -8,7 +8,7 @@ inputs left unchanged, invalid paddings.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q05_pad2d"
@@ -67,8 +67,13 @@ def pad2d_dtypes_and_errors(pad2d):
     _same_as_reference("pad2d", pad2d, x32, (1, 2, 0, 1), case="float32 in: float32 out")
     xi = rng.integers(-5, 5, size=(3, 4))
     _same_as_reference("pad2d", pad2d, xi, 1, case="integer in: float64 out")
-    unchanged = inputs_kept("pad2d", pad2d, (x, (1, 0, 2, 1)), {})
-    check_true(unchanged, "'pad2d' modified its input array: return a new array, never write into x")
     expect_raises(ValueError, "pad2d", pad2d, x, -1, case="padding -1")
     expect_raises(ValueError, "pad2d", pad2d, x, (1, 0, -1, 0), case="a negative side in a 4-tuple")
     expect_raises(TypeError, "pad2d", pad2d, x, 1.5, case="padding 1.5 (a float)")
+
+
+@test_case(points=0, hidden=True)
+def pad2d_keeps_inputs_info(pad2d):
+    x = case_rng("pad2d inputs unchanged").standard_normal((2, 3, 4, 5))
+    check_true(inputs_kept("pad2d", pad2d, (x, (1, 0, 2, 1)), {}) is True,
+               "'pad2d' modified its input array: return a new array, never write into x (for information, worth no points: only the sandbox sees this, so it is your code's word)")

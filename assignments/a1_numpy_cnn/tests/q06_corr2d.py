@@ -9,7 +9,7 @@ dtypes, inputs left unchanged, invalid shapes.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q06_corr2d"
@@ -91,10 +91,15 @@ def corr2d_dtypes_and_errors(corr2d, convolve2d):
     _same_as_reference("convolve2d", convolve2d, image, kernel, case="float32 in: float32 out")
     ints = rng.integers(-4, 5, size=(6, 6)), rng.integers(-2, 3, size=(2, 3))
     _same_as_reference("convolve2d", convolve2d, *ints, case="integer in: float64 out")
-    unchanged = inputs_kept("corr2d", corr2d, (image, kernel), {})
-    check_true(unchanged, "'corr2d' modified its input arrays: never write into image or kernel")
-    unchanged = inputs_kept("convolve2d", convolve2d, (image, kernel), {})
-    check_true(unchanged, "'convolve2d' modified its input arrays: never write into image or kernel")
     expect_raises(ValueError, "corr2d", corr2d, image, image[:2, :2][None], case="3-D kernel")
     expect_raises(ValueError, "corr2d", corr2d, image[0], kernel, case="1-D image")
     expect_raises(ValueError, "corr2d", corr2d, kernel, image, case="kernel larger than the image")
+
+
+@test_case(points=0, hidden=True)
+def corr2d_keeps_inputs_info(corr2d, convolve2d):
+    rng = case_rng("corr2d inputs unchanged")
+    image, kernel = rng.standard_normal((7, 6)), rng.standard_normal((3, 2))
+    for fn_name, fn in (("corr2d", corr2d), ("convolve2d", convolve2d)):
+        check_true(inputs_kept(fn_name, fn, (image, kernel), {}) is True,
+                   f"'{fn_name}' modified its input arrays: never write into image or kernel (for information, worth no points: only the sandbox sees this, so it is your code's word)")

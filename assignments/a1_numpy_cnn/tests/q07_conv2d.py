@@ -6,7 +6,7 @@ Hidden cases: random shapes and hyper-parameters (seeded per student), compared 
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, expect_raises, reference, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_reference, check_true, expect_raises, inputs_kept, reference
 
 OK_FORMAT = False
 name = "q07_conv2d"
@@ -130,6 +130,7 @@ def conv2d_no_bias_float32(conv2d):
 @test_case(points=1, hidden=True)
 def conv2d_invalid_arguments(conv2d):
     _, x, w, b = _random_case("invalid arguments")
+    check_reference("conv2d", conv2d, x, w, b, stride=1, padding=1, case="a valid call first")
     expect_raises(ValueError, "conv2d", conv2d, np.concatenate([x, x], axis=1), w, b,
                   case="channel mismatch (x has more channels than w)")
     expect_raises(ValueError, "conv2d", conv2d, x, np.concatenate([w, w], axis=1), b,
@@ -141,8 +142,16 @@ def conv2d_invalid_arguments(conv2d):
 
 
 @test_case(points=1, hidden=True)
-def conv2d_keeps_inputs(conv2d):
-    from autograder.checks import check_true, run_probe
+def conv2d_integer_inputs(conv2d):
+    rng, x, w, b = _random_case("integer inputs", padding=1)
+    xi, wi = rng.integers(-5, 6, size=x.shape), rng.integers(-2, 3, size=w.shape)
+    expected = reference().conv2d(xi, wi, None, padding=1)
+    check_array("conv2d", call("conv2d", conv2d, xi, wi, None, padding=1), expected,
+                case="integer x and w, b=None: float64 out")
+
+
+@test_case(points=0, hidden=True)
+def conv2d_keeps_inputs_info(conv2d):
     _, x, w, b = _random_case("inputs unchanged")
-    unchanged = inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1})
-    check_true(unchanged, "'conv2d' modified its input arrays: never write into x, w or b")
+    check_true(inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1}) is True,
+               "'conv2d' modified its input arrays: never write into x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

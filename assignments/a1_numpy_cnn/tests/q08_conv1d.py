@@ -7,7 +7,7 @@ Hidden cases: random shapes and hyper-parameters (seeded per student), compared 
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q08_conv1d"
@@ -85,8 +85,6 @@ def conv1d_dtypes_and_errors(conv1d):
     _, x, w, b = _random_case("float32 and invalid arguments", stride=2)
     x32, w32 = x.astype(np.float32), w.astype(np.float32)
     _same_as_reference("conv1d", conv1d, x32, w32, None, stride=2, case="float32 in, b=None")
-    unchanged = inputs_kept("conv1d", conv1d, (x, w, b), {"padding": 1})
-    check_true(unchanged, "'conv1d' modified its input arrays: never write into x, w or b")
     expect_raises(ValueError, "conv1d", conv1d, np.concatenate([x, x], axis=1), w, b,
                   case="channel mismatch (x has more channels than w)")
     expect_raises(ValueError, "conv1d", conv1d, x, np.concatenate([w, w], axis=1), b,
@@ -97,3 +95,10 @@ def conv1d_dtypes_and_errors(conv1d):
     expect_raises(ValueError, "conv1d", conv1d, x[:, :, :2], w[:, :, :1].repeat(3, axis=2), b,
                   case="kernel longer than the signal")
     expect_raises(TypeError, "conv1d", conv1d, x, w, b, stride=2.0, case="stride 2.0 (a float)")
+
+
+@test_case(points=0, hidden=True)
+def conv1d_keeps_inputs_info(conv1d):
+    _, x, w, b = _random_case("inputs unchanged")
+    check_true(inputs_kept("conv1d", conv1d, (x, w, b), {"padding": 1}) is True,
+               "'conv1d' modified its input arrays: never write into x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

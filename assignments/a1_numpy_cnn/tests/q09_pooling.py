@@ -8,7 +8,7 @@ reference; dtypes, inputs left unchanged, invalid arguments.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q09_pooling"
@@ -142,9 +142,12 @@ def pooling_dtypes(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
     _same_as_reference("global_avg_pool2d", global_avg_pool2d, xi, case="integer in: float64 out")
 
 
-@test_case(points=0.5, hidden=True)
+@test_case(points=1, hidden=True)
 def pooling_invalid_arguments(max_pool2d, avg_pool2d, l2_pool2d):
     x = _random_x("pooling invalid arguments")
+    _same_as_reference("max_pool2d", max_pool2d, x, 2, case="kernel 2 (a valid call first)")
+    _same_as_reference("avg_pool2d", avg_pool2d, x, 2, 1, case="kernel 2, stride 1 (a valid call first)")
+    _same_as_reference("l2_pool2d", l2_pool2d, x, 2, case="kernel 2 (a valid call first)")
     expect_raises(ValueError, "max_pool2d", max_pool2d, x, 2, padding=2, case="padding > kernel_size // 2")
     expect_raises(ValueError, "avg_pool2d", avg_pool2d, x, 3, padding=(0, 2), case="padding (0, 2) with kernel 3")
     expect_raises(ValueError, "max_pool2d", max_pool2d, x, 2, stride=0, case="stride 0")
@@ -154,10 +157,10 @@ def pooling_invalid_arguments(max_pool2d, avg_pool2d, l2_pool2d):
     expect_raises(TypeError, "max_pool2d", max_pool2d, x, 2.0, case="kernel_size 2.0 (a float)")
 
 
-@test_case(points=0.5, hidden=True)
-def pooling_keeps_inputs(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
+@test_case(points=0, hidden=True)
+def pooling_keeps_inputs_info(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
     x = -np.abs(_random_x("pooling inputs unchanged")) - 0.1  # all negative: the padded border always matters
     for fn_name, fn, args in [("max_pool2d", max_pool2d, (x, 3, 2, 1)), ("avg_pool2d", avg_pool2d, (x, 3, 2, 1)),
                               ("l2_pool2d", l2_pool2d, (x, 2)), ("global_avg_pool2d", global_avg_pool2d, (x,))]:
-        unchanged = inputs_kept(fn_name, fn, args, {})
-        check_true(unchanged, f"'{fn_name}' modified its input array: never write into x")
+        check_true(inputs_kept(fn_name, fn, args, {}) is True,
+                   f"'{fn_name}' modified its input array: never write into x (for information, worth no points: only the sandbox sees this, so it is your code's word)")

@@ -8,7 +8,7 @@ reference itself is cross-checked against torch autograd in the grader.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q10_conv2d_backward"
@@ -118,6 +118,14 @@ def _check_backward(conv2d_backward, label, *, kernel=None, no_bias=False, dtype
         check_true(db is None, f"'conv2d_backward' ({label}) db must be None when b is None")
     else:
         check_array("conv2d_backward", db, expected[2], case=label, what="db")
+
+
+def _check_valid_first(conv2d_backward, dout, x, w, b):
+    """The valid call an invalid-argument check needs first: conv2d_backward(dout, x, w, b) vs the reference."""
+    expected = _expected(dout, x, w, b)
+    got = _grads(call("conv2d_backward", conv2d_backward, dout, x, w, b), "a valid call first")
+    for what, g, e in zip(("dx", "dw", "db"), got, expected):
+        check_array("conv2d_backward", g, e, case="a valid call first", what=what)
 # END HIDDEN TESTS
 
 
@@ -180,11 +188,10 @@ def backward_float32(conv2d_backward):
 
 
 @test_case(points=1, hidden=True)
-def backward_invalid_and_inputs_unchanged(conv2d_backward):
+def backward_invalid_arguments(conv2d_backward):
     k = int(case_rng("invalid arguments kernel").integers(2, 4))
     dout, x, w, b = _random_case("invalid arguments", kernel=(k, k), stride=1)   # square: only the checks count
-    unchanged = inputs_kept("conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0})
-    check_true(unchanged, "'conv2d_backward' modified its input arrays: never write into dout, x, w or b")
+    _check_valid_first(conv2d_backward, dout, x, w, b)
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout[:, :, :-1], x, w, b,
                   case="dout of the wrong shape")
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, np.concatenate([x, x], axis=1), w, b,
@@ -193,3 +200,11 @@ def backward_invalid_and_inputs_unchanged(conv2d_backward):
                   case="channel mismatch (w has more channels than x)")
     expect_raises(ValueError, "conv2d_backward", conv2d_backward, dout, x, w, b, stride=2, padding="same",
                   case='"same" with stride 2')
+
+
+@test_case(points=0, hidden=True)
+def backward_keeps_inputs_info(conv2d_backward):
+    k = int(case_rng("invalid arguments kernel").integers(2, 4))
+    dout, x, w, b = _random_case("invalid arguments", kernel=(k, k), stride=1)
+    check_true(inputs_kept("conv2d_backward", conv2d_backward, (dout, x, w, b), {"padding": 0}) is True,
+               "'conv2d_backward' modified its input arrays: never write into dout, x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

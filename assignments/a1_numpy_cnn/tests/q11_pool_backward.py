@@ -9,7 +9,7 @@ against torch autograd in the grader.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, run_probe, inputs_kept
+from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
 
 OK_FORMAT = False
 name = "q11_pool_backward"
@@ -152,13 +152,18 @@ def pool_backward_float32_and_errors(max_pool2d_backward, avg_pool2d_backward):
                negative=True)
     _check_avg(avg_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
     dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
-    unchanged = inputs_kept("max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {})
-    check_true(unchanged, "'max_pool2d_backward' modified its input arrays: never write into dout or x")
-    unchanged = inputs_kept("avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {})
-    check_true(unchanged, "'avg_pool2d_backward' modified its input array: never write into dout")
     expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout[..., :-1], x, 2,
                   case="dout of the wrong shape")
     expect_raises(ValueError, "avg_pool2d_backward", avg_pool2d_backward, dout[..., :-1], x.shape, 2,
                   case="dout of the wrong shape")
     expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout, x, 2, padding=2,
                   case="padding > kernel_size // 2")
+
+
+@test_case(points=0, hidden=True)
+def pool_backward_keeps_inputs_info(max_pool2d_backward, avg_pool2d_backward):
+    dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
+    check_true(inputs_kept("max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {}) is True,
+               "'max_pool2d_backward' modified its input arrays: never write into dout or x (for information, worth no points: only the sandbox sees this, so it is your code's word)")
+    check_true(inputs_kept("avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {}) is True,
+               "'avg_pool2d_backward' modified its input array: never write into dout (for information, worth no points: only the sandbox sees this, so it is your code's word)")

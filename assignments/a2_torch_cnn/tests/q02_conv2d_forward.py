@@ -1,13 +1,16 @@
 """Q2 conv2d forward: a convolution as an autograd Function (``Conv2dFunction``), called by ``conv2d``.
 
+The grader calls your ``conv2d(x, w, b, stride=, padding=)`` and your ``Conv2dFunction.forward(ctx, x, w, b,
+stride, padding)`` itself, on tensors it sends, and compares the returned tensors with its own computation.
+That ``conv2d`` goes through ``Conv2dFunction.apply`` is not graded (only the sandbox can see it).
 Public cases: the lecture's worked examples, expected values written out by hand.
-Hidden cases: random shapes (seeded per student), rectangular kernels, strides and paddings given as
-pairs, no bias, float32; compared with ``torch.nn.functional.conv2d`` (float64) in the grader.
+Hidden cases: random shapes (seeded per student and submission), rectangular kernels, strides and
+paddings given as pairs, no bias, float32; compared with ``torch.nn.functional.conv2d`` in the grader.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import case_rng, check_array, check_true, expect_raises, get_context, run_probe
+from autograder.checks import as_array, call, case_rng, check_array, check_true, expect_raises, helper, tensor
 
 OK_FORMAT = False
 name = "q02_conv2d_forward"
@@ -17,26 +20,41 @@ LECTURE_X = np.array([[3, 5, 2, 8, 1], [9, 7, 5, 4, 3], [2, 0, 6, 1, 6], [6, 3, 
 LECTURE_K = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]], dtype=np.float64)
 
 
-def _forward(conv2d, Conv2dFunction, x, w, b=None, stride=1, padding=0):
-    """The student's ``conv2d(x, w, b, stride=, padding=)`` on tensors built from the arrays, where their code runs."""
-    return run_probe("a2_conv2d_probe", ("conv2d", "Conv2dFunction"), (conv2d, Conv2dFunction),
-                     x, w, b, stride, padding, None, get_context().device, "forward")
+def _tensors(*arrays):
+    return [None if a is None else tensor(a) for a in arrays]
+
+
+def _conv2d(conv2d, x, w, b=None, stride=1, padding=0):
+    """The student's ``conv2d`` on tensors the grader sends: the output as an ndarray (checked to be a tensor)."""
+    got = call("conv2d", conv2d, *_tensors(x, w, b), stride=stride, padding=padding)
+    out = as_array(got)
+    check_true(out is not None, "'conv2d' did not return a torch.Tensor")
+    return out
+
+
+def _forward(Conv2dFunction, x, w, b=None, stride=1, padding=0):
+    """``Conv2dFunction.forward(ctx, x, w, b, stride, padding)`` called directly, with a fresh ``ctx``."""
+    ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
+    got = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *_tensors(x, w, b), stride, padding)
+    out = as_array(got)
+    check_true(out is not None, "'Conv2dFunction.forward' did not return a torch.Tensor")
+    return out
 
 
 @test_case(points=1, hidden=False)
-def conv2d_lecture_example(conv2d, Conv2dFunction):
+def conv2d_lecture_example(conv2d):
     """The lecture's 5x5 input and 3x3 filter as a (1, 1, 5, 5) float64 batch: 25 at the top left."""
-    got = _forward(conv2d, Conv2dFunction, LECTURE_X[None, None], LECTURE_K[None, None])
+    got = _conv2d(conv2d, LECTURE_X[None, None], LECTURE_K[None, None])
     expected = np.array([[[[25, 18, 17], [18, 22, 14], [20, 15, 23]]]], dtype=np.float64)
-    check_array("conv2d", got["out"], expected, case="lecture 5x5 example")
+    check_array("conv2d", got, expected, case="lecture 5x5 example")
 
 
 @test_case(points=1, hidden=False)
-def conv2d_stride_2_padding_1_bias(conv2d, Conv2dFunction):
+def conv2d_stride_2_padding_1_bias(conv2d):
     """Stride 2 with zero padding 1 on the lecture example, plus a bias of 0.5: output 3x3."""
-    got = _forward(conv2d, Conv2dFunction, LECTURE_X[None, None], LECTURE_K[None, None], np.array([0.5]), 2, 1)
+    got = _conv2d(conv2d, LECTURE_X[None, None], LECTURE_K[None, None], np.array([0.5]), 2, 1)
     expected = np.array([[[[10, 11, 9], [5, 22, 11], [1, 16, 15]]]], dtype=np.float64) + 0.5
-    check_array("conv2d", got["out"], expected, case="stride 2, padding 1, bias 0.5")
+    check_array("conv2d", got, expected, case="stride 2, padding 1, bias 0.5")
 
 
 # BEGIN HIDDEN TESTS
@@ -58,43 +76,43 @@ def _torch_conv2d(x, w, b, stride, padding):
     return F.conv2d(*t, stride=stride, padding=padding).numpy()
 
 
-def _check_forward(conv2d, Conv2dFunction, label, *, kernel=None, no_bias=False, dtype=np.float64,
-                   stride=1, padding=0):
+def _check_forward(conv2d, label, *, kernel=None, no_bias=False, dtype=np.float64, stride=1, padding=0,
+                   Conv2dFunction=None):
     x, w, b = _random_case(label, kernel=kernel, dtype=dtype)
     b = None if no_bias else b
-    got = _forward(conv2d, Conv2dFunction, x, w, b, stride, padding)
     tol = {} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-4}
-    check_array("conv2d", got["out"], _torch_conv2d(x, w, b, stride, padding), case=label, **tol)
-    return got
+    expected = _torch_conv2d(x, w, b, stride, padding)
+    check_array("conv2d", _conv2d(conv2d, x, w, b, stride, padding), expected, case=label, **tol)
+    if Conv2dFunction is not None:
+        check_array("Conv2dFunction.forward", _forward(Conv2dFunction, x, w, b, stride, padding), expected,
+                    case=label + ", called directly", **tol)
 # END HIDDEN TESTS
 
 
 @test_case(points=1, hidden=True)
-def conv2d_random_shapes(conv2d, Conv2dFunction):
-    _check_forward(conv2d, Conv2dFunction, "random shapes, stride 1, no padding")
-    _check_forward(conv2d, Conv2dFunction, "stride 2, padding 1", stride=2, padding=1)
+def conv2d_random_shapes(conv2d):
+    _check_forward(conv2d, "random shapes, stride 1, no padding")
+    _check_forward(conv2d, "stride 2, padding 1", stride=2, padding=1)
 
 
 @test_case(points=1, hidden=True)
-def conv2d_rectangular(conv2d, Conv2dFunction):
-    _check_forward(conv2d, Conv2dFunction, "kernel (2, 3), stride (2, 1), padding (1, 2)", kernel=(2, 3),
+def conv2d_rectangular(conv2d):
+    _check_forward(conv2d, "kernel (2, 3), stride (2, 1), padding (1, 2)", kernel=(2, 3),
                    stride=(2, 1), padding=(1, 2))
-    _check_forward(conv2d, Conv2dFunction, "kernel (1, 4), stride 3", kernel=(1, 4), stride=3)
+    _check_forward(conv2d, "kernel (1, 4), stride 3", kernel=(1, 4), stride=3)
 
 
 @test_case(points=1, hidden=True)
-def conv2d_no_bias_float32(conv2d, Conv2dFunction):
-    _check_forward(conv2d, Conv2dFunction, "float32 in, float32 out, bias None", no_bias=True,
+def conv2d_no_bias_float32(conv2d):
+    _check_forward(conv2d, "float32 in, float32 out, bias None", no_bias=True,
                    dtype=np.float32, stride=2, padding=1)
 
 
 @test_case(points=1, hidden=True)
-def conv2d_uses_conv2d_function(conv2d, Conv2dFunction):
-    got = _check_forward(conv2d, Conv2dFunction, "autograd graph")
-    check_true(got["custom"] and not got["builtin"],
-               "'conv2d' must compute through Conv2dFunction.apply (its output's grad_fn is your Function's "
-               "backward), not through torch's built-in convolution")
+def conv2d_function_forward(conv2d, Conv2dFunction):
+    _check_forward(conv2d, "Conv2dFunction.forward and conv2d agree", stride=(1, 2), padding=1,
+                   Conv2dFunction=Conv2dFunction)
     x, w, b = _random_case("channel mismatch")
     w = np.concatenate([w, w], axis=1)
-    expect_raises(ValueError, "conv2d", lambda: _forward(conv2d, Conv2dFunction, x, w, b),
+    expect_raises(ValueError, "conv2d", conv2d, *_tensors(x, w, b),
                   case="x and weight disagree on the number of channels")

@@ -1,32 +1,48 @@
 """Q3 Conv2dFunction.backward: the gradients dx, dw, db, written by hand.
 
+The grader calls your ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)`` and then your
+``Conv2dFunction.backward(ctx, dout)`` itself, with tensors it sends and a ``ctx`` that offers what torch's
+does (``save_for_backward``, ``saved_tensors``, ``needs_input_grad``, attributes), and compares the
+returned ``(dx, dw, db, None, None)`` with torch autograd computed in the grader. "No autograd inside
+backward" is not graded (only the sandbox could see it).
 Public cases: one window and four overlapping windows, worked out by hand.
-Hidden gradient checks (float64, seeded per student): random shapes, stride 2 and 3, padding, pairs,
-rectangular kernels, bias None. The expected gradients come from the reference solution and are
-cross-checked against torch autograd of ``torch.nn.functional.conv2d`` in the grader.
+Hidden gradient checks (float64, seeded per student and submission): random shapes, stride 2 and 3,
+padding, pairs, rectangular kernels, bias None.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import case_rng, check_array, check_true, get_context, run_probe
+from autograder.checks import as_array, call, case_rng, check_array, check_true, helper, is_tensor, tensor
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
 
 
 def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
-    """``Conv2dFunction.apply(x, w, b, stride, padding).backward(dout)`` where the student's code runs."""
-    return run_probe("a2_conv2d_probe", "Conv2dFunction", Conv2dFunction,
-                     x, w, b, stride, padding, dout, get_context().device, "backward")
+    """``Conv2dFunction.backward(ctx, dout)`` after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
+    both called by the grader: the returned gradients as ndarrays (None where None was returned)."""
+    ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
+    t = [None if a is None else tensor(a) for a in (x, w, b)]
+    out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
+    check_true(is_tensor(out), "'Conv2dFunction.forward' did not return a torch.Tensor")
+    check_true(as_array(out).shape == dout.shape, "'Conv2dFunction.forward' returned an output of the wrong shape")
+    grads = call("Conv2dFunction.backward", Conv2dFunction.backward, ctx, tensor(dout))
+    check_true(isinstance(grads, (tuple, list)) and len(grads) == 5,
+               "'Conv2dFunction.backward' must return 5 values (dx, dw, db, None, None): one per input of forward")
+    check_true(grads[3] is None and grads[4] is None,
+               "'Conv2dFunction.backward' must return None as the gradients of stride and padding")
+    for what, g in zip(("dx", "dw", "db"), grads[:3]):
+        check_true(g is None or is_tensor(g), f"'Conv2dFunction.backward' returned a {what} that is not a tensor")
+    return tuple(None if g is None else as_array(g) for g in grads[:3])
 
 
 def _check_grads(got, expected, case):
-    for what, e in zip(("dx", "dw", "db"), expected):
+    for what, g, e in zip(("dx", "dw", "db"), got, expected):
         if e is None:
-            check_true(got["db"] is None, f"'Conv2dFunction.backward' ({case}) db must be None when bias is None")
+            check_true(g is None, f"'Conv2dFunction.backward' ({case}) db must be None when bias is None")
         else:
-            check_true(got[what] is not None, f"'Conv2dFunction.backward' ({case}) returned no gradient for {what}")
-            check_array("Conv2dFunction.backward", got[what], e, case=case, what=what)
+            check_true(g is not None, f"'Conv2dFunction.backward' ({case}) returned no gradient for {what}")
+            check_array("Conv2dFunction.backward", g, e, case=case, what=what)
 
 
 @test_case(points=1, hidden=False)
@@ -51,30 +67,13 @@ def backward_overlapping_windows(Conv2dFunction):
 
 # BEGIN HIDDEN TESTS
 def _torch_grads(dout, x, w, b, stride, padding):
-    """(dx, dw, db) of ``torch.nn.functional.conv2d`` by autograd, float64 on the CPU: the oracle's oracle."""
+    """(dx, dw, db) of ``torch.nn.functional.conv2d`` by autograd, float64 on the CPU, in the grader."""
     import torch
     import torch.nn.functional as F
 
     t = [None if a is None else torch.tensor(a, requires_grad=True) for a in (x, w, b)]
     F.conv2d(*t, stride=stride, padding=padding).backward(torch.tensor(dout))
     return tuple(None if a is None else a.grad.numpy() for a in t)
-
-
-def _reference_grads(dout, x, w, b, stride, padding):
-    """The reference's hand-written backward (in the grader), after checking it against torch autograd
-    (a RuntimeError if they differ: our oracle would be broken, a grader error, never the student's score)."""
-    import torch
-
-    from autograder.checks import reference
-
-    t = [None if a is None else torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-    reference().Conv2dFunction.apply(t[0], t[1], t[2], stride, padding).backward(torch.tensor(dout))
-    ref = tuple(None if a is None else a.grad.numpy() for a in t)
-    for what, r, o in zip(("dx", "dw", "db"), ref, _torch_grads(dout, x, w, b, stride, padding)):
-        if (r is None) != (o is None) or (r is not None and not np.allclose(r, o, rtol=1e-10, atol=1e-10)):
-            raise RuntimeError(f"reference Conv2dFunction.backward {what} disagrees with torch autograd "
-                               f"(stride {stride}, padding {padding})")
-    return ref
 
 
 def _check_backward(Conv2dFunction, label, *, kernel=None, no_bias=False, stride=1, padding=0):
@@ -88,7 +87,7 @@ def _check_backward(Conv2dFunction, label, *, kernel=None, no_bias=False, stride
     b = None if no_bias else rng.standard_normal(w.shape[0])
     shape = F.conv2d(torch.as_tensor(x), torch.as_tensor(w), stride=stride, padding=padding).shape
     dout = rng.standard_normal(tuple(shape))
-    expected = _reference_grads(dout, x, w, b, stride, padding)
+    expected = _torch_grads(dout, x, w, b, stride, padding)
     _check_grads(_backward(Conv2dFunction, dout, x, w, b, stride, padding), expected, label)
 # END HIDDEN TESTS
 

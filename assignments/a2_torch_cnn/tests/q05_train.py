@@ -1,74 +1,121 @@
 """Q5 train: a device-agnostic, seeded mini-batch training loop that returns the mean loss of each epoch.
 
-``train`` is tested on its own, on a small model the grader builds (Flatten, Linear(40, 32), ReLU,
-Linear(32, 10), seeded) and a small synthetic problem, so a bug in your networks does not cost these points.
+``train`` is tested on its own, on a small model the grader builds (Flatten, Linear(40, 32) ``fc1``, ReLU,
+Linear(32, 10) ``fc2``) with initial weights the grader chooses, and a small synthetic problem, so a bug in
+your networks does not cost these points. After each call the grader reads the trained weights back and
+computes the loss of that model on the training data ITSELF: every case needs the loss to go down.
 Public cases: `epochs` Python floats; the loss goes down.
 Hidden cases: same seed -> identical losses and weights, another seed -> different; the epoch loss is the
-mean over all N samples (ragged last batch); tensors and (N, 1, 40) input; the ``device`` argument is used.
+mean over all N samples (ragged last batch); tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA
+raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import check_true, get_context, run_probe
+from autograder.checks import (call, case_rng, check_true, expect_raises, get_context, helper, load_weights, model_weights,
+                               verified, worker_has_cuda)
 
 OK_FORMAT = False
 name = "q05_train"
 
 
 def _data(n, seed=0):
-    """Synthetic MNIST-1D-shaped data: x (n, 40) float64, y (n,) int64; class c lights up positions 4c..4c+3."""
-    rng = np.random.default_rng(seed)
+    """Synthetic MNIST-1D-shaped data: x (n, 40) float64, y (n,) int64; class c lights up positions 4c..4c+3.
+    Drawn per student and submission (``case_rng``): a submission cannot bring weights fitted in advance."""
+    rng = case_rng(f"train data {n} {seed}")
     y = rng.integers(0, 10, n)
     x = rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0
     return x, y
 
 
-def _train(train, x, y, runs, layout="numpy"):
-    return run_probe("a2_train_probe", "train", train, x, y, runs, layout)
+def _initial_weights(seed=0):
+    """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
+    from autograder.checks import inworker
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = inworker.small_model(None, "mlp")
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
-def _check_losses(r, epochs, case):
-    check_true(r["kind"] == "list", f"'train' ({case}) returned {r['kind']}: expected a list of floats")
-    check_true(r["len"] == epochs, f"'train' ({case}) returned {r['len']} losses: expected one per epoch ({epochs})")
-    check_true(r["floats"], f"'train' ({case}) returned a list of {r['item_kind']}: expected Python floats "
-               "(use loss.item())")
-    check_true(all(np.isfinite(r["values"])), f"'train' ({case}) returned a loss that is NaN or infinite")
-    return r["values"]
+def _loss(state, x, y):
+    """Mean cross-entropy of the small model with weights ``state`` on (x, y), computed in the grader."""
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.checks import inworker
+
+    model = inworker.small_model(None, "mlp")
+    model.load_state_dict({k: torch.as_tensor(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
+    with torch.no_grad():
+        out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(len(x), -1))
+        return float(F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()))
+
+
+def _train(train, x, y, x_sent=None, y_sent=None, **kwargs):
+    """The student's ``train(model, x, y, **kwargs)`` on the grader's small model; returns ``(losses, weights)``:
+    what ``train`` returned and the model's weights afterwards (read back, then checked by the grader)."""
+    model = helper("small_model", "train", train, "mlp")
+    load_weights("train", model, _initial_weights())
+    losses = call("train", train, model, x if x_sent is None else x_sent, y if y_sent is None else y_sent, **kwargs)
+    weights = model_weights("train", model)
+    check_true(set(weights) == set(_initial_weights()) and all(
+        weights[k].shape == v.shape for k, v in _initial_weights().items()),
+        "'train' changed the model's layers (the grader reads back its weights by name)")
+    return losses, weights
+
+
+def _check_losses(losses, epochs, case):
+    check_true(type(losses) is list, f"'train' ({case}) did not return a list of floats")
+    check_true(len(losses) == epochs, f"'train' ({case}) returned {len(losses)} losses: expected one per epoch "
+               f"({epochs})")
+    check_true(all(type(v) is float for v in losses), f"'train' ({case}) returned a list of something other than "
+               "Python floats (use loss.item())")
+    check_true(all(np.isfinite(losses)), f"'train' ({case}) returned a loss that is NaN or infinite")
+    return losses
+
+
+def _check_trained(weights, x, y, case, factor=0.98):
+    """The grader's own loss of the returned weights is below ``factor`` times that of the initial ones."""
+    before, after = _loss(_initial_weights(), x, y), _loss(weights, x, y)
+    check_true(after < factor * before, f"'train' ({case}) did not train the model: the grader computes a loss of "
+               f"{after:.3f} after training, {before:.3f} before (expected below {factor:.0%} of it)")
+    verified("train")
 
 
 @test_case(points=1, hidden=False)
 def train_returns_epoch_losses(train):
-    """3 epochs -> a list of 3 finite Python floats."""
+    """3 epochs -> a list of 3 finite Python floats, and the model is trained."""
     x, y = _data(200)
-    (r,) = _train(train, x, y, [dict(epochs=3, batch_size=32, lr=1e-2, device="cpu", seed=0)])
-    _check_losses(r, 3, "epochs=3")
+    losses, weights = _train(train, x, y, epochs=3, batch_size=32, lr=1e-2, device="cpu", seed=0)
+    _check_losses(losses, 3, "epochs=3")
+    _check_trained(weights, x, y, "epochs=3")
 
 
 @test_case(points=1, hidden=False)
 def train_loss_decreases(train):
     """On an easy problem the last epoch's loss is below 90% of the first's (lr 1e-2, 10 epochs: Adam gets
-    far lower, plain SGD just passes)."""
+    far lower, plain SGD just passes), and the grader's own loss of the trained model agrees."""
     x, y = _data(300)
-    (r,) = _train(train, x, y, [dict(epochs=10, batch_size=32, lr=1e-2, device="cpu", seed=0)])
-    losses = _check_losses(r, 10, "epochs=10")
+    losses, weights = _train(train, x, y, epochs=10, batch_size=32, lr=1e-2, device="cpu", seed=0)
+    losses = _check_losses(losses, 10, "epochs=10")
     check_true(losses[-1] < 0.9 * losses[0], f"'train' loss did not go down: first epoch {losses[0]:.3f}, "
                f"last {losses[-1]:.3f} (expected the last below 90% of the first)")
-    check_true(any(w != 0 for w in r["weights"]), "'train' left the model's weights at zero")
-
-
-# BEGIN HIDDEN TESTS
-def _device():
-    return get_context().device
-# END HIDDEN TESTS
+    _check_trained(weights, x, y, "epochs=10", factor=0.9)
+    check_true(_loss(weights, x, y) <= 1.5 * losses[-1] + 0.05,
+               "'train' reports epoch losses far below the loss of the model it returns")
 
 
 @test_case(points=1, hidden=True)
 def train_deterministic(train):
     x, y = _data(256, seed=1)
     kw = dict(epochs=3, batch_size=32, lr=1e-2, device="cpu")
-    a, b, c = _train(train, x, y, [dict(kw, seed=3), dict(kw, seed=3), dict(kw, seed=4)])
-    la, lb, lc = (_check_losses(r, 3, "seeded runs") for r in (a, b, c))
-    check_true(la == lb and np.array_equal(a["weights"], b["weights"]),
+    (la, wa), (lb, wb), (lc, _) = (_train(train, x, y, **kw, seed=s) for s in (3, 3, 4))
+    for losses in (la, lb, lc):
+        _check_losses(losses, 3, "seeded runs")
+    _check_trained(wa, x, y, "seed 3")
+    check_true(la == lb and all(np.array_equal(wa[k], wb[k]) for k in wa),
                "'train' is not deterministic on the CPU: two runs with the same seed and the same initial weights "
                "gave different losses or weights (shuffle with torch.Generator().manual_seed(seed))")
     check_true(la != lc, "'train' ignores its seed: seeds 3 and 4 gave identical losses (the seed must pick "
@@ -78,36 +125,42 @@ def train_deterministic(train):
 @test_case(points=1, hidden=True)
 def train_loss_is_epoch_mean(train):
     x, y = _data(100, seed=2)
-    (r,) = _train(train, x, y, [dict(epochs=2, batch_size=30, lr=0.0, device="cpu", seed=0)])
-    losses = _check_losses(r, 2, "lr=0, batch 30 of N=100")
-    expected = r["initial_loss"]
+    losses, weights = _train(train, x, y, epochs=2, batch_size=30, lr=0.0, device="cpu", seed=0)
+    losses = _check_losses(losses, 2, "lr=0, batch 30 of N=100")
+    expected = _loss(_initial_weights(), x, y)   # lr=0: the weights never change; computed here
     check_true(all(abs(v - expected) <= 1e-5 * expected for v in losses),
                "'train' epoch loss is not the mean cross-entropy over all N samples (with lr=0 and a ragged last "
                "batch: weight each batch's mean loss by its size, divide by N)")
+    check_true(all(np.array_equal(weights[k], v) for k, v in _initial_weights().items()),
+               "'train' with lr=0 changed the weights")
 
 
 @test_case(points=1, hidden=True)
 def train_tensors_and_device(train):
+    import torch
+
     x, y = _data(120, seed=3)
-    (r,) = _train(train, x, y, [dict(epochs=2, batch_size=33, lr=1e-3, device=_device(), seed=0)], "tensor")
-    _check_losses(r, 2, "tensor input (N, 1, 40) float32")
-    (r,) = _train(train, x.astype(np.float32), y.astype(np.int32), [dict(epochs=1, batch_size=50, lr=1e-3, seed=0)])
-    _check_losses(r, 1, "float32 x, int32 y, device=None")
-    (r,) = _train(train, x, y, [dict(epochs=1, batch_size=64, lr=1e-3, device=_device(), seed=0)])
-    want = "cuda" if _device().startswith("cuda") else "cpu"
-    check_true(r["devices"] and all(d.startswith(want) for d in r["devices"]),
-               f"'train' (device='{_device()}') left the model on {r['devices']}: move it with model.to(device)")
+    x_t = torch.as_tensor(x.astype(np.float32)).reshape(len(x), 1, 40)
+    losses, weights = _train(train, x, y, x_t, torch.as_tensor(y), epochs=4, batch_size=33, lr=1e-2,
+                             device=get_context().device, seed=0)
+    _check_losses(losses, 4, "tensor input (N, 1, 40) float32")
+    _check_trained(weights, x, y, "tensor input (N, 1, 40) float32")
+    losses, weights = _train(train, x, y, x.astype(np.float32), y.astype(np.int32), epochs=4, batch_size=50,
+                             lr=1e-2, seed=0)
+    _check_losses(losses, 4, "float32 x, int32 y, device=None")
+    _check_trained(weights, x, y, "float32 x, int32 y, device=None")
 
 
 @test_case(points=1, hidden=True)
 def train_uses_requested_device(train):
     x, y = _data(64, seed=4)
-    r = run_probe("a2_device_request_probe", "train", train, "train", x, y)
-    check_true(r["cpu_error"] is None, f"'train' (device='cpu') raised {r['cpu_error']}")
-    if r["cuda_available"]:
-        check_true(r["raised"] is None, f"'train' (device='cuda') raised {r['raised']}: {r['message']}")
-        check_true(all(d.startswith("cuda") for d in r["devices"]),
-                   f"'train' (device='cuda') left the model on {r['devices']}")
+    losses, weights = _train(train, x, y, epochs=5, batch_size=16, lr=1e-2, device="cpu", seed=0)
+    _check_losses(losses, 5, "device='cpu'")
+    _check_trained(weights, x, y, "device='cpu'")
+    if worker_has_cuda(train):
+        _, weights = _train(train, x, y, epochs=5, batch_size=16, lr=1e-2, device="cuda", seed=0)
+        _check_trained(weights, x, y, "device='cuda'")
     else:
-        check_true(r["raised"] is not None, "'train' (device='cuda' on a machine without CUDA) ran anyway: it "
-                   "ignores its device argument (pass it through get_device, which raises RuntimeError)")
+        model = helper("small_model", "train", train, "mlp")
+        expect_raises(RuntimeError, "train", train, model, x, y, epochs=1, batch_size=64, lr=1e-3, device="cuda",
+                      seed=0, case="device='cuda' on a machine without CUDA (pass it through get_device)")

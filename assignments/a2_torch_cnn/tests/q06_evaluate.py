@@ -1,15 +1,18 @@
 """Q6 evaluate: accuracy ``correct / N`` as a Python float in [0, 1], in eval mode, without gradients.
 
-``evaluate`` is tested on a model the grader builds (Flatten, Linear(40, 10) with given weights, then
-Dropout: only eval mode predicts deterministically), so a bug in your networks does not cost these points.
+``evaluate`` is tested on a model the grader builds (Flatten, Linear(40, 10) ``fc`` with weights the grader
+loads, then Dropout(0.5): only eval mode predicts deterministically), so a bug in your networks does not cost
+these points. The expected accuracies are counted by the grader (tolerance 1e-6).
 Public case: a hand-made batch where 3 of 4 predictions are right (0.75, not 75).
-Hidden cases: random data and weights (float32/float64 x, int32/int64 y); eval mode, restoring the mode;
-the ``device`` argument is used. Expected accuracies are counted by the grader (tolerance 1e-6).
+Hidden cases: random data and weights (float32/float64 x, int32/int64 y); a model left in training mode must
+still be evaluated in eval mode; ``device="cuda"`` without CUDA raises RuntimeError. Restoring the model's
+mode and leaving its weights alone are not graded (only the sandbox can see them).
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import case_rng, check_scalar, check_true, get_context, run_probe
+from autograder.checks import (call, case_rng, check_scalar, check_true, expect_raises, get_context, helper,
+                               load_weights, worker_has_cuda)
 
 OK_FORMAT = False
 name = "q06_evaluate"
@@ -18,15 +21,20 @@ name = "q06_evaluate"
 BLOCK_WEIGHT = np.eye(10).repeat(4, axis=1)
 
 
-def _evaluate(evaluate, weight, bias, x, y, *, dropout=0.0, training=False, device="cpu"):
-    return run_probe("a2_evaluate_probe", "evaluate", evaluate, weight, bias, x, y, dropout, training, device)
+def _model(evaluate, weight, bias, training=False):
+    """The grader's small model, where the student's code runs, with the given weights, in the given mode."""
+    model = helper("small_model", "evaluate", evaluate, "linear_dropout")
+    load_weights("evaluate", model, {"fc.weight": np.asarray(weight, np.float32), "fc.bias": np.asarray(bias, np.float32)})
+    call("evaluate", model.train, bool(training))
+    return model
 
 
-def _check_acc(r, expected, case):
-    check_true(r["acc"] is not None, f"'evaluate' ({case}) returned {r['kind']}: expected a Python float")
-    check_true(0.0 <= r["acc"] <= 1.0, f"'evaluate' ({case}) returned {r['acc']!r}: expected an accuracy in "
-               "[0, 1] (correct / N, not a percentage)")
-    check_scalar("evaluate", r["acc"], expected, case=case, rtol=0.0, atol=1e-6)
+def _check_acc(evaluate, weight, bias, x, y, expected, case, *, training=False, device="cpu"):
+    acc = call("evaluate", evaluate, _model(evaluate, weight, bias, training), x, y, device=device)
+    check_true(type(acc) is float, f"'evaluate' ({case}) did not return a Python float")
+    check_true(0.0 <= acc <= 1.0, f"'evaluate' ({case}) returned a value outside [0, 1]: expected an accuracy "
+               "(correct / N, not a percentage)")
+    check_scalar("evaluate", acc, expected, case=case, rtol=0.0, atol=1e-6)
 
 
 @test_case(points=1, hidden=False)
@@ -35,14 +43,13 @@ def evaluate_hand_made_batch(evaluate):
     x = np.zeros((4, 40))
     for i in range(4):
         x[i, 4 * i: 4 * i + 4] = 1.0
-    r = _evaluate(evaluate, BLOCK_WEIGHT, np.zeros(10), x, np.array([0, 1, 2, 9]))
-    _check_acc(r, 0.75, "3 of 4 right")
+    _check_acc(evaluate, BLOCK_WEIGHT, np.zeros(10), x, np.array([0, 1, 2, 9]), 0.75, "3 of 4 right")
 
 
 # BEGIN HIDDEN TESTS
 def _random_case(label, n=300):
     """Random signals and weights; signals whose two largest logits are within 0.01 are dropped, so float32
-    and float64 arithmetic agree on every prediction."""
+    and float64 arithmetic agree on every prediction. The expected accuracy is counted here."""
     rng = case_rng(label)
     w, b = rng.standard_normal((10, 40)) * 0.5, rng.standard_normal(10) * 0.1
     x = rng.standard_normal((3 * n, 40))
@@ -57,28 +64,25 @@ def _random_case(label, n=300):
 @test_case(points=1, hidden=True)
 def evaluate_random(evaluate):
     x, y, w, b, expected = _random_case("random float64 / int64")
-    _check_acc(_evaluate(evaluate, w, b, x, y), expected, "float64 x, int64 y")
+    _check_acc(evaluate, w, b, x, y, expected, "float64 x, int64 y")
     x, y, w, b, expected = _random_case("random float32 / int32", n=1500)
-    _check_acc(_evaluate(evaluate, w, b, x.astype(np.float32), y.astype(np.int32)), expected,
+    _check_acc(evaluate, w, b, x.astype(np.float32), y.astype(np.int32), expected,
                "float32 x, int32 y, N larger than a typical batch")
 
 
 @test_case(points=1, hidden=True)
 def evaluate_eval_mode(evaluate):
     x, y, w, b, expected = _random_case("eval mode with dropout")
-    r = _evaluate(evaluate, w, b, x, y, dropout=0.5, training=True, device=get_context().device)
-    _check_acc(r, expected, "model with dropout: predict in eval mode")
-    check_true(r["training_after"], "'evaluate' must restore the model's mode (it was in training mode)")
-    check_true(r["unchanged"], "'evaluate' changed the model's weights")
+    _check_acc(evaluate, w, b, x, y, expected, "model left in training mode, with dropout: predict in eval mode",
+               training=True, device=get_context().device)
 
 
 @test_case(points=1, hidden=True)
 def evaluate_uses_requested_device(evaluate):
-    x, y, *_ = _random_case("device request", n=50)
-    r = run_probe("a2_device_request_probe", "evaluate", evaluate, "evaluate", x, y)
-    check_true(r["cpu_error"] is None, f"'evaluate' (device='cpu') raised {r['cpu_error']}")
-    if r["cuda_available"]:
-        check_true(r["raised"] is None, f"'evaluate' (device='cuda') raised {r['raised']}: {r['message']}")
+    x, y, w, b, expected = _random_case("device request", n=50)
+    _check_acc(evaluate, w, b, x, y, expected, "device='cpu'", device="cpu")
+    if worker_has_cuda(evaluate):
+        _check_acc(evaluate, w, b, x, y, expected, "device='cuda'", device="cuda")
     else:
-        check_true(r["raised"] is not None, "'evaluate' (device='cuda' on a machine without CUDA) ran anyway: it "
-                   "ignores its device argument (pass it through get_device, which raises RuntimeError)")
+        expect_raises(RuntimeError, "evaluate", evaluate, _model(evaluate, w, b), x, y, device="cuda",
+                      case="device='cuda' on a machine without CUDA (pass it through get_device)")

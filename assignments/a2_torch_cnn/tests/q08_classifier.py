@@ -2,19 +2,21 @@
 
 The grader calls ``fit(make_classifier(), x_train, y_train, device=...)`` once where your code runs, on the
 4000 standard training signals, with a limit of FIT_TIME_LIMIT_S seconds (wall clock, one CPU thread),
-then sends the hidden test signals (never their labels) and counts your model's arg-max predictions.
+then sends the hidden test signals (never their labels) to the model ``fit`` returned (in eval mode) and
+counts its arg-max predictions.
 Bands (partial credit, cumulative), calibrated on the reference (98.8% on the standard test split in
 about 6 s of one CPU thread): >= 70%, >= 80%, >= 90%, >= 95%, 2 points each. A fit that runs out of time,
 or a model that always predicts the same class, loses only these points.
-Public case: the interface, on a small synthetic set.
-Hidden cases: the accuracy bands; ``fit`` uses its ``device`` argument.
+Public case: the interface, on a small synthetic set (training accuracy >= 50%, counted by the grader).
+Hidden cases: the accuracy bands; ``fit(device="cuda")`` without CUDA raises RuntimeError.
 """
 import weakref
 
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import StudentCallError, check_true, get_context, run_probe
+from autograder.checks import (StudentCallError, call, call_timed, case_rng, check_true, expect_raises, get_context,
+                               model_weights, predictions, verified, worker_has_cuda)
 from autograder.checks.context import datasets_package, hidden_mnist1d_set
 
 OK_FORMAT = False
@@ -28,13 +30,15 @@ BANDS = (0.70, 0.80, 0.90, 0.95)
 _TIMED_OUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _fit(make_classifier, fit, x_train, y_train, x_tests, timeout_s=FIT_TIME_LIMIT_S):
-    """``fit(make_classifier(), x_train, y_train)`` where the student's code runs; predictions for ``x_tests``."""
+def _fit(make_classifier, fit, x_train, y_train, device=None, timeout_s=FIT_TIME_LIMIT_S):
+    """``fit(make_classifier(), x_train, y_train, device=device)`` where the student's code runs: the model
+    ``fit`` returned (a student object)."""
     if fit is not None and fit in _TIMED_OUT:
         raise _TIMED_OUT[fit]
+    model = call("make_classifier", make_classifier)
     try:
-        return run_probe("a2_fit_probe", ("make_classifier", "fit"), (make_classifier, fit), x_train, y_train,
-                         list(x_tests), get_context().device, timeout_s=timeout_s)
+        return call_timed("fit", fit, timeout_s, model, x_train, y_train,
+                          device=get_context().device if device is None else device)
     except StudentCallError as exc:
         if exc.kind == "timeout" and fit is not None:
             _TIMED_OUT[fit] = StudentCallError(f"'fit' is not called again: it ran out of time ({timeout_s:g} s) "
@@ -43,21 +47,27 @@ def _fit(make_classifier, fit, x_train, y_train, x_tests, timeout_s=FIT_TIME_LIM
 
 
 def _synthetic(n, seed=0):
-    rng = np.random.default_rng(seed)
+    """An easy synthetic set, drawn per student and submission (``case_rng``): nothing to fit in advance."""
+    rng = case_rng(f"synthetic set {n} {seed}")
     y = rng.integers(0, 10, n)
     return (rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0).astype(np.float32), y
 
 
+def _check_synthetic(make_classifier, fit, device, case):
+    x, y = _synthetic(300)
+    fitted = _fit(make_classifier, fit, x, y, device=device)
+    check_true(sum(v.size for v in model_weights("fit", fitted).values()) > 0,
+               "'make_classifier' built a model without parameters")
+    acc = float(np.mean(predictions("fit", fitted, x) == y))
+    check_true(acc >= 0.5, f"'fit' ({case}) on an easy synthetic set: training accuracy {acc:.1%}, expected >= 50%")
+    verified("fit")
+
+
 @test_case(points=1, hidden=False)
 def classifier_interface(make_classifier, fit):
-    """make_classifier() is an nn.Module; fit returns it trained, in eval mode, mapping (N, 40) to (N, 10)
-    logits; on an easy synthetic set of 300 signals it fits the training data (accuracy >= 50%)."""
-    x, y = _synthetic(300)
-    r = _fit(make_classifier, fit, x, y, [x])
-    check_true(not r["training"], "'fit' must return the model in eval mode (model.eval())")
-    check_true(r["num_params"] > 0, "'make_classifier' built a model without parameters")
-    acc = float(np.mean(r["preds"][0] == y))
-    check_true(acc >= 0.5, f"'fit' on an easy synthetic set: training accuracy {acc:.1%}, expected >= 50%")
+    """make_classifier() is an nn.Module; fit returns it trained, mapping (N, 40) to (N, 10) logits; on an
+    easy synthetic set of 300 signals it fits the training data (accuracy >= 50%, counted by the grader)."""
+    _check_synthetic(make_classifier, fit, None, "synthetic set")
 
 
 # BEGIN HIDDEN TESTS
@@ -72,29 +82,28 @@ def _hidden_accuracy(make_classifier, fit):
     """Fit once per submission (cached on the student's ``fit`` object, failures included), then the
     accuracy on the hidden test set, counted here."""
     ctx = get_context()
-    key = (ctx.assignment, ctx.seed, ctx.student, ctx.device)
+    key = (ctx.assignment, ctx.seed, ctx.student, ctx.submission_sha256, ctx.device)
     cached = _RESULTS.get(fit) if fit is not None else None
     if cached is None or cached[0] != key:
         x_test, y_test = _hidden_test_set()
         try:
-            r = _fit(make_classifier, fit, *datasets_package().load_mnist1d("train"), [x_test])
-            pred = r["preds"][0]
-            outcome = ("ok", float(np.mean(pred == y_test)), r)
-        except StudentCallError as exc:
-            outcome = ("error", exc, None)
+            fitted = _fit(make_classifier, fit, *datasets_package().load_mnist1d("train"))
+            outcome = ("ok", float(np.mean(predictions("fit", fitted, x_test) == y_test)))
+        except AssertionError as exc:  # a StudentCallError or a CheckFailure
+            outcome = ("error", exc)
         cached = (key, outcome)
         if fit is not None:
             _RESULTS[fit] = cached
-    status, value, report = cached[1]
+    status, value = cached[1]
     if status == "error":
         raise value
-    return value, report
+    return value
 
 
 def _check_band(make_classifier, fit, threshold):
-    acc, r = _hidden_accuracy(make_classifier, fit)
+    acc = _hidden_accuracy(make_classifier, fit)
     check_true(acc >= threshold, f"'make_classifier' + 'fit': hidden test accuracy {acc:.1%} is below "
-               f"{threshold:.0%} (fit took {r['fit_s']:.1f} s)")
+               f"{threshold:.0%}")
 # END HIDDEN TESTS
 
 
@@ -120,15 +129,10 @@ def accuracy_at_least_95(make_classifier, fit):
 
 @test_case(points=1, hidden=True)
 def fit_uses_requested_device(make_classifier, fit):
-    if fit is not None and fit in _TIMED_OUT:
-        raise _TIMED_OUT[fit]  # do not wait for a fit that already ran out of time
-    x, y = _synthetic(100, seed=5)
-    r = run_probe("a2_device_request_probe", ("make_classifier", "fit"), (make_classifier, fit), "fit", x, y)
-    check_true(r["cpu_error"] is None, f"'fit' (device='cpu') raised {r['cpu_error']}")
-    if r["cuda_available"]:
-        check_true(r["raised"] is None, f"'fit' (device='cuda') raised {r['raised']}: {r['message']}")
-        check_true(all(d.startswith("cuda") for d in r["devices"]),
-                   f"'fit' (device='cuda') returned a model on {r['devices']}")
+    _check_synthetic(make_classifier, fit, "cpu", "device='cpu'")
+    if worker_has_cuda(fit):
+        _check_synthetic(make_classifier, fit, "cuda", "device='cuda'")
     else:
-        check_true(r["raised"] is not None, "'fit' (device='cuda' on a machine without CUDA) ran anyway: it "
-                   "ignores its device argument (pass it through get_device, which raises RuntimeError)")
+        x, y = _synthetic(100, seed=5)
+        expect_raises(RuntimeError, "fit", fit, call("make_classifier", make_classifier), x, y, device="cuda",
+                      case="device='cuda' on a machine without CUDA (pass it through get_device)")

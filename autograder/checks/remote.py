@@ -1,0 +1,177 @@
+"""The student's objects, reached the same way under the engine and in-process.
+
+Under the engine the names a test receives are proxies (``autograder/grade/proxies.py``): calling one,
+or a method of an object it returned, is a call into the sandboxed worker, and a tensor comes back as a
+``TensorValue`` (data). Under plain ``otter run`` and ``check`` they are the real functions and objects.
+These helpers hide the difference, so an A2 test reads::
+
+    model = helper("build", "MNIST1DConvNet", MNIST1DConvNet, MNIST1DConvNet, 0)   # seeded cls()
+    call("MNIST1DConvNet", model.eval)
+    logits = as_array(call("MNIST1DConvNet", model, torch.as_tensor(x)))
+
+Points come only from data the test compares with its own computation on inputs it chose (SPEC section 6,
+invariant 3): a helper's result is the student's word and is used only as data to check.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import inworker
+from autograder.checks.compare import _student_error, call
+from autograder.checks.errors import StudentCallError
+
+
+def helper(fn: str, name: str, anchor, *args, timeout_s: float | None = None):
+    """``autograder/checks/inworker.py``'s ``fn(student module, *args)``, run where the student's code runs
+    (``anchor``: any student function or object of this submission, to find its worker; ``name`` for
+    messages). Student objects among ``args`` travel as handles."""
+    if anchor is None:
+        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
+    run = getattr(anchor, "run_helper", None)
+    if run is not None:
+        return run(fn, *args, timeout_s=timeout_s)
+    try:
+        return getattr(inworker, fn)(None, *args)
+    except Exception as exc:  # in-process: the student's code raised inside the helper
+        raise _student_error(name, exc) from None
+
+
+def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
+    """``call`` with a time limit other than the per-call default (a training budget). In-process
+    (``otter run``, ``check``) nothing can stop the call: it runs to its end."""
+    timed = getattr(fn, "call_timed", None)
+    if timed is not None and fn is not None:
+        return timed(timeout_s, *args, **kwargs)
+    return call(name, fn, *args, **kwargs)
+
+
+def attribute(name: str, obj, attr: str):
+    """``obj.attr`` (not called): data, or a student object."""
+    if obj is None:
+        raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
+    if hasattr(type(obj), "run_helper"):  # an engine proxy: read the attribute in the worker
+        return getattr(obj, attr).get()
+    try:
+        return getattr(obj, attr)
+    except Exception as exc:  # noqa: BLE001 - a hostile __getattr__, in-process
+        raise _student_error(name, exc) from None
+
+
+def is_tensor(value) -> bool:
+    """A torch tensor: a ``TensorValue`` from the worker, or a real ``torch.Tensor`` in-process."""
+    if type(value).__name__ == "TensorValue":
+        return True
+    try:
+        import torch
+    except ImportError:
+        return False
+    return isinstance(value, torch.Tensor)
+
+
+def as_array(value):
+    """A tensor's values as an ndarray (None if ``value`` is not a tensor)."""
+    if type(value).__name__ == "TensorValue":
+        return value.array
+    if is_tensor(value):
+        t = value.detach().cpu()
+        return (t.float() if t.dtype in (__import__("torch").bfloat16,) else t).numpy()
+    return None
+
+
+#: torch dtypes a message may name (a worker-side string is shown only if it is one of these).
+_DTYPES = {f"torch.{n}" for n in ("float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64",
+                                  "uint8", "bool", "complex64", "complex128")}
+
+
+def tensor_dtype(value) -> str:
+    """A tensor's dtype as torch prints it (``"torch.float32"``), or ``"not a tensor"``."""
+    if not is_tensor(value):
+        return "not a tensor"
+    text = str(value.dtype)
+    return text if text in _DTYPES else "an unknown dtype"
+
+
+def tensor(x, dtype=None, requires_grad: bool = False):
+    """A CPU tensor the parent sends (a copy of ``x``)."""
+    import torch
+
+    t = torch.tensor(np.asarray(x), dtype=dtype)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+# =====================================================================================================
+# A2: the student's networks, reached through their own API
+# =====================================================================================================
+
+
+def is_proxy(obj) -> bool:
+    """True for the engine's proxies (the student's code runs in a sandboxed worker)."""
+    return hasattr(type(obj), "run_helper")
+
+
+def worker_has_cuda(anchor) -> bool:
+    """Whether the student's code sees a CUDA GPU, known to the parent: under the engine the worker sees one
+    only when the grading run asked for ``--device cuda`` (``autograder/sandbox/backends.py`` hides GPUs from
+    CPU runs); in-process it is this process's torch."""
+    from autograder.checks.context import get_context
+
+    if is_proxy(anchor):
+        return get_context().device.startswith("cuda")
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def build_model(name: str, cls):
+    """``cls()``, called by the grader itself (not through a helper, which the submission could replace to
+    hand back an object its class does not build): a student object."""
+    return call(name, cls)
+
+
+def model_weights(name: str, model) -> dict:
+    """``model.state_dict()`` as ``{name: ndarray}``: the student's word, used only as data the parent loads
+    into its own copy of an architecture."""
+    state = helper("state_arrays", name, model, model)
+    from autograder.checks.compare import check_true
+
+    check_true(type(state) is dict and all(type(k) is str and isinstance(v, np.ndarray) for k, v in state.items()),
+               f"'{name}': its state_dict could not be read as named arrays")
+    return state
+
+
+def load_weights(name: str, model, state: dict) -> None:
+    """``model.load_state_dict(state)`` (strict), with the parent's arrays sent as tensors."""
+    import torch
+
+    call(name, model.load_state_dict, {k: torch.as_tensor(np.asarray(v)) for k, v in state.items()})
+
+
+def logits(name: str, model, x: np.ndarray, *, n_classes: int = 10, batch: int = 500) -> np.ndarray:
+    """The student's ``model`` (put in eval mode first) on the parent's float32 ``x``, in batches: float logits
+    ``(N, n_classes)`` as an ndarray, checked for type and shape."""
+    import torch
+
+    from autograder.checks.compare import check_true
+
+    call(name, model.eval)
+    out = []
+    for start in range(0, len(x), batch):
+        xb = np.asarray(x[start:start + batch], dtype=np.float32)
+        got = call(name, model, torch.as_tensor(xb))
+        arr = as_array(got)
+        check_true(arr is not None, f"'{name}' forward returned {type(got).__name__}: expected a tensor of logits")
+        check_true(arr.shape == (len(xb), n_classes) and arr.dtype.kind == "f",
+                   f"'{name}' maps a batch of {len(xb)} inputs to an array of shape {arr.shape}, dtype {arr.dtype}: "
+                   f"expected float logits ({len(xb)}, {n_classes})")
+        out.append(arr)
+    return np.concatenate(out) if out else np.zeros((0, n_classes), np.float32)
+
+
+def predictions(name: str, model, x: np.ndarray) -> np.ndarray:
+    """Arg-max class of the student's ``model`` for each row of the parent's ``x`` (labels never leave the
+    parent: accuracy is counted by the caller)."""
+    from autograder.checks.compare import check_true
+
+    z = logits(name, model, x)
+    check_true(bool(np.isfinite(z).all()), f"'{name}' returned NaN or infinite logits")
+    return z.argmax(axis=1)
