@@ -77,7 +77,7 @@ TORCH=$(grep -E '^torch==' "$SRC/requirements.txt") || die "requirements.txt pin
 # folder and the CPU index is unreachable (this project's offline test machines), pip retries the index
 # for about 8 s, warns, and installs the local 2.13.0+cpu wheel. --no-deps: torch's dependencies come
 # with the requirements below, which keep the installed 2.13.0+cpu (torch==2.13.0 matches it).
-"${PIP[@]}" install -q --no-deps --index-url https://download.pytorch.org/whl/cpu "$TORCH"
+"${PIP[@]}" install -q --no-deps --index-url @TORCH_CPU_INDEX@ "$TORCH"
 "${PIP[@]}" install -q -r "$SRC/requirements.txt"
 "${PIP[@]}" check
 "$VENV/bin/python" -c 'import sys, torch; sys.exit(f"torch {torch.__version__} is a CUDA build" if torch.version.cuda else 0)' ||
@@ -127,6 +127,13 @@ if [ ! -x "$PY" ]; then
   printf '%s\n' '{"score": 0.0, "output": "GRADER ERROR (not your fault): your submission could not be graded because of a problem on our side. The course staff will fix it and regrade.", "tests": [], "stdout_visibility": "hidden", "extra_data": {"status": "grader_error"}}' >"$ROOT/results/results.json"
   exit 1
 fi
+# The per-course secret hidden inputs derive from (autograder/checks/context.py: course_secret), if the
+# instructor added a file course_secret to the zip (Gradescope has no setting for environment variables).
+# It stays in the grader: the sandboxed worker gets a clean environment.
+if [ -z "${AG_COURSE_SECRET:-}" ] && [ -f "$ROOT/source/course_secret" ]; then
+  AG_COURSE_SECRET="$(tr -d '\n' <"$ROOT/source/course_secret")"
+  export AG_COURSE_SECRET
+fi
 export GRADESCOPE_ROOT="$ROOT" PYTHONPATH="$ROOT/source${PYTHONPATH:+:$PYTHONPATH}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 exec "$PY" -m autograder.grade.gradescope
@@ -135,7 +142,10 @@ exec "$PY" -m autograder.grade.gradescope
 
 def gradescope_files(a, support: dict[str, bytes]) -> dict[str, bytes]:
     """Archive entries of the Gradescope zip for assignment ``a``."""
-    files = {"setup.sh": SETUP_SH.encode(), "run_autograder": RUN_AUTOGRADER.encode(),
+    from autograder.build.environment import TORCH_CPU_INDEX
+
+    files = {"setup.sh": SETUP_SH.replace("@TORCH_CPU_INDEX@", TORCH_CPU_INDEX).encode(),
+             "run_autograder": RUN_AUTOGRADER.encode(),
              "requirements.txt": (a.root / "requirements.txt").read_bytes(),
              "gradescope.json": json.dumps({"assignment": a.name, "sandbox": "auto", "device": "cpu"},
                                            indent=1).encode()}

@@ -130,7 +130,9 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
                   f"(sandbox: {result.backend or 'none'}); the student was told it is not their fault and "
                   f"no total score is shown to them. Cause: {cause}")
             return 1
-        print(f"graded {student}: {result.score:g}/{result.max_score:g} with the {result.backend} sandbox")
+        print(f"graded {student}: {result.score:g}/{result.max_score:g} with the {result.backend} sandbox; course "
+              "secret: " + ("set" if os.environ.get("AG_COURSE_SECRET") else
+                            "not set (hidden inputs derive from public values; docs/gradescope.md)"))
         for note in result.notes:
             print(f"note: {note}")
         _write(results_dir, data)

@@ -86,7 +86,8 @@ def assert_grader_error(res: dict, points: float | None) -> None:
 # ---------------------------------------------------------------------------------------------
 # fast: run_autograder with this checkout's interpreter
 
-def run_autograder(a, tmp_path, submission: Path | None, config: dict | None = None, env: dict | None = None):
+def run_autograder(a, tmp_path, submission: Path | None, config: dict | None = None, env: dict | None = None,
+                   secret: str | None = None):
     base = tmp_path / "autograder"
     for sub in ("source", "submission", "results"):
         (base / sub).mkdir(parents=True)
@@ -95,6 +96,8 @@ def run_autograder(a, tmp_path, submission: Path | None, config: dict | None = N
         assert {"setup.sh", "run_autograder"} <= set(zf.namelist())
         assert zf.getinfo("run_autograder").external_attr >> 16 & 0o111
         assert zf.getinfo("setup.sh").external_attr >> 16 & 0o111
+    if secret is not None:
+        (base / "source" / "course_secret").write_text(secret + "\n")
     gs_json = base / "source" / "gradescope.json"
     if config is None:
         gs_json.unlink()
@@ -118,11 +121,21 @@ def test_reference_full_marks_and_stub_zero(gradescope_zip, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert ref["score"] == a.points and not layout_errors(ref, a.points)
     assert {"name", "score", "max_score", "visibility", "status", "output"} <= set(ref["tests"][0])
-    assert f"graded {STUDENT}: {a.points:g}/{a.points:g}" in done.stdout
+    assert f"graded {STUDENT}: {a.points:g}/{a.points:g}" in done.stdout and "course secret: not set" in done.stdout
     done, stub = run_autograder(a, tmp_path / "stub", a.starter_dir / a.student_file, config={})
     assert done.returncode == 0
     assert stub["score"] == 0 and all(t["status"] == "failed" for t in stub["tests"])
     assert "not implemented" in stub["tests"][0]["output"] and not layout_errors(stub, a.points)
+
+
+@pytest.mark.slow
+def test_course_secret_file_reaches_the_grader(gradescope_zip, tmp_path):
+    """A ``course_secret`` file added to the zip becomes AG_COURSE_SECRET for the grader (Gradescope
+    has no environment settings); hidden inputs change with it, the reference still gets full marks."""
+    a = gradescope_zip
+    done, ref = run_autograder(a, tmp_path, a.solution_file, config={}, secret="s3cret-of-the-course")
+    assert done.returncode == 0 and ref["score"] == a.points, done.stdout[-2000:]
+    assert "course secret: set" in done.stdout and "s3cret" not in done.stdout + json.dumps(ref)
 
 
 def test_missing_submission_gets_a_message(gradescope_zip, tmp_path):
