@@ -236,7 +236,8 @@ def main(*, backend: str = "auto", require: bool = False) -> int:
         console.print("[red]no sandbox backend can run submissions on this machine[/red]")
         return 1
     if require and not refused:
-        failed = required_failures(chosen, {g: rows.get(chosen) for g, rows in results.items()})
+        # the chosen backend's own rows (the others' extra rows, e.g. uid's seccomp, are not its guarantees)
+        failed = required_failures(chosen, {g: rows[chosen] for g, rows in results.items() if chosen in rows})
         for line in failed:
             console.print(f"[red]REQUIRED: {line}[/red]", soft_wrap=True)
         return 1 if failed else 0
@@ -253,7 +254,7 @@ def limit_mechanisms() -> dict[str, str]:
 
 def required_failures(chosen: str, rows: dict[str, Row | None]) -> list[str]:
     """What ``doctor --require`` refuses: the UNSAFE ``process`` backend, or any guarantee of the
-    chosen backend that did not hold (or could not be measured), each with its measured detail."""
+    chosen backend that did not hold (or was listed but not measured: None), each with its detail."""
     failed = [f"grading would use the UNSAFE {chosen} backend (no isolation)"] if chosen == "process" else []
     failed += [f"{g} does not hold on {chosen}: {row.detail if row else 'not measured'}"
                for g, row in rows.items() if row is None or row.holds is not True]
