@@ -118,9 +118,11 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
 @cli.command()
 @click.option("--backend", type=click.Choice(["auto", "bwrap", "uid", "process"]),
               default=lambda: _default("doctor", "backend"), show_default=True)
-def doctor(backend: str) -> None:
+@click.option("--require", is_flag=True,
+              help="Exit 1 unless every guarantee holds on the backend grading would use (Gradescope's setup.sh).")
+def doctor(backend: str, require: bool) -> None:
     """Run probe submissions and print which sandbox guarantees hold on this machine."""
-    sys.exit(_verb("doctor")(backend=backend))
+    sys.exit(_verb("doctor")(backend=backend, require=require))
 
 
 @cli.command()

@@ -12,7 +12,8 @@ filter, its Landlock confinement, and the sealing of the grader's files (a world
 a folder every user can reach, which the session must seal before its worker starts).
 
 Returns non-zero when grading would refuse (no bwrap and no uid: only the unsafe ``process``
-backend is left) or no backend can run a submission at all.
+backend is left) or no backend can run a submission at all, and (``require=True``, the Gradescope
+``setup.sh``) when any guarantee fails on the backend grading would use.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class Row:
     detail: str
 
 
-def probe_backend(backend: str, *, timeout_s: float = 1.0, memory_mb: int = 384) -> list[Row]:
+def probe_backend(backend: str, *, timeout_s: float = 3.0, memory_mb: int = 384) -> list[Row]:
     """Run every probe through ``backend`` and judge the results."""
     rows: list[Row] = []
 
@@ -226,12 +227,15 @@ def _cleanup(work, listener, decoy):
     shutil.rmtree(work, ignore_errors=True)
 
 
-def main(*, backend: str = "auto") -> int:
+def main(*, backend: str = "auto", require: bool = False) -> int:
     """Probe the sandbox backends and print a table of guarantees.
 
     backend: ``"auto"`` (probe every backend, report which one grading would pick), ``"bwrap"`` or
         ``"process"`` (probe only that one).
-    Returns 0 when at least one backend runs submissions, 1 when none does.
+    require: also fail unless every guarantee holds on the backend grading would use (and that
+        backend is not ``process``); each failure is printed as ``REQUIRED: ...`` with its reason.
+    Returns 0 when at least one backend runs submissions (and, with ``require``, every guarantee of
+    the chosen one holds), 1 otherwise.
     """
     from rich.console import Console
     from rich.table import Table
@@ -298,6 +302,12 @@ def main(*, backend: str = "auto") -> int:
     if not working:
         console.print("[red]no sandbox backend can run submissions on this machine[/red]")
         return 1
+    if require and not refused:
+        # the chosen backend's own rows (the others' extra rows, e.g. uid's seccomp, are not its guarantees)
+        failed = required_failures(chosen, {g: rows[chosen] for g, rows in results.items() if chosen in rows})
+        for line in failed:
+            console.print(f"[red]REQUIRED: {line}[/red]", soft_wrap=True)
+        return 1 if failed else 0
     return 1 if refused else 0
 
 
@@ -307,6 +317,15 @@ def limit_mechanisms() -> dict[str, str]:
     return {"memory": "RLIMIT_AS per worker process (RLIMIT_DATA with CUDA)",
             "processes": "RLIMIT_NPROC on the worker's own uid (bwrap as root, uid)"
                          + ("; a pids cgroup (pids.max) per worker" if cgroup else "; no writable pids cgroup here")}
+
+
+def required_failures(chosen: str, rows: dict[str, Row | None]) -> list[str]:
+    """What ``doctor --require`` refuses: the UNSAFE ``process`` backend, or any guarantee of the
+    chosen backend that did not hold (or was listed but not measured: None), each with its detail."""
+    failed = [f"grading would use the UNSAFE {chosen} backend (no isolation)"] if chosen == "process" else []
+    failed += [f"{g} does not hold on {chosen}: {row.detail if row else 'not measured'}"
+               for g, row in rows.items() if row is None or row.holds is not True]
+    return failed
 
 
 def _availability() -> dict[str, str]:

@@ -1,19 +1,38 @@
 """Gradescope entry point: grade ``<root>/submission`` with the sandboxed engine, write
-``<root>/results/results.json``. Called by the ``run_autograder`` script of ``dist/<a>/autograder.zip``.
+``<root>/results/results.json``. Called by the ``run_autograder`` script of ``dist/<a>/autograder.zip``
+(``autograder/build/gradescope.py``).
 
-Gradescope runs ``run_autograder`` as root with the network open; the student's code runs only in
-the sandbox (bwrap where the container allows it, else the process backend as an unprivileged uid),
-and ``/autograder/source`` (hidden tests, reference) is readable by root only (``setup.sh``).
-A results file is always written: on any failure of ours, a score of 0 with a grader-error message
-that tells the student to contact the staff (never a silent 0, never full marks).
+Trust boundary on Gradescope: ``run_autograder`` runs as root with the network open. The student's
+code runs only in the sandbox (``--sandbox auto``: the strongest backend that works in the container;
+``setup.sh`` ran ``doctor --require`` when the image was built). ``/autograder`` (the reference, the
+hidden tests, the course seed, this submission, the results) is readable by root only (``setup.sh``);
+the sandbox user gets the worker's own code through a per-session copy (``autograder/sandbox/backends.py``,
+``install_worker_files``).
+
+A results file is always written. A grader error (the sandbox could not start, the worker could not
+run, a case the grader could not judge, any exception of ours) is never a silent 0:
+
+* stdout (shown to instructors only) has the cause: the error log lines, then a ``GRADER ERROR`` line;
+* results.json says so to the student, in the top-level ``output`` and in a 0-point visible test named
+  ``GRADER ERROR``; the graded tests are ``after_published``, so the student does not see a total
+  score (Gradescope's results spec: "If test cases are hidden, students will not be able to see their
+  total score") until the staff fix the cause, regrade and publish;
+* the exit status is 1 (0 when the submission was graded, whatever its score).
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
 from pathlib import Path
+
+#: What the student reads when we failed them (no path, no cause: those go to stdout).
+GRADER_ERROR_MESSAGE = (
+    "GRADER ERROR (not your fault): your submission could not be graded because of a problem on our "
+    "side, so any score shown here is not your grade. The course staff can see the cause; they will fix "
+    "it and regrade your submission. You do not need to resubmit (contacting them helps).")
 
 
 def _write(results_dir: Path, data: dict) -> None:
@@ -22,17 +41,69 @@ def _write(results_dir: Path, data: dict) -> None:
     atomic_write(results_dir / "results.json", json.dumps(data, indent=1) + "\n")
 
 
+def grader_error_results(data: dict | None = None, *, max_score: float | None = None) -> dict:
+    """Gradescope results for a submission the grader failed: ``data`` (``results_json``'s, or None
+    when nothing was graded) with the message on top, a visible 0-point ``GRADER ERROR`` test, and
+    every graded test ``after_published`` so that no total score is shown to the student."""
+    data = dict(data or {"score": 0.0, "tests": []})
+    tests = [dict(t, visibility="after_published") for t in data.get("tests", [])]
+    if not tests:  # nothing graded: one hidden test (with the assignment's points, when known) hides the total
+        tests = [{"name": "not graded (grader error)", "score": 0.0, "max_score": max_score or 0.0,
+                  "status": "failed", "visibility": "after_published", "output": "Not graded: grader error."}]
+    notice = {"name": "GRADER ERROR (not your fault)", "score": 0.0, "max_score": 0.0, "status": "failed",
+              "visibility": "visible", "output": GRADER_ERROR_MESSAGE}
+    data["tests"] = [notice, *tests]
+    data["output"] = "\n".join(x for x in (GRADER_ERROR_MESSAGE, data.get("output", "")) if x)
+    data["stdout_visibility"] = "hidden"
+    data["extra_data"] = {**data.get("extra_data", {}), "status": "grader_error"}
+    return data
+
+
+class _ErrorLog(logging.Handler):
+    """Keeps the ERROR records of this run: the cause of a grader error, repeated at the end of stdout."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def main(root: str | Path | None = None) -> int:
-    root = Path(root or os.environ.get("GRADESCOPE_ROOT", "/autograder"))
+    """Grade the submission under ``root`` (default ``$GRADESCOPE_ROOT`` or ``/autograder``).
+
+    Returns 0 when the submission was graded (or is unusable: the student's error, named in the
+    results), 1 on a grader error (results.json says so; stdout has the cause).
+    """
+    # every warning and error of the engine goes to stdout (Gradescope shows it to instructors only)
+    log = logging.getLogger()
+    stream, errors = logging.StreamHandler(sys.stdout), _ErrorLog()
+    stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.addHandler(stream)
+    log.addHandler(errors)
+    if log.getEffectiveLevel() > logging.WARNING:
+        log.setLevel(logging.WARNING)
+    try:
+        return _grade(Path(root or os.environ.get("GRADESCOPE_ROOT", "/autograder")), errors)
+    finally:
+        log.removeHandler(stream)
+        log.removeHandler(errors)
+
+
+def _grade(root: Path, errors: _ErrorLog) -> int:
     results_dir = root / "results"
+    max_score = None
     try:
         from autograder.core.assignment import load_assignment
+        from autograder.core.results import GRADER_ERROR
         from autograder.grade import intake
         from autograder.grade.outputs import results_json
         from autograder.grade.submission import grade_sandboxed
 
         config = json.loads((root / "source" / "gradescope.json").read_text())
         a = load_assignment(config["assignment"], root / "source")
+        max_score = a.points
         metadata = root / "submission_metadata.json"
         student = "submission"
         if metadata.is_file():
@@ -40,25 +111,36 @@ def main(root: str | Path | None = None) -> int:
             student = intake.student_id(Path(str(users[0].get("email") or users[0].get("name") or student)))
         sub = intake.load(intake.Submission(student, root / "submission"), a.student_file)
         if sub.error:
+            print(f"{student}: unusable submission: {sub.error}")
             _write(results_dir, {"score": 0.0, "output": sub.error, "tests": []})
             return 0
-        scratch = results_dir.parent / ".grading"
-        scratch.mkdir(exist_ok=True)
+        scratch = root / ".grading"  # under /autograder: root only
+        scratch.mkdir(mode=0o700, exist_ok=True)
         source_file = scratch / a.student_file
         source_file.write_text(sub.source)
         result = grade_sandboxed(a, source_file, student, backend=config.get("sandbox", "auto"),
                                  device=config.get("device", "cpu"))
         result.notes = sub.notes + result.notes
-        print(f"graded {student}: {result.score:g}/{result.max_score:g} with the {result.backend} sandbox")
+        data = results_json(result, hidden_visibility=a.options.get("hidden_visibility", "visible"))
+        bad = [c for c in result.cases if c.status == GRADER_ERROR]
+        if result.status == GRADER_ERROR or bad:
+            _write(results_dir, grader_error_results(data, max_score=max_score))
+            cause = " | ".join(errors.messages) or (bad[0].message if bad else "no error was logged")
+            print(f"GRADER ERROR for {student}: {len(bad)} of {len(result.cases)} case(s) could not be graded "
+                  f"(sandbox: {result.backend or 'none'}); the student was told it is not their fault and "
+                  f"no total score is shown to them. Cause: {cause}")
+            return 1
+        print(f"graded {student}: {result.score:g}/{result.max_score:g} with the {result.backend} sandbox; course "
+              "secret: " + ("set" if os.environ.get("AG_COURSE_SECRET") else
+                            "not set (hidden inputs derive from public values; docs/gradescope.md)"))
         for note in result.notes:
             print(f"note: {note}")
-        _write(results_dir, results_json(result, hidden_visibility=a.options.get("hidden_visibility", "visible")))
+        _write(results_dir, data)
         return 0
-    except Exception:  # noqa: BLE001 - last-ditch: a results file must exist (SPEC section 6, invariant 6)
-        traceback.print_exc()
-        _write(results_dir, {"score": 0.0, "tests": [], "output": (
-            "Grader error: your submission could not be graded because of a problem on our side. "
-            "This is not your fault; please contact the course staff.")})
+    except Exception as exc:  # noqa: BLE001 - last-ditch: a results file must exist (SPEC section 6, invariant 6)
+        traceback.print_exc(file=sys.stdout)
+        print(f"GRADER ERROR: {type(exc).__name__}: {exc}")
+        _write(results_dir, grader_error_results(max_score=max_score))
         return 1
 
 

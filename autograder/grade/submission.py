@@ -99,7 +99,9 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
         if session.grader_error:
             result.status = GRADER_ERROR
             fail_all(GRADER_ERROR, "grader error: the sandboxed worker could not start (not the student's fault)")
-            log.error("worker for %s could not start: %s", student, status.error)
+            output = " ".join(status.output.split())[-1000:]  # the interpreter's or bwrap's own words
+            log.error("worker for %s could not start: %s%s", student, status.error,
+                      f"; its output: {output}" if output else "; it printed nothing")
             return result
         if status.status != OK:
             message = _import_message(a, status)

@@ -47,6 +47,26 @@ def test_userns_restriction_is_explained(monkeypatch, tmp_path):
     assert "AppArmor" in backends.userns_restriction()
 
 
+def test_require_names_each_failed_guarantee():
+    """Does `doctor --require` (Gradescope's setup.sh) refuse a failed or unmeasured guarantee, and the
+    process backend, each with what was measured?"""
+    ok = doctor.Row("bwrap", "timeout enforced", True, "timeout after 3.0 s")
+    bad = doctor.Row("bwrap", "network blocked", False, "internet: connected")
+    assert doctor.required_failures("bwrap", {"timeout enforced": ok}) == []
+    failed = doctor.required_failures("bwrap", {"timeout enforced": ok, "network blocked": bad, "memory cap enforced": None})
+    assert failed == ["network blocked does not hold on bwrap: internet: connected",
+                      "memory cap enforced does not hold on bwrap: not measured"]
+    assert "UNSAFE process" in doctor.required_failures("process", {"timeout enforced": ok})[0]
+
+
+@pytest.mark.slow
+def test_require_refuses_the_process_backend(capsys):
+    assert doctor.main(backend="process", require=True) == 1
+    out = capsys.readouterr().out
+    assert "REQUIRED: grading would use the UNSAFE process backend" in out
+    assert "REQUIRED: network blocked does not hold on process" in out
+
+
 @pytest.mark.skipif(not backends.uid_status()[0], reason=f"uid backend unavailable: {backends.uid_status()[1]}")
 def test_uid_guarantees_all_hold():
     """Do the uid backend's isolation guarantees hold, its own rows (seccomp, sealing) included?
