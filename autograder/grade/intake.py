@@ -218,6 +218,8 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
             raise FileNotFoundError(f"submission {path} does not exist") from None
         if stat.S_ISDIR(st.st_mode):
             _collect_given_folder(path, student_file, found, "", unpack)
+        elif stat.S_ISREG(st.st_mode) and path.name.endswith(".zip") and _zip_listing(path) == []:
+            continue  # an empty zip given is nobody's submission
         elif stat.S_ISREG(st.st_mode) and path.name.endswith(".zip") and _is_class_zip(path, student_file):
             if unpack is None:
                 raise ValueError(f"{path} is a class zip: it can only be unpacked with a scratch folder (unpack=)")
@@ -367,15 +369,22 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
+def _zip_listing(path: Path) -> list[str] | None:
+    """The files of the zip ``path`` (litter left out), or None when it cannot be read as a zip."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _zip_names(zf)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None
+
+
 def _is_class_zip(path: Path, student_file: str) -> bool:
     """A zip given holds several students' entries (one folder level under a common root folder is
     looked through): a Gradescope export's metadata, ``student_file`` more than once, or, without
     ``student_file``, two entries or more that are each a submission (``.py``/``.ipynb``/``.zip`` files,
     folders) or carry an LMS's naming. Anything unreadable is a student's zip (``load`` says why)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = _zip_names(zf)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    names = _zip_listing(path)
+    if names is None:
         return False
     if any(Path(n).name == exports.GRADESCOPE_METADATA for n in names):
         return True
