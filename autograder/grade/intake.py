@@ -25,7 +25,9 @@ imported, unpickled or executed. What comes out is the student's source text, wh
 
 Student ids (``collect``), unique across the batch:
 
-1. An entry's *name* is its file name without ``.py``/``.ipynb``/``.zip``, NFC-normalised. The name is
+1. An entry's *name* is its file name without ``.py``/``.ipynb``/``.zip``, NFC-normalised; for a class
+   export, what the export says (``autograder.grade.exports``: a Gradescope submitter's e-mail, a Canvas
+   name, a Moodle full name with ``_`` for spaces, a roster's ``student``). The name is
    *exact* when it is at most ``MAX_ID_CHARS`` characters of Unicode letters, digits (and their
    combining marks), ``_``, ``.``, ``@`` and ``-``, neither starting nor ending with a dot
    (``José_García``, ``李雷``, ``a.b@uni.edu``).
