@@ -235,3 +235,18 @@ def test_exports_graded_end_to_end(tmp_path):
     journal = [json.loads(line) for line in (tmp_path / "out" / "journal.jsonl").read_text().splitlines()]
     info = {e["student"]: e["result"]["student_info"] for e in journal if "student" in e}
     assert info["JGarcia@uni.edu"]["key"] == "jgarcia@uni.edu" and info["danbrown"]["key"] == "canvas:2005"
+
+
+def test_the_batch_seeds_from_the_key(tmp_path, monkeypatch):
+    """``grade_one`` (what each grading process runs) builds its context from the key, not the id."""
+    from autograder.grade import batch, submission
+
+    seen = []
+    real = submission.grading_context
+    monkeypatch.setattr(submission, "grading_context", lambda a, student, *args, **kw: (
+        seen.append(student), real(a, student, *args, **kw))[1])
+    stub = tmp_path / F
+    stub.write_text((A.starter_dir / F).read_text())
+    result = batch.grade_one(A.name, str(A.root), str(stub), "JGarcia@uni.edu", "in-process", "cpu",
+                             "jgarcia@uni.edu")
+    assert seen == ["jgarcia@uni.edu"] and result.student == "JGarcia@uni.edu"
