@@ -2,7 +2,8 @@
 
 * **Gradescope** "Download Submissions": a folder (or a zip of it) holding ``submission_metadata.yml`` and
   one ``submission_<id>/`` folder per submission. The metadata maps each folder to ``:submitters:``
-  (``:name:``, ``:sid:``, ``:email:``) and ``:created_at:`` (the submission time). It is read with
+  (``:name:``, ``:sid:``, ``:email:``) and ``:created_at:`` (the submission time; the export has no late
+  mark: a roster's ``late`` column gives it). It is read with
   ``yaml.safe_load`` (plain data only, never Python objects), at most ``MAX_METADATA`` bytes.
 * **Canvas** "Download Submissions": ``<name>[_LATE]_<user id>_<submission id>_<file name>[-N]`` (Canvas
   appends ``-N`` to a re-uploaded file's name); ``LATE`` is Canvas's own late mark.
@@ -142,9 +143,6 @@ def gradescope_metadata(path: Path) -> dict[str, Identity]:
         ident.email = str(first.get(":email") or "")
         ident.sid = str(first.get(":sid") or "")
         ident.id_name = ident.email or (f"sid-{ident.sid}" if ident.sid else "")
-        late = record.get(":late") if ":late" in record else record.get(":late?")
-        if isinstance(late, bool):
-            ident.late = "yes" if late else "no"
         found[str(folder)] = ident
     return found
 

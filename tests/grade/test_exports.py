@@ -101,6 +101,15 @@ def test_gradescope_export_every_student_with_identity(tmp_path):
     assert by_name["李雷"].identity.name == "李雷; Partner Two" and by_name["李雷"].key == "lilei@uni.edu"
     assert by_name["王芳"].key == "sid:0003" and by_name["王芳"].student == "sid-0003"  # no e-mail
     assert by_name["Ana Pérez"].source == sources()[0]  # the right folder's file
+    # the same export zipped (as downloaded): the same students, keys and sources
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for f in sorted((tmp_path / "downloads").rglob("*")):
+            if f.is_file():
+                z.write(f, f.relative_to(tmp_path / "downloads").as_posix())
+    zipped = collected([path], tmp_path)
+    assert [(s.student, s.key, s.source) for s in zipped] == [(s.student, s.key, s.source) for s in subs]
+    assert zipped[0].original == "export.zip: submission_1000"
 
 
 def test_a_local_regrade_of_an_export_draws_gradescopes_hidden_inputs(tmp_path):
