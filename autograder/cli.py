@@ -85,8 +85,11 @@ def check(assignment: str, file: Path) -> None:
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
               help="cpu or cuda: where the reference and A2 models run.")
 @click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV mapping files (column 'file', a name or pattern) or ids ('id') to students: "
+                   "student, name, email, sid, submitted, late.")
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
-          resume: bool) -> None:
+          resume: bool, roster: Path | None) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
     from autograder.core.sanitize import for_terminal
     from autograder.grade.batch import BatchError, check_sandbox
@@ -97,7 +100,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                         "read the reference and the hidden tests, rewrite results, use the network): use it "
                         "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
-                                 device=device, resume=resume)
+                                 device=device, resume=resume, roster=roster)
     except (BatchError, ValueError, OSError) as exc:  # may name a student's file: sanitised
         raise Refused(for_terminal(exc)) from exc
     for warning in sorted(s.warnings):  # the grader's own list (sandbox sessions, tampering), never notes

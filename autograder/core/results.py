@@ -57,6 +57,9 @@ class SubmissionResult:
     flags: list[str] = field(default_factory=list)
     """Integrity flags for a person to review (``file:line: what``, from ``autograder.grade.integrity``):
     shown to the staff (gradebook, report), never to the student, and never change a score."""
+    student_info: dict = field(default_factory=dict)
+    """Who handed it in (``autograder.grade.exports``): ``original`` (the file name as found), ``key`` (what
+    hidden inputs were seeded from), and where known ``name``, ``email``, ``sid``, ``submitted``, ``late``."""
 
     @property
     def score(self) -> float:
@@ -80,4 +83,4 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     cases = [CaseResult(**c) for c in data.get("cases", [])]
     return SubmissionResult(data["student"], cases, data.get("status", "ok"), list(data.get("notes", [])),
                             data.get("backend", ""), data.get("wall_s", 0.0), list(data.get("warnings", [])),
-                            list(data.get("flags", [])))
+                            list(data.get("flags", [])), dict(data.get("student_info") or {}))

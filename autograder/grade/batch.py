@@ -128,16 +128,22 @@ def _test_files(a: Assignment):
     return _TEST_FILES[key]
 
 
-def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str) -> SubmissionResult:
-    """Grade one submission (runs in a grading process)."""
+def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str,
+              key: str = "") -> SubmissionResult:
+    """Grade one submission (runs in a grading process); hidden inputs are seeded from ``key`` (the
+    student's key, ``autograder.grade.exports``; the id when empty)."""
+    from autograder.grade.submission import grading_context
+
     from autograder.grade.submission import grade_in_process, grade_sandboxed
 
     a = load_assignment(name, Path(root))
     start = time.perf_counter()
+    ctx = grading_context(a, key or student, device, Path(source_file))
     if sandbox == "in-process":  # trusted code only: verify's reference, stubs and mutants
-        result = grade_in_process(a, Path(source_file), student, _test_files(a))
+        result = grade_in_process(a, Path(source_file), student, _test_files(a), ctx=ctx)
     else:
-        result = grade_sandboxed(a, Path(source_file), student, _test_files(a), backend=sandbox, device=device)
+        result = grade_sandboxed(a, Path(source_file), student, _test_files(a), backend=sandbox, device=device,
+                                 ctx=ctx)
     result.wall_s = time.perf_counter() - start
     return result
 
@@ -235,12 +241,13 @@ class _Progress:
 
 
 def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, sandbox: str = "auto",
-         device: str = "cpu", resume: bool = False, progress: bool = True, root: Path | None = None
-         ) -> BatchSummary:
+         device: str = "cpu", resume: bool = False, progress: bool = True, root: Path | None = None,
+         roster: Path | None = None) -> BatchSummary:
     """Grade ``submissions`` (files or folders of them) of ``assignment`` into ``out``.
 
     Writes ``results/<student>.json`` (Gradescope format), ``feedback/<student>.md``, ``gradebook.csv``,
-    ``report.html`` (+ PNG plots) and ``journal.jsonl``. With ``resume=True``, submissions whose
+    ``report.html`` (+ PNG plots) and ``journal.jsonl``. Class exports (Gradescope, Canvas, Moodle, class
+    zips) and the optional ``roster`` CSV give each student's identity (``autograder.grade.exports``). With ``resume=True``, submissions whose
     content is already in the journal are not graded again. Output files that changed since the
     grader wrote them are reported in ``tampered`` (and ``warnings``) and rewritten from the journal.
     """
@@ -255,9 +262,18 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"--jobs must be >= 1, got {jobs}")
     check_device(device)
     sandbox_used = check_sandbox(sandbox)  # fail closed before anything is written
-    subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
+    from autograder.grade import exports
+
+    try:
+        listed = exports.Roster.read(roster) if roster is not None else None
+        with tempfile.TemporaryDirectory(prefix="ag-intake-") as unpack:  # class zips, unpacked
+            subs = [intake.load(s, a.student_file)
+                    for s in intake.collect(submissions, a.student_file, roster=listed, unpack=Path(unpack))]
+    except exports.ExportError as exc:
+        raise BatchError(str(exc)) from exc
     if not subs:
-        raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
+        raise BatchError(f"no submissions found in {', '.join(map(str, submissions))} (empty folders and zips "
+                         "are nobody's submission)")
     summary = BatchSummary(out)
     summary.tampered += _private_folders(out)
     visibility = a.options.get("hidden_visibility", "visible")
@@ -286,7 +302,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             path = Path(tmp) / sub.student / a.student_file
             path.parent.mkdir(parents=True)
             path.write_text(sub.source, encoding="utf-8")  # intake guarantees valid text; never the locale
-            tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device)
+            tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device, sub.key)
             by_student[sub.student] = sub
         for student, result in _graded(tasks, jobs):
             sub = by_student[student]
@@ -335,6 +351,7 @@ def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult
     """Flag, clean and write one submission's files, then journal it with their hashes (the journal
     line comes last: see journal.py)."""
     result.flags = integrity.scan_source(sub.source, a.student_file) if sub.source and not sub.error else []
+    result.student_info = sub.info
     result = cleaned(result)
     files = write_submission(out, result, a.title, a.options.get("hidden_visibility", "visible"))
     journal.append(result, sub.sha256, files)

@@ -59,6 +59,18 @@ def grader_error_results(data: dict | None = None, *, max_score: float | None = 
     return data
 
 
+def submission_identity(metadata: dict) -> tuple[str, str]:
+    """``(student id, student key)`` of a Gradescope submission from ``submission_metadata.json``: the id
+    made from the first user's e-mail (else name); the key by ``exports.student_key`` from the same
+    e-mail (else sid), which is what a local grade of the course's export uses (README "Class exports")."""
+    from autograder.grade import exports, intake
+
+    users = [u for u in metadata.get("users") or [] if isinstance(u, dict)] or [{}]
+    first = users[0]
+    student = intake.student_id(Path(str(first.get("email") or first.get("name") or "submission")))
+    return student, exports.student_key(str(first.get("email") or ""), str(first.get("sid") or ""), student)
+
+
 class _ErrorLog(logging.Handler):
     """Keeps the ERROR records of this run: the cause of a grader error, repeated at the end of stdout."""
 
@@ -105,10 +117,9 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
         a = load_assignment(config["assignment"], root / "source")
         max_score = a.points
         metadata = root / "submission_metadata.json"
-        student = "submission"
+        student, key = "submission", ""
         if metadata.is_file():
-            users = json.loads(metadata.read_text()).get("users") or [{}]
-            student = intake.student_id(Path(str(users[0].get("email") or users[0].get("name") or student)))
+            student, key = submission_identity(json.loads(metadata.read_text()))
         sub = intake.load(intake.Submission(student, root / "submission"), a.student_file)
         if sub.error:
             print(f"{student}: unusable submission: {sub.error}")
@@ -118,8 +129,11 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
         scratch.mkdir(mode=0o700, exist_ok=True)
         source_file = scratch / a.student_file
         source_file.write_text(sub.source)
-        result = grade_sandboxed(a, source_file, student, backend=config.get("sandbox", "auto"),
-                                 device=config.get("device", "cpu"))
+        from autograder.grade.submission import grading_context
+
+        device = config.get("device", "cpu")
+        result = grade_sandboxed(a, source_file, student, backend=config.get("sandbox", "auto"), device=device,
+                                 ctx=grading_context(a, key or student, device, source_file))
         result.notes = sub.notes + result.notes
         data = results_json(result, hidden_visibility=a.options.get("hidden_visibility", "visible"))
         bad = [c for c in result.cases if c.status == GRADER_ERROR]

@@ -25,7 +25,9 @@ imported, unpickled or executed. What comes out is the student's source text, wh
 
 Student ids (``collect``), unique across the batch:
 
-1. An entry's *name* is its file name without ``.py``/``.ipynb``/``.zip``, NFC-normalised. The name is
+1. An entry's *name* is its file name without ``.py``/``.ipynb``/``.zip``, NFC-normalised; for a class
+   export, what the export says (``autograder.grade.exports``: a Gradescope submitter's e-mail, a Canvas
+   name, a Moodle full name with ``_`` for spaces, a roster's ``student``). The name is
    *exact* when it is at most ``MAX_ID_CHARS`` characters of Unicode letters, digits (and their
    combining marks), ``_``, ``.``, ``@`` and ``-``, neither starting nor ending with a dot
    (``José_García``, ``李雷``, ``a.b@uni.edu``).
@@ -53,9 +55,12 @@ import re
 import stat
 import unicodedata
 import warnings
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from autograder.grade import exports
 
 MAX_ENTRIES = 500
 MAX_UNCOMPRESSED = 64 * 2**20
@@ -106,10 +111,23 @@ class Submission:
     """Why the submission could not be read (then it scores 0 with this message)."""
     original: str = ""
     """The file (or folder) name as handed in, printable (bytes that are not UTF-8 shown as U+FFFD)."""
+    identity: exports.Identity = field(default_factory=exports.Identity)
+    """Who handed it in, as the export or the roster says (name, e-mail, sid, time, lateness)."""
+    key: str = ""
+    """The seeding key (``exports.student_key``): the same locally and on Gradescope."""
+    parts: dict[str, Path] | None = None
+    """An LMS's files of one student: ``{name to read it as: path}`` (read like a folder of them)."""
 
     def __post_init__(self):
         if not self.original:
             self.original = _printable(self.path.name)
+        if not self.key:
+            self.key = self.student
+
+    @property
+    def info(self) -> dict:
+        """What the results record about who handed it in (``SubmissionResult.student_info``)."""
+        return self.identity.info(self.original, self.key)
 
     @property
     def sha256(self) -> str:
@@ -145,7 +163,10 @@ def student_id(path: Path) -> str:
     """The id of ``path`` alone (rules 1 and 3 of the module docstring, without the uniqueness suffixes):
     its name when exact, else that name with each unsafe character and each leading/trailing dot
     replaced by ``+`` (a name too long is cut, with a hash of it appended)."""
-    name = _name(path)
+    return _id_of(_name(path), os.fsencode(Path(path).name))
+
+
+def _id_of(name: str, raw: bytes) -> str:
     if _is_exact(name):
         return name
     core = name.strip(".")
@@ -154,7 +175,7 @@ def student_id(path: Path) -> str:
     if not any(c.isalnum() for c in mangled):  # nothing readable left
         mangled = "unnamed+"
     if len(mangled) > MAX_ID_CHARS:
-        mangled = mangled[: MAX_ID_CHARS - 9] + "+" + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:8]
+        mangled = mangled[: MAX_ID_CHARS - 9] + "+" + hashlib.sha256(raw).hexdigest()[:8]
     return mangled
 
 
@@ -175,39 +196,131 @@ def _is_dir_link(entry: os.DirEntry) -> bool:
         return False
 
 
-def collect(paths: list[Path], student_file: str) -> list[Submission]:
-    """Expand folders of submissions; each entry becomes one ``Submission`` with a unique id.
+def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | None" = None,
+            unpack: Path | None = None) -> list[Submission]:
+    """Expand folders of submissions and class exports; each entry becomes one ``Submission`` with a
+    unique id, its identity (``Submission.identity``) and its seeding key (``Submission.key``).
 
-    A path that does not exist is the caller's mistake (``FileNotFoundError``); everything else about
-    an entry (a symbolic link, a FIFO, ...) is found by ``load`` and becomes that submission's error.
+    A folder or zip holding ``submission_metadata.yml`` is a Gradescope export; a zip holding several
+    students' entries is a class zip (unpacked, with the zip checks, under ``unpack``, which the caller
+    removes once the submissions are loaded); Canvas and Moodle names give the student's name, LMS id
+    and Canvas's late mark (``autograder.grade.exports``). An empty folder or zip given is skipped; the
+    caller refuses a batch with no submission at all.
+
+    A path that does not exist is the caller's mistake (``FileNotFoundError``); a class export that
+    cannot be read is too (``exports.ExportError``); everything else about an entry (a symbolic link,
+    a FIFO, ...) is found by ``load`` and becomes that submission's error.
     A path given that is itself a symbolic link is such an entry too (give the folder it points to).
     """
-    found: list[tuple[Path, bool, str]] = []  # (path, is a directory, what to hash for a non-exact id)
+    found: list[_Found] = []
     for path in map(Path, paths):
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             raise FileNotFoundError(f"submission {path} does not exist") from None
-        is_dir = stat.S_ISDIR(st.st_mode)
-        if is_dir and not _is_single_submission(path, student_file):
-            with os.scandir(path) as it:
-                entries = sorted(it, key=lambda e: e.name)
-            for e in entries:
-                if e.name.startswith(".") or e.name in _IGNORED_ENTRIES:
-                    continue
-                entry_is_dir = e.is_dir(follow_symlinks=False)
-                # a link to a folder counts as an entry too (``load`` refuses it, saying why)
-                if entry_is_dir or e.name.endswith(KINDS[:3]) or (e.is_symlink() and _is_dir_link(e)):
-                    found.append((Path(e.path), entry_is_dir, e.name))
+        if stat.S_ISDIR(st.st_mode):
+            _collect_given_folder(path, student_file, found, "", unpack)
+        elif stat.S_ISREG(st.st_mode) and path.name.endswith(".zip") and _zip_listing(path) == []:
+            continue  # an empty zip given is nobody's submission
+        elif stat.S_ISREG(st.st_mode) and path.name.endswith(".zip") and _is_class_zip(path, student_file):
+            if unpack is None:
+                raise ValueError(f"{path} is a class zip: it can only be unpacked with a scratch folder (unpack=)")
+            dest = Path(tempfile.mkdtemp(prefix="zip-", dir=unpack))
+            root = _unpack_class_zip(path, dest)
+            _collect_given_folder(root, student_file, found, _printable(path.name) + ": ", unpack)
         else:
-            found.append((path, is_dir, str(path)))
-    return [Submission(sid, p) for sid, (p, _, _) in zip(_unique_ids(found), found)]
+            found.append(_Found(path, False, str(path), exports.Identity(), _printable(path.name)))
+    subs = []
+    if roster is not None:
+        for f in found:
+            row = roster.match(f.original, student_id(Path(f.ident.id_name or f.path.name)))
+            if row is not None:
+                roster.apply(f.ident, row)
+    for sid, f in zip(_unique_ids(found), found):
+        fallback = f"{f.ident.source}:{f.ident.lms_id}" if f.ident.lms_id else sid
+        sub = Submission(sid, f.path, original=f.original, error=f.error, identity=f.ident, parts=f.parts,
+                         key=exports.student_key(f.ident.email, f.ident.sid, fallback))
+        subs.append(sub)
+    return subs
 
 
-def _unique_ids(found: list[tuple[Path, bool, str]]) -> list[str]:
+@dataclass
+class _Found:
+    path: Path
+    is_dir: bool
+    hashkey: str
+    """What to hash for a non-exact id (module docstring, rule 3)."""
+    ident: "exports.Identity"
+    original: str
+    parts: dict[str, Path] | None = None
+    error: str = ""
+
+
+def _visible(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted((e for e in it if not e.name.startswith(".") and e.name not in _IGNORED_ENTRIES),
+                      key=lambda e: e.name)
+
+
+def _collect_given_folder(path: Path, student_file: str, found: list, prefix: str, unpack: Path | None) -> None:
+    """A folder given (or a class zip's unpacked root): one submission, a folder of them, or an export."""
+    entries = _visible(path)
+    if not entries:  # an empty folder is nobody's submission (the batch refuses when nothing is left)
+        return
+    names = {e.name for e in entries}
+    if exports.GRADESCOPE_METADATA in names:
+        _collect_gradescope(path, found, prefix)
+    elif _is_single_submission(path, student_file):
+        name = prefix + _printable(path.name) if not prefix else prefix.rstrip(": ")
+        found.append(_Found(path, True, str(path), exports.Identity(), name))
+    else:
+        _collect_entries(path, entries, student_file, found, prefix, unpack)
+
+
+def _collect_gradescope(folder: Path, found: list, prefix: str) -> None:
+    meta = exports.gradescope_metadata(folder / exports.GRADESCOPE_METADATA)
+    on_disk = {e.name: e for e in _visible(folder)}
+    for name in sorted(set(meta) | {n for n, e in on_disk.items() if e.is_dir(follow_symlinks=False)}):
+        ident = meta.get(name) or exports.Identity(source="gradescope")
+        original = prefix + _printable(name)
+        error = "" if name in on_disk else f"{original}: listed in {exports.GRADESCOPE_METADATA} but not in the export"
+        found.append(_Found(folder / name, True, name, ident, original, error=error))
+
+
+def _collect_entries(folder: Path, entries: list, student_file: str, found: list, prefix: str,
+                     unpack: Path | None) -> None:
+    """Each entry of a folder of submissions; LMS-named files of one student become one submission."""
+    groups: dict[tuple[str, str], _Found] = {}
+    for e in entries:
+        entry_is_dir = e.is_dir(follow_symlinks=False)
+        # a link to a folder counts as an entry too (``load`` refuses it, saying why)
+        if not (entry_is_dir or e.name.endswith(KINDS[:3]) or (e.is_symlink() and _is_dir_link(e))
+                or (e.is_file(follow_symlinks=False) and exports.lms_identity(e.name))):
+            continue
+        path, original = Path(e.path), prefix + _printable(e.name)
+        if entry_is_dir and (path / exports.GRADESCOPE_METADATA).is_file():
+            _collect_gradescope(path, found, original + "/")
+            continue
+        ident = exports.lms_identity(e.name)
+        if ident is None:
+            found.append(_Found(path, entry_is_dir, e.name, exports.Identity(), original))
+        elif entry_is_dir:  # a Moodle folder: its files keep their names
+            found.append(_Found(path, True, e.name, ident, original))
+        else:  # Canvas/Moodle files: one submission per LMS user, its files under their own names
+            group = groups.get((ident.source, ident.lms_id))
+            if group is None:
+                group = groups[(ident.source, ident.lms_id)] = _Found(path, False, e.name, ident, original, parts={})
+                found.append(group)
+            else:
+                group.original += ", " + _printable(e.name)
+                group.ident.late = "yes" if "yes" in (group.ident.late, ident.late) else group.ident.late
+            group.parts[ident.files.get(e.name) or e.name] = path
+
+
+def _unique_ids(found: list[_Found]) -> list[str]:
     """Ids by the rules of the module docstring, in the order of ``found``."""
-    names = [_name(p) for p, _, _ in found]
-    kinds = [_kind(p, d) for p, d, _ in found]
+    names = [unicodedata.normalize("NFC", f.ident.id_name) if f.ident.id_name else _name(f.path) for f in found]
+    kinds = [_kind(f.path, f.is_dir) for f in found]
     ids: list[str | None] = [None] * len(found)
     taken: set[str] = set()
     for i in sorted(range(len(found)), key=lambda i: (KINDS.index(kinds[i]) if kinds[i] else len(KINDS), i)):
@@ -217,13 +330,13 @@ def _unique_ids(found: list[tuple[Path, bool, str]]) -> list[str]:
     losers = [i for i in range(len(found)) if ids[i] is None and _is_exact(names[i])]
     others = [i for i in range(len(found)) if ids[i] is None and not _is_exact(names[i])]
     for i in losers + others:  # rule 3: the ``name+kind`` ids first
-        path, key = found[i][0], found[i][2]
+        path, key = found[i].path, found[i].hashkey
         digest = hashlib.sha256(os.fsencode(key)).hexdigest()
         if _is_exact(names[i]):
             base = names[i]
             candidates = [f"{base}+{_KIND_TAGS[kinds[i]]}"] if kinds[i] else []
         else:
-            base = student_id(path)
+            base = _id_of(names[i], names[i].encode()) if found[i].ident.id_name else student_id(path)
             candidates = [base]
         candidates += [f"{base}+{digest[:n]}" for n in range(8, 65, 8)]
         candidates += [f"{base}+{digest}-{n}" for n in range(2, len(found) + 3)]
@@ -231,6 +344,115 @@ def _unique_ids(found: list[tuple[Path, bool, str]]) -> list[str]:
         taken.add(ids[i])
     assert len(set(ids)) == len(ids), "student ids are not unique"
     return ids
+
+
+# ------------------------------------------------------------------------------------------------
+# class zips: several students' entries in one zip (the LMS's download, or a zip of the class folder)
+
+#: A class zip as given, what it may expand to, and its entries (a course's whole download).
+MAX_CLASS_ZIP = 4 * 2**30
+MAX_CLASS_UNCOMPRESSED = 8 * 2**30
+MAX_CLASS_ENTRIES = 100_000
+
+
+def _zip_names(zf: zipfile.ZipFile) -> list[str]:
+    return [i.filename for i in zf.infolist() if not i.is_dir() and not _IGNORED_FOLDERS.intersection(
+        Path(i.filename).parts) and not Path(i.filename).name.startswith(".")]
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """An entry's name: zip tools that write UTF-8 names without the UTF-8 flag (Info-ZIP, macOS) are
+    read as UTF-8 rather than as the CP437 the format assumes, when the bytes are valid UTF-8."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def _zip_listing(path: Path) -> list[str] | None:
+    """The files of the zip ``path`` (litter left out), or None when it cannot be read as a zip."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _zip_names(zf)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None
+
+
+def _is_class_zip(path: Path, student_file: str) -> bool:
+    """A zip given holds several students' entries (one folder level under a common root folder is
+    looked through): a Gradescope export's metadata, ``student_file`` more than once, or, without
+    ``student_file``, two entries or more that are each a submission (``.py``/``.ipynb``/``.zip`` files,
+    folders) or carry an LMS's naming. Anything unreadable is a student's zip (``load`` says why)."""
+    names = _zip_listing(path)
+    if names is None:
+        return False
+    if any(Path(n).name == exports.GRADESCOPE_METADATA for n in names):
+        return True
+    if sum(Path(n).name == student_file for n in names) >= 2:
+        return True
+    if any(Path(n).name == student_file for n in names):
+        return False
+    tops = {n.split("/", 1)[0] for n in names}
+    if len(tops) == 1 and all("/" in n for n in names):  # one root folder: look inside it
+        tops = {n.split("/", 2)[1] for n in names if n.count("/") >= 1}
+        names = [n.split("/", 1)[1] for n in names]
+    entries = {t for t in tops if t.endswith(KINDS[:3]) or exports.lms_identity(t)
+               or any(n.startswith(t + "/") for n in names)}
+    return len(entries) >= 2
+
+
+def _unpack_class_zip(path: Path, dest: Path) -> Path:
+    """Unpack the class zip ``path`` into ``dest`` with the zip checks (no absolute or ``..`` paths, no
+    links, bounded entries, sizes and ratios; each entry read with a cap whatever its header says);
+    returns the folder to read (its single root folder, when it has one). A bad class zip is the
+    caller's error (``exports.ExportError`` names it): it is the LMS's file, not one student's."""
+    zname = _printable(path.name)
+    bad = exports.ExportError
+    try:
+        with _open_capped(path, MAX_CLASS_ZIP, zname) as fobj, zipfile.ZipFile(fobj) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_CLASS_ENTRIES:
+                raise bad(f"class zip {zname} has {len(infos)} entries (limit {MAX_CLASS_ENTRIES})")
+            total = 0
+            for info in infos:
+                name = _zip_name(info)
+                parts = Path(name).parts
+                if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name) or "\0" in name:
+                    raise bad(f"class zip {zname}: entry {name!r} points outside the archive: refused")
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise bad(f"class zip {zname}: entry {name!r} is a symbolic link: refused")
+                if _IGNORED_FOLDERS.intersection(parts):
+                    continue
+                target = dest.joinpath(*parts)
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 2**20:
+                    raise bad(f"class zip {zname}: entry {name!r} expands {info.file_size // info.compress_size}x: "
+                              "refused as a zip bomb")
+                total += info.file_size
+                if total > MAX_CLASS_UNCOMPRESSED:
+                    raise bad(f"class zip {zname} expands beyond {MAX_CLASS_UNCOMPRESSED // 2**30} GB: refused")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "xb") as out:
+                    written = 0
+                    while chunk := src.read(2**20):
+                        written += len(chunk)
+                        if written > info.file_size:  # the header lied
+                            raise bad(f"class zip {zname}: entry {name!r} is larger than its header says")
+                        out.write(chunk)
+    except exports.ExportError:
+        raise
+    except SubmissionError as exc:
+        raise bad(f"class {exc}") from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise bad(f"class zip {zname} cannot be unpacked ({_short(exc, 160)})") from None
+    entries = _visible(dest)
+    if len(entries) == 1 and entries[0].is_dir(follow_symlinks=False):
+        return Path(entries[0].path)
+    return dest
 
 
 # ------------------------------------------------------------------------------------------------
@@ -481,15 +703,35 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
             return _source_of(data, label)
 
 
+def _load_parts(parts: dict[str, Path], student_file: str, origin: str, notes: list[str]) -> str:
+    """An LMS's files of one student, read as a folder holding them under their own names."""
+    if len(parts) == 1:
+        (as_name, path), = parts.items()
+        if as_name.endswith(".zip"):
+            return _load_zip(path, student_file, notes)
+        cap = MAX_NOTEBOOK if as_name.endswith(".ipynb") else MAX_SOURCE
+        if not as_name.endswith((".py", ".ipynb")):
+            raise SubmissionError(f"{origin}: hand in {student_file} (a .py), a notebook or a zip")
+        return _source_of(_read_capped(path, cap, _printable(path.name)), _printable(path.name))
+    chosen = _choose(list(parts), student_file, origin)
+    cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
+    label = _printable(parts[chosen].name)
+    return _source_of(_read_capped(parts[chosen], cap, label), label)
+
+
 def load(sub: Submission, student_file: str) -> Submission:
     """Fill ``sub.source`` (or ``sub.error``) from the submission on disk. Never raises for anything
     about the submission: every failure becomes ``sub.error``, naming the file and the problem."""
     path, name = sub.path, sub.original or _printable(sub.path.name)
+    if sub.error:  # found while collecting (an export's entry that is missing)
+        return sub
     try:
         st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
+        if sub.parts is not None:
+            sub.source = _load_parts(sub.parts, student_file, name, sub.notes)
+        elif stat.S_ISLNK(st.st_mode):
             raise SubmissionError(f"{name} is a symbolic link: refused (hand in the file itself)")
-        if stat.S_ISDIR(st.st_mode):
+        elif stat.S_ISDIR(st.st_mode):
             sub.source = _load_folder(path, student_file, sub.notes)
         elif path.name.endswith(".zip"):
             sub.source = _load_zip(path, student_file, sub.notes)

@@ -113,17 +113,26 @@ def feedback_markdown(result: SubmissionResult, title: str) -> str:
     return out.getvalue()
 
 
+#: The gradebook's identity columns (``SubmissionResult.student_info``): the student's name, e-mail and
+#: sid, the submission time and lateness where the export or roster says, and the file as handed in.
+IDENTITY_COLUMNS = ("name", "email", "sid", "submitted", "late", "file")
+IDENTITY_KEYS = ("name", "email", "sid", "submitted", "late", "original")
+
+
 def gradebook_csv(results: list[SubmissionResult], questions: list[str]) -> str:
     """student, total, max, one column per question, status, flags (integrity flags for review,
-    ``; ``-separated). Text cells go through ``for_csv`` (no spreadsheet formula)."""
+    ``; ``-separated). Who handed it in (``IDENTITY_COLUMNS``, empty where unknown) comes after the
+    questions, before ``status`` (the first columns keep their places, ``status`` and ``flags`` stay
+    last). Text cells go through ``for_csv`` (no spreadsheet formula)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "total", "max", *questions, "status", "flags"])
+    writer.writerow(["student", "total", "max", *questions, *IDENTITY_COLUMNS, "status", "flags"])
     for r in sorted(results, key=lambda r: r.student):
         scores = r.question_scores()
         writer.writerow([for_csv(r.student), f"{r.score:g}", f"{r.max_score:g}",
-                         *(f"{scores.get(q, (0.0, 0.0))[0]:g}" for q in questions), for_csv(r.status),
-                         for_csv("; ".join(r.flags))])
+                         *(f"{scores.get(q, (0.0, 0.0))[0]:g}" for q in questions),
+                         *(for_csv(str(r.student_info.get(k, ""))) for k in IDENTITY_KEYS),
+                         for_csv(r.status), for_csv("; ".join(r.flags))])
     return buf.getvalue()
 
 
