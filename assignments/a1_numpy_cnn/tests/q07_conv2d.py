@@ -125,6 +125,11 @@ def conv2d_no_bias_float32(conv2d):
     expected = reference().conv2d(x, w, None, stride=2, padding=1)
     got = call("conv2d", conv2d, x, w, None, stride=2, padding=1)
     check_array("conv2d", got, expected, case="float32 in, b=None")
+    _, x, w, b = _random_case("mixed float32 and float64", stride=2, padding=1)
+    for label, args in (("float32 x, float64 w and b: float64 out", (x.astype(np.float32), w, b)),
+                        ("float64 x, float32 w: float64 out", (x, w.astype(np.float32), None))):
+        expected = reference().conv2d(*args, stride=2, padding=1)
+        check_array("conv2d", call("conv2d", conv2d, *args, stride=2, padding=1), expected, case=label)
 
 
 @test_case(points=1, hidden=True)

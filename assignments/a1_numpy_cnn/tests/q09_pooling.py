@@ -65,6 +65,8 @@ POOL_CASES = [  # (label, kernel_size, stride, padding)
     ("kernel 3, stride 2, padding 1", 3, 2, 1),
     ("kernel (2, 3), stride (1, 2), padding (1, 1)", (2, 3), (1, 2), (1, 1)),
     ("kernel 4, stride 3, padding 2", 4, 3, 2),
+    ("kernel (3, 4), stride (2, 1), padding (1, 2) (asymmetric: (ph, pw))", (3, 4), (2, 1), (1, 2)),
+    ("kernel (4, 2), stride (1, 2), padding (2, 0) (asymmetric: (ph, pw))", (4, 2), (1, 2), (2, 0)),
 ]
 
 

@@ -119,6 +119,8 @@ def max_backward_overlapping_windows(max_pool2d_backward):
 def max_backward_padding(max_pool2d_backward):
     _check_max(max_pool2d_backward, "all-negative input, kernel 2, stride 2, padding 1", 2, 2, 1, negative=True)
     _check_max(max_pool2d_backward, "all-negative input, kernel 3, stride 1, padding 1", 3, 1, 1, negative=True)
+    _check_max(max_pool2d_backward, "all-negative input, kernel (3, 4), stride (2, 1), padding (1, 2) (asymmetric)",
+               (3, 4), (2, 1), (1, 2), negative=True)
 
 
 @test_case(points=1, hidden=True)
