@@ -73,8 +73,9 @@ def _random_case(label, *, kernel=None, stride=1, padding=0, dilation=1):
             if n + 2 * pi - di * (k - 1) - 1 >= 0 and (si == 1 or _inexact(n, k, si, pi, di)):
                 hw.append(n)
                 break
-    x = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw))
-    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
+    x = rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw))   # N >= 2, C >= 2
+    f = int(rng.choice([v for v in (2, 3, 4) if v != x.shape[1]]))           # F >= 2, F != C
+    w = rng.standard_normal((f, x.shape[1], kh, kw))
     b = rng.standard_normal(w.shape[0])
     return rng, x, w, b
 

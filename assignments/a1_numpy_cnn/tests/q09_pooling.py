@@ -85,7 +85,7 @@ def _random_x(label, dtype=np.float64, inexact=()):
             if all((n + 2 * p - k) % s for a, k, s, p in inexact if a == axis):
                 hw.append(n)
                 break
-    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw)
+    shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)                 # N >= 2, C >= 2
     return rng.standard_normal(shape).astype(dtype)
 
 

@@ -99,8 +99,9 @@ def _random_case(label, *, kernel=None, dtype=np.float64, **hyper):
             if room >= 0 and (si == 1 or room % si):
                 hw.append(n)
                 break
-    x = rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(1, 4)), *hw))
-    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
+    x = rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw))   # N >= 2, C >= 2
+    f = int(rng.choice([v for v in (2, 3, 4) if v != x.shape[1]]))           # F >= 2, F != C
+    w = rng.standard_normal((f, x.shape[1], kh, kw))
     b = rng.standard_normal(w.shape[0])
     x, w, b = x.astype(dtype), w.astype(dtype), b.astype(dtype)
     dout = rng.standard_normal(reference().conv2d(x, w, b, **hyper).shape).astype(dtype)

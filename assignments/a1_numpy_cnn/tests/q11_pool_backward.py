@@ -79,7 +79,7 @@ def _random_pool_case(label, kernel_size, stride, padding, *, ties=False, negati
             if si == 1 or (n + 2 * pi - ki) % si:
                 hw.append(n)
                 break
-    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw)
+    shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)                 # N >= 2, C >= 2
     x = rng.integers(-1, 2, size=shape).astype(np.float64) if ties else rng.standard_normal(shape)
     x = -np.abs(x) - (1.0 if ties else 0.0) if negative else x
     if ties:
