@@ -159,5 +159,5 @@ def conv2d_integer_inputs(conv2d):
 @test_case(points=0, hidden=True)
 def conv2d_keeps_inputs_info(conv2d):
     _, x, w, b = _random_case("inputs unchanged")
-    check_true(inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1}) is True,
+    check_true(inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1}) is not False,
                "'conv2d' modified its input arrays: never write into x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

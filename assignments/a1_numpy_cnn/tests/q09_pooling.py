@@ -164,5 +164,5 @@ def pooling_keeps_inputs_info(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool
     x = -np.abs(_random_x("pooling inputs unchanged")) - 0.1  # all negative: the padded border always matters
     for fn_name, fn, args in [("max_pool2d", max_pool2d, (x, 3, 2, 1)), ("avg_pool2d", avg_pool2d, (x, 3, 2, 1)),
                               ("l2_pool2d", l2_pool2d, (x, 2)), ("global_avg_pool2d", global_avg_pool2d, (x,))]:
-        check_true(inputs_kept(fn_name, fn, args, {}) is True,
+        check_true(inputs_kept(fn_name, fn, args, {}) is not False,
                    f"'{fn_name}' modified its input array: never write into x (for information, worth no points: only the sandbox sees this, so it is your code's word)")

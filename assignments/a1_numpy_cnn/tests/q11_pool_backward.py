@@ -165,7 +165,7 @@ def pool_backward_float32_and_errors(max_pool2d_backward, avg_pool2d_backward):
 @test_case(points=0, hidden=True)
 def pool_backward_keeps_inputs_info(max_pool2d_backward, avg_pool2d_backward):
     dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
-    check_true(inputs_kept("max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {}) is True,
+    check_true(inputs_kept("max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {}) is not False,
                "'max_pool2d_backward' modified its input arrays: never write into dout or x (for information, worth no points: only the sandbox sees this, so it is your code's word)")
-    check_true(inputs_kept("avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {}) is True,
+    check_true(inputs_kept("avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {}) is not False,
                "'avg_pool2d_backward' modified its input array: never write into dout (for information, worth no points: only the sandbox sees this, so it is your code's word)")
