@@ -147,6 +147,7 @@ def pooling_dtypes(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
 @test_case(points=1, hidden=True)
 def pooling_invalid_arguments(max_pool2d, avg_pool2d, l2_pool2d):
     x = _random_x("pooling invalid arguments")
+    x = x[..., :x.shape[2] // 2 * 2, :x.shape[3] // 2 * 2]    # even H, W: floor = ceil, a size bug is charged elsewhere
     _same_as_reference("max_pool2d", max_pool2d, x, 2, case="kernel 2 (a valid call first)")
     _same_as_reference("avg_pool2d", avg_pool2d, x, 2, 1, case="kernel 2, stride 1 (a valid call first)")
     _same_as_reference("l2_pool2d", l2_pool2d, x, 2, case="kernel 2 (a valid call first)")
