@@ -59,9 +59,11 @@ def release(assignment: str, check: bool) -> None:
 @click.option("--sandbox", default=lambda: _default("verify", "sandbox"), show_default=True,
               help="How to run the reference, stubs and mutants: bwrap, process, auto or in-process.")
 @click.option("-j", "--jobs", type=int, default=lambda: _default("verify", "jobs"), show_default=True)
-def verify(assignment: str, sandbox: str, jobs: int) -> None:
-    """Reference scores full marks, stubs ~0, every mutant loses points, nothing secret leaks."""
-    sys.exit(_verb("verify")(assignment, sandbox=sandbox, jobs=jobs))
+@click.option("--ids", type=int, default=lambda: _default("verify", "ids"), show_default=True,
+              help="Also grade the reference and every mutant (in-process) under this many student ids; 0: skip.")
+def verify(assignment: str, sandbox: str, jobs: int, ids: int) -> None:
+    """Reference scores full marks, stubs ~0, every mutant loses points for every student id, nothing secret leaks."""
+    sys.exit(_verb("verify")(assignment, sandbox=sandbox, jobs=jobs, ids=ids))
 
 
 @cli.command()

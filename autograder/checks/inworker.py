@@ -55,6 +55,23 @@ def numerical_gradient_restores(module, numerical_gradient, spec, x, h):
     return x.tobytes() == before
 
 
+def numerical_gradient_layout(module, numerical_gradient, spec, x, h, layout):
+    """``numerical_gradient(f, x, h)`` with ``x`` handed over in a memory layout that the transfer to the
+    worker would not keep: ``"F"`` a Fortran-order copy, ``"strided"`` a view of every other column of a
+    wider array (neither is C-contiguous: ``x.reshape(-1)`` is a copy). Returns the student's gradient,
+    which the parent compares with its own central differences."""
+    x = np.array(x, copy=True)
+    if layout == "F":
+        x = np.asfortranarray(x)
+    elif layout == "strided":
+        wide = np.zeros((*x.shape[:-1], 2 * x.shape[-1]), dtype=x.dtype)
+        wide[..., ::2] = x
+        x = wide[..., ::2]
+    else:
+        raise ValueError(f"unknown layout {layout!r}")
+    return numerical_gradient(scalar_function(module, spec), x, h)
+
+
 def inputs_unchanged(_module, fn, args, kwargs):
     """For information only (no points): did ``fn(*args, **kwargs)`` leave its ndarray arguments unchanged,
     bit for bit? Returns True or False (None when the call raised)."""

@@ -3,6 +3,10 @@
 1. the reference scores full marks, with no grader error;
 2. the generated starter (stubs) scores 0 and nothing crashes;
 3. every mutant in ``solutions/<a>/mutants/`` loses points (the table shows which cases catch it);
+   with ``ids`` > 0, the reference and every mutant are also graded (in-process: trusted code) under
+   that many student ids: the reference must score full marks for each, and each mutant must lose points,
+   and the same points, for each (hidden cases are drawn per student: a bug must not be caught for some
+   students only); the mutation score of each question is printed;
 4. the student bundle holds no solution line, no hidden case and no reference file;
 5. ``starter_code/`` is up to date.
 Read-only: the release it checks is built in a temporary folder (the repository is never written).
@@ -21,7 +25,7 @@ from autograder.build.markers import BEGIN, END
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files
-from autograder.grade.batch import grade_files
+from autograder.grade.batch import SINGLE_THREAD, _graded, grade_files
 from autograder.verify.mutants import load_mutants
 
 
@@ -58,6 +62,49 @@ def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
     return Verdict(f"mutant {m.name}", ok, detail, r.score, caught)
 
 
+def sweep_ids(a: Assignment, files: dict[str, Path], n_ids: int, jobs: int = 2) -> dict[str, dict[str, SubmissionResult]]:
+    """Grade each TRUSTED file (reference, mutants) in-process under ``n_ids`` student ids:
+    ``{label: {student id: result}}``."""
+    import os
+
+    os.environ.update(SINGLE_THREAD)
+    ids = [f"verify-id-{i:02d}" for i in range(n_ids)]
+    tasks = {(label, sid): (a.name, str(a.root), str(path), sid, "in-process", "cpu")
+             for label, path in files.items() for sid in ids}
+    out: dict[str, dict[str, SubmissionResult]] = {label: {} for label in files}
+    for (label, sid), result in _graded(tasks, jobs):
+        if not isinstance(result, SubmissionResult):
+            raise RuntimeError(f"grading {label} as {sid} failed: {result}")
+        out[label][sid] = result
+    return out
+
+
+def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionResult], *, mutant: bool) -> Verdict:
+    """The reference: full marks for every id; a mutant: caught for every id, at the same cost."""
+    scores = {sid: r.score for sid, r in results.items()}
+    errors = [f"{sid}: {e}" for sid, r in results.items() for e in _errors(r)]
+    if mutant:
+        escaped = sorted(sid for sid, v in scores.items() if v >= a.points)
+        ok = not errors and not escaped and len(set(scores.values())) == 1
+        detail = (f"grader error: {errors[0]}" if errors else f"escapes for {len(escaped)} ids ({', '.join(escaped[:3])})"
+                  if escaped else f"score differs between ids: {sorted(set(scores.values()))}"
+                  if len(set(scores.values())) > 1 else f"caught for all {len(scores)} ids at the same cost")
+    else:
+        short = sorted(sid for sid, v in scores.items() if v != a.points)
+        ok = not errors and not short
+        detail = f"grader error: {errors[0]}" if errors else \
+            f"not full marks for {', '.join(short[:3])}" if short else f"full marks for all {len(scores)} ids"
+    return Verdict(f"{label} x {len(scores)} ids", ok, detail, min(scores.values()) if scores else None)
+
+
+def mutation_scores(a: Assignment, swept: dict[str, dict[str, SubmissionResult]]) -> dict[str, tuple[int, int]]:
+    """``{question: (mutants it catches for every id, mutants)}``."""
+    mutants = {k: v for k, v in swept.items() if k.startswith("mutant-")}
+    questions = sorted({c.question for rs in swept.values() for r in rs.values() for c in r.cases})
+    return {q: (sum(all(any(c.question == q and c.status != PASSED for c in r.cases) for r in rs.values())
+                    for rs in mutants.values()), len(mutants)) for q in questions}
+
+
 def _solution_lines(source: str) -> set[str]:
     """Distinctive lines inside solution regions (long enough not to occur by chance)."""
     lines, inside = set(), False
@@ -87,7 +134,7 @@ def check_bundle(a: Assignment, bundle: Path) -> Verdict:
                    f"no solution line ({len(secrets)} checked), no hidden case ({len(hidden)} checked)")
 
 
-def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, out=None) -> int:
+def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20, out=None) -> int:
     """Verify ``assignment``; print the table; return 0 when every check holds."""
     from rich.console import Console
     from rich.table import Table
@@ -106,11 +153,14 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, out=None) -> 
             path.write_text(m.apply(reference))
             files[f"mutant-{m.name}"] = path
         results = grade_files(a, files, sandbox=sandbox, jobs=jobs)
+        trusted = {k: v for k, v in files.items() if k != "starter"}
+        swept = sweep_ids(a, trusted, ids, jobs) if ids > 0 else {}
         bundle = check_bundle(a, built.dist_dir / "student.zip")
     fresh = Verdict("starter_code up to date", not stale, f"stale: {', '.join(stale)} (run `python -m autograder "
                     f"release {assignment}` and commit)" if stale else "matches the solutions")
     verdicts = [check_reference(a, results["reference"]), check_stubs(a, results["starter"]),
-                *(check_mutant(a, m, results[f"mutant-{m.name}"]) for m in mutants), bundle, fresh]
+                *(check_mutant(a, m, results[f"mutant-{m.name}"]) for m in mutants),
+                *(check_across_ids(a, k, rs, mutant=k != "reference") for k, rs in swept.items()), bundle, fresh]
     backends = sorted({r.backend for r in results.values()})
     table = Table(title=f"verify {assignment} ({a.points:g} points, sandbox: {', '.join(backends)})")
     for col in ("check", "ok", "score", "caught by / detail"):
@@ -121,6 +171,12 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, out=None) -> 
         table.add_row(v.label, "yes" if v.ok else "NO", "" if v.score is None else f"{v.score:g}", shown,
                       style=None if v.ok else "red")
     console.print(table)
+    if swept:
+        scores = mutation_scores(a, swept)
+        caught = sum(all(r.score < a.points for r in rs.values()) for k, rs in swept.items() if k != "reference")
+        console.print(f"mutation score over {ids} student ids: {caught}/{len(mutants)} mutants caught for every id; "
+                      "per question (mutants whose bug it catches for every id): " +
+                      ", ".join(f"{q} {n}/{t}" for q, (n, t) in scores.items()))
     failed = [v for v in verdicts if not v.ok]
     console.print(f"{len(verdicts) - len(failed)}/{len(verdicts)} checks hold" +
                   (f"; FAILED: {', '.join(v.label for v in failed)}" if failed else ""))

@@ -69,8 +69,8 @@ def receptive_field_random(receptive_field):
 @test_case(points=0.5, hidden=True)
 def receptive_field_invalid(receptive_field):
     rng = case_rng("receptive field invalid: a valid call first")
-    layers = [(int(rng.integers(2, 6)), int(rng.integers(1, 3))) for _ in range(3)]
-    layers[0] = (layers[0][0], 2)  # a stride before later layers: the valid call tests the jump for every id
+    # stride 1 everywhere: a jump bug is charged in the cases about strides, the same for every student
+    layers = [(int(rng.integers(2, 6)), 1) for _ in range(3)]
     check_reference("receptive_field", receptive_field, layers, case="a valid call first")
     expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1), (3, 0)], case="stride 0")
     expect_raises(ValueError, "receptive_field", receptive_field, [(0, 1)], case="k=0")

@@ -128,7 +128,10 @@ def _random_network(rng, dims):
             else:
                 layer = {"type": str(rng.choice(["relu", "tanh", "sigmoid"]))}
             layers.append(layer)
-        layers += [{"type": "flatten"}, {"type": "linear", "out_features": int(rng.integers(1, 12))}]
+        last = {"type": "linear", "out_features": int(rng.integers(1, 12))}
+        if rng.random() < 0.5:
+            last["bias"] = False
+        layers += [{"type": "flatten"}, last]
         try:
             return shape, layers, reference().network_summary(shape, layers)
         except ValueError:
@@ -136,7 +139,8 @@ def _random_network(rng, dims):
 
 
 def _exercised(networks):
-    """What a set of ``(shape, layers, summary)`` exercises: a conv layer with bias=False, a pooling layer
+    """What a set of ``(shape, layers, summary)`` exercises: a conv layer with bias=False, a linear layer with
+    bias=False, a pooling layer
     with stride=None, a dilated conv, and a strided layer whose output size rounds down (floor != ceil)."""
     found = set()
     for shape, layers, summary in networks:
@@ -144,6 +148,8 @@ def _exercised(networks):
             kind, k = layer["type"], layer.get("kernel_size", 1)
             if kind.startswith("conv") and layer.get("bias", True) is False:
                 found.add("no bias")
+            if kind == "linear" and layer.get("bias", True) is False:
+                found.add("linear no bias")
             if "pool" in kind and "stride" not in layer and k > 1:
                 found.add("stride None")
             d = layer.get("dilation", 1) if kind.startswith("conv") else 1
@@ -163,7 +169,7 @@ def network_summary_random(network_summary):
     rng = case_rng("network_summary random")
     while True:   # redraw until the five networks exercise every rule, whatever the student id
         networks = [_random_network(rng, dims) for dims in (1, 2, 1, 2, 2)]
-        if _exercised(networks) == {"no bias", "stride None", "dilation", "floor"}:
+        if _exercised(networks) == {"no bias", "linear no bias", "stride None", "dilation", "floor"}:
             break
     for (shape, layers, expected), dims in zip(networks, (1, 2, 1, 2, 2)):
         got = call("network_summary", network_summary, shape, layers)

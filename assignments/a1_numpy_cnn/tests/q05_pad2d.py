@@ -75,5 +75,5 @@ def pad2d_dtypes_and_errors(pad2d):
 @test_case(points=0, hidden=True)
 def pad2d_keeps_inputs_info(pad2d):
     x = case_rng("pad2d inputs unchanged").standard_normal((2, 3, 4, 5))
-    check_true(inputs_kept("pad2d", pad2d, (x, (1, 0, 2, 1)), {}) is True,
+    check_true(inputs_kept("pad2d", pad2d, (x, (1, 0, 2, 1)), {}) is not False,
                "'pad2d' modified its input array: return a new array, never write into x (for information, worth no points: only the sandbox sees this, so it is your code's word)")

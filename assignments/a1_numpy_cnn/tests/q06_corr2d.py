@@ -101,5 +101,5 @@ def corr2d_keeps_inputs_info(corr2d, convolve2d):
     rng = case_rng("corr2d inputs unchanged")
     image, kernel = rng.standard_normal((7, 6)), rng.standard_normal((3, 2))
     for fn_name, fn in (("corr2d", corr2d), ("convolve2d", convolve2d)):
-        check_true(inputs_kept(fn_name, fn, (image, kernel), {}) is True,
+        check_true(inputs_kept(fn_name, fn, (image, kernel), {}) is not False,
                    f"'{fn_name}' modified its input arrays: never write into image or kernel (for information, worth no points: only the sandbox sees this, so it is your code's word)")

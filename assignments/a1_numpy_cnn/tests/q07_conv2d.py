@@ -73,8 +73,9 @@ def _random_case(label, *, kernel=None, stride=1, padding=0, dilation=1):
             if n + 2 * pi - di * (k - 1) - 1 >= 0 and (si == 1 or _inexact(n, k, si, pi, di)):
                 hw.append(n)
                 break
-    x = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw))
-    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
+    x = rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw))   # N >= 2, C >= 2
+    f = int(rng.choice([v for v in (2, 3, 4) if v != x.shape[1]]))           # F >= 2, F != C
+    w = rng.standard_normal((f, x.shape[1], kh, kw))
     b = rng.standard_normal(w.shape[0])
     return rng, x, w, b
 
@@ -125,6 +126,11 @@ def conv2d_no_bias_float32(conv2d):
     expected = reference().conv2d(x, w, None, stride=2, padding=1)
     got = call("conv2d", conv2d, x, w, None, stride=2, padding=1)
     check_array("conv2d", got, expected, case="float32 in, b=None")
+    _, x, w, b = _random_case("mixed float32 and float64", stride=2, padding=1)
+    for label, args in (("float32 x, float64 w and b: float64 out", (x.astype(np.float32), w, b)),
+                        ("float64 x, float32 w: float64 out", (x, w.astype(np.float32), None))):
+        expected = reference().conv2d(*args, stride=2, padding=1)
+        check_array("conv2d", call("conv2d", conv2d, *args, stride=2, padding=1), expected, case=label)
 
 
 @test_case(points=1, hidden=True)
@@ -153,5 +159,5 @@ def conv2d_integer_inputs(conv2d):
 @test_case(points=0, hidden=True)
 def conv2d_keeps_inputs_info(conv2d):
     _, x, w, b = _random_case("inputs unchanged")
-    check_true(inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1}) is True,
+    check_true(inputs_kept("conv2d", conv2d, (x, w, b), {"stride": 1, "padding": 1}) is not False,
                "'conv2d' modified its input arrays: never write into x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

@@ -100,5 +100,5 @@ def conv1d_dtypes_and_errors(conv1d):
 @test_case(points=0, hidden=True)
 def conv1d_keeps_inputs_info(conv1d):
     _, x, w, b = _random_case("inputs unchanged")
-    check_true(inputs_kept("conv1d", conv1d, (x, w, b), {"padding": 1}) is True,
+    check_true(inputs_kept("conv1d", conv1d, (x, w, b), {"padding": 1}) is not False,
                "'conv1d' modified its input arrays: never write into x, w or b (for information, worth no points: only the sandbox sees this, so it is your code's word)")

@@ -65,6 +65,8 @@ POOL_CASES = [  # (label, kernel_size, stride, padding)
     ("kernel 3, stride 2, padding 1", 3, 2, 1),
     ("kernel (2, 3), stride (1, 2), padding (1, 1)", (2, 3), (1, 2), (1, 1)),
     ("kernel 4, stride 3, padding 2", 4, 3, 2),
+    ("kernel (3, 4), stride (2, 1), padding (1, 2) (asymmetric: (ph, pw))", (3, 4), (2, 1), (1, 2)),
+    ("kernel (4, 2), stride (1, 2), padding (2, 0) (asymmetric: (ph, pw))", (4, 2), (1, 2), (2, 0)),
 ]
 
 
@@ -83,7 +85,7 @@ def _random_x(label, dtype=np.float64, inexact=()):
             if all((n + 2 * p - k) % s for a, k, s, p in inexact if a == axis):
                 hw.append(n)
                 break
-    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), *hw)
+    shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)                 # N >= 2, C >= 2
     return rng.standard_normal(shape).astype(dtype)
 
 
@@ -145,6 +147,7 @@ def pooling_dtypes(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool2d):
 @test_case(points=1, hidden=True)
 def pooling_invalid_arguments(max_pool2d, avg_pool2d, l2_pool2d):
     x = _random_x("pooling invalid arguments")
+    x = x[..., :x.shape[2] // 2 * 2, :x.shape[3] // 2 * 2]    # even H, W: floor = ceil, a size bug is charged elsewhere
     _same_as_reference("max_pool2d", max_pool2d, x, 2, case="kernel 2 (a valid call first)")
     _same_as_reference("avg_pool2d", avg_pool2d, x, 2, 1, case="kernel 2, stride 1 (a valid call first)")
     _same_as_reference("l2_pool2d", l2_pool2d, x, 2, case="kernel 2 (a valid call first)")
@@ -162,5 +165,5 @@ def pooling_keeps_inputs_info(max_pool2d, avg_pool2d, l2_pool2d, global_avg_pool
     x = -np.abs(_random_x("pooling inputs unchanged")) - 0.1  # all negative: the padded border always matters
     for fn_name, fn, args in [("max_pool2d", max_pool2d, (x, 3, 2, 1)), ("avg_pool2d", avg_pool2d, (x, 3, 2, 1)),
                               ("l2_pool2d", l2_pool2d, (x, 2)), ("global_avg_pool2d", global_avg_pool2d, (x,))]:
-        check_true(inputs_kept(fn_name, fn, args, {}) is True,
+        check_true(inputs_kept(fn_name, fn, args, {}) is not False,
                    f"'{fn_name}' modified its input array: never write into x (for information, worth no points: only the sandbox sees this, so it is your code's word)")

@@ -124,6 +124,14 @@ def numerical_gradient_coupled_function(numerical_gradient):
         spec = _mix_spec(rng, shape)
         check_array("numerical_gradient", _gradient(numerical_gradient, spec, x, 1e-4), _central(spec, x, 1e-4),
                     rtol=1e-6, atol=1e-7, case=f"{len(shape)}-D input, every element's gradient depends on all others")
+    for layout, shape in (("F", (3, 4)), ("strided", (2, 3, 4))):   # x.reshape(-1) is a copy of these
+        x = rng.standard_normal(shape)
+        spec = _mix_spec(rng, shape)
+        got = helper("numerical_gradient_layout", "numerical_gradient", numerical_gradient, numerical_gradient,
+                     spec, x, 1e-4, layout)
+        check_array("numerical_gradient", got, _central(spec, x, 1e-4), rtol=1e-6, atol=1e-7,
+                    case=f"{'Fortran-order' if layout == 'F' else 'non-contiguous (strided view)'} {len(shape)}-D "
+                         "input: perturb x itself, not a reshaped copy")
 
 
 @test_case(points=0, hidden=True)
