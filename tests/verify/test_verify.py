@@ -16,11 +16,12 @@ ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/
 def test_verify_passes(assignment):
     """Does `verify` hold for every assignment (through the sandbox, as in CI)?"""
     out = io.StringIO()
-    # every mutant under 20 student ids for A1; A2's gradings are ~10x slower: 3 ids keep CI affordable
-    ids = 20 if assignment == "a1_numpy_cnn" else 3
+    # every mutant under 20 student ids for A1; A2's gradings train networks (~10x slower): in CI its
+    # mutants are graded once, sandboxed; `verify a2_torch_cnn --ids 20` is the instructor's full sweep
+    ids = 20 if assignment == "a1_numpy_cnn" else 0
     assert main(assignment, ids=ids, out=out) == 0, out.getvalue()
     assert "checks hold" in out.getvalue()
-    assert f"mutation score over {ids} student ids" in out.getvalue()
+    assert not ids or f"mutation score over {ids} student ids" in out.getvalue()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
