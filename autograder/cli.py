@@ -84,9 +84,14 @@ def check(assignment: str, file: Path) -> None:
               help="Sandbox backend for the students' code (auto = the strongest available).")
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
               help="cpu or cuda: where the reference and A2 models run.")
-@click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded.")
+@click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded under the "
+              "same assignment and grader (grader errors are retried).")
+@click.option("--regrade", "regrade", multiple=True, metavar="STUDENT",
+              help="Regrade this student id (repeatable; implies --resume).")
+@click.option("--regrade-all", is_flag=True, help="Regrade every submission of the batch in --out (needed after "
+              "the assignment or the grader changed; implies --resume).")
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
-          resume: bool) -> None:
+          resume: bool, regrade: tuple[str, ...], regrade_all: bool) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
     from autograder.core.sanitize import for_terminal
     from autograder.grade.batch import BatchError, check_sandbox
@@ -97,7 +102,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                         "read the reference and the hidden tests, rewrite results, use the network): use it "
                         "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
-                                 device=device, resume=resume)
+                                 device=device, resume=resume, regrade=regrade, regrade_all=regrade_all)
     except (BatchError, ValueError, OSError) as exc:  # may name a student's file: sanitised
         raise Refused(for_terminal(exc)) from exc
     for warning in sorted(s.warnings):  # the grader's own list (sandbox sessions, tampering), never notes
