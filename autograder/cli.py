@@ -1,6 +1,6 @@
 """Thin command line: maps flags onto each verb's ``main``; defaults come from ``main.__kwdefaults__``.
 
-``python -m autograder release|verify|check|grade|doctor|demo`` (also the ``cnn-autograder`` script).
+``python -m autograder release|verify|check|grade|export|doctor|demo`` (also the ``cnn-autograder`` script).
 Verbs are imported when their command runs, and a verb is offered only where its module is present:
 the student bundle's partial copy of the package offers ``check`` alone.
 """
@@ -121,6 +121,27 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
 
 
 @cli.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "gradescope", "csv"]),
+              default=lambda: _default("export", "format"), show_default=True, help="The LMS import layout.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: OUT/grades-FORMAT.csv).")
+def export(out: Path, fmt: str, output: Path | None) -> None:
+    """Export the grades of the batch in OUT for an LMS import (hashes checked first)."""
+    from autograder.core.sanitize import for_terminal
+
+    r = _verb("export")(out, format=fmt, output=output)
+    click.echo(f"wrote {r.output} ({len(r.rows)} student(s), {fmt})")
+    if r.unknown_identity:
+        click.secho(for_terminal(f"WARNING: no name, email or sid known for {len(r.unknown_identity)} student(s); "
+                                 f"their submission id stands in for it: {', '.join(r.unknown_identity[:10])}"
+                                 + (", ..." if len(r.unknown_identity) > 10 else "")), fg="yellow", err=True)
+    if r.grader_errors:
+        click.secho(for_terminal(f"GRADER ERRORS (score left empty): {', '.join(r.grader_errors)}"), fg="red", err=True)
+        sys.exit(1)
+
+
+@cli.command()
 @click.option("--backend", type=click.Choice(["auto", "bwrap", "uid", "process"]),
               default=lambda: _default("doctor", "backend"), show_default=True)
 @click.option("--require", is_flag=True,
@@ -139,7 +160,7 @@ def demo(assignments: tuple[str, ...]) -> None:
 
 #: Each verb's module; a copy of the package without it (the student bundle's) does not list the verb.
 for _name, _module in {"release": "build", "verify": "verify", "check": "check", "grade": "grade/batch.py",
-                       "doctor": "doctor", "demo": "demo.py"}.items():
+                       "doctor": "doctor", "demo": "demo.py", "export": "export"}.items():
     if not (Path(__file__).parent / _module).exists():
         del cli.commands[_name]
 
