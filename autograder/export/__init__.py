@@ -29,7 +29,6 @@ a Canvas ``LATE`` file name), never otherwise.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import tomllib
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from autograder.core.assignment import load_assignment
 from autograder.core.errors import UsageError
 from autograder.core.results import GRADER_ERROR, submission_from_dict
 from autograder.core.sanitize import for_csv
+from autograder.grade.batch import changed_files
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write
 
@@ -71,28 +71,6 @@ class ExportResult:
     grader_errors: list[str] = field(default_factory=list)
 
 
-def _sha256_file(path: Path) -> str | None:
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def tampered(out: Path, journal: Journal) -> list[str]:
-    """The files of ``out`` whose sha256 no longer matches the journal (read-only: nothing is rewritten)."""
-    found = []
-    for entry in journal.entries().values():
-        for rel, sha in (entry.get("files") or {}).items():
-            if _sha256_file(out / rel) != sha:
-                found.append(rel)
-    for rel, sha in journal.outputs().items():
-        if _sha256_file(out / rel) != sha:
-            found.append(rel)
-    return sorted(set(found))
-
-
 def _identity(data: dict, key: str) -> str:
     """A student's ``name``/``email``/``sid`` from a journaled result (a field of the result, or of its
     ``identity`` mapping), "" when the batch does not know it."""
@@ -117,7 +95,7 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
     journal = Journal(out / "journal.jsonl")
     if not journal.path.is_file():
         raise ExportError(f"{out} holds no batch (no journal.jsonl): grade into it first")
-    bad = tampered(out, journal)
+    bad = changed_files(out, journal)
     if bad:
         raise ExportError(f"{out}: {len(bad)} file(s) no longer match the journal ({', '.join(bad[:5])}"
                           f"{', ...' if len(bad) > 5 else ''}): run `python -m autograder grade ... --out {out} "

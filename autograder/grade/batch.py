@@ -269,7 +269,7 @@ class _Progress:
 
 def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, sandbox: str = "auto",
          device: str = "cpu", resume: bool = False, regrade: tuple[str, ...] = (), regrade_all: bool = False,
-         progress: bool = True, root: Path | None = None) -> BatchSummary:
+         shard: str | None = None, progress: bool = True, root: Path | None = None) -> BatchSummary:
     """Grade ``submissions`` (files or folders of them) of ``assignment`` into ``out``.
 
     Writes ``results/<student>.json`` (Gradescope format), ``feedback/<student>.md``, ``gradebook.csv``,
@@ -282,7 +282,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     among ``submissions``). An ``out`` holding another assignment's batch is refused. The gradebook
     and the report cover every submission of the journal, not only those given this time. Output
     files that changed since the grader wrote them are reported in ``tampered`` (and ``warnings``)
-    and rewritten from the journal.
+    and rewritten from the journal. ``shard="K/N"`` grades only the K-th of N parts of the
+    submissions (``shard_of``); ``merge`` combines the shards' out folders (docs/cluster.md).
     """
     start = time.perf_counter()
     a = load_assignment(assignment, root)
@@ -299,15 +300,21 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     subs = [intake.load(s, a.student_file) for s in intake.collect(submissions, a.student_file)]
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))}")
+    if shard is not None:
+        subs = shard_of(subs, shard)
     fingerprint, parts = assignment_fingerprint(a)
     journaled = journal.entries() if resume else {}  # read once (a line per student, tens of kB each)
     _check_resumable(out, journal, a.name, fingerprint, parts, journaled, subs, regrade, regrade_all)
+    header = journal.batch()
+    if header is not None and header.get("shard") != shard:
+        raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
+                         f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
     summary.tampered += _private_folders(out)
     visibility = a.options.get("hidden_visibility", "visible")
     if resume:  # what changed between the runs, before anything is regraded over it
         summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
-    journal.append_batch(a.name, fingerprint, parts)
+    journal.append_batch(a.name, fingerprint, parts, shard=shard)
     done: dict[str, SubmissionResult] = {}
     todo = []
     for sub in subs:
@@ -343,7 +350,18 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             bar.update(result)
     bar.close()
     summary.tampered += verify_outputs(out, journal, a.title, visibility)
-    # the record of truth: every output below is built from it, and covers every student of the batch
+    _batch_files(a, out, journal, summary)
+    summary.warnings.update(f"TAMPERED: {t}" for t in summary.tampered)
+    summary.wall_s = time.perf_counter() - start
+    summary.student_s = sum(c.student_s for r in summary.results for c in r.cases)
+    for r in summary.results:
+        summary.backends.add(r.backend)
+    return summary
+
+
+def _batch_files(a: Assignment, out: Path, journal: Journal, summary: BatchSummary) -> None:
+    """Build the gradebook and the report from the journal (the record of truth: they cover every
+    student of the batch) and journal their hashes."""
     summary.results = journal_results(journal)
     questions = [q.name for q in a.questions]
     from autograder.grade.report import write_report
@@ -351,11 +369,86 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     written = {"gradebook.csv": atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))}
     written.update(write_report(summary.results, out, a.title))
     journal.append_outputs(written)
-    summary.warnings.update(f"TAMPERED: {t}" for t in summary.tampered)
+
+
+def shard_of(subs: list, shard: str) -> list:
+    """The ``K``-th of ``N`` parts (``shard="K/N"``, 1 <= K <= N) of ``subs``: sorted by student id,
+    every N-th from the (K-1)-th. Ids are given over the whole input first (intake), so each
+    submission has the same id in every shard and the parts are disjoint and cover the batch."""
+    k, _, n = shard.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise BatchError(f"--shard must be K/N with 1 <= K <= N (e.g. 2/8), got {shard!r}")
+    ordered = sorted(subs, key=lambda s: s.student)
+    return ordered[int(k) - 1::int(n)]
+
+
+def changed_files(out: Path, journal: Journal) -> list[str]:
+    """The files of ``out`` whose sha256 no longer matches what the journal recorded (read-only:
+    nothing is rewritten; ``verify_outputs`` rewrites them)."""
+    found = []
+    for entry in journal.entries().values():
+        for rel, sha in (entry.get("files") or {}).items():
+            if _sha256_file(out / rel) != sha:
+                found.append(rel)
+    for rel, sha in journal.outputs().items():
+        if _sha256_file(out / rel) != sha:
+            found.append(rel)
+    return sorted(set(found))
+
+
+def merge(outs: list[Path], *, out: Path, root: Path | None = None) -> BatchSummary:
+    """Combine the out folders of a sharded batch (``grade --shard K/N``) into ``out``: each journal
+    checked against its files (``changed_files``), all of one assignment under one fingerprint, no
+    student in two of them; then results, feedback, the gradebook and the report are written from
+    the combined journal, as a single run writes them."""
+    start = time.perf_counter()
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise BatchError(f"merge --out {out}: not empty; merge into a new folder (nothing was changed)")
+    if not outs:
+        raise BatchError("merge: name the shards' out folders")
+    headers, owner, entries = [], {}, []
+    for folder in map(Path, outs):
+        journal = Journal(folder / "journal.jsonl")
+        header = journal.batch()
+        if header is None:
+            raise BatchError(f"merge: {folder} holds no batch (no journal.jsonl with a batch line)")
+        bad = changed_files(folder, journal)
+        if bad:
+            raise BatchError(f"merge: {folder}: {', '.join(bad[:5])} no longer match its journal: run grade "
+                             f"--resume on it first (nothing was changed)")
+        headers.append((folder, header))
+        for student, entry in sorted(journal.entries().items()):
+            if student in owner:
+                raise BatchError(f"merge: student {student!r} is in both {owner[student]} and {folder}: "
+                                 "were they graded as shards of one batch?")
+            if entry.get("fingerprint") != header["fingerprint"]:
+                raise BatchError(f"merge: {folder}: {student!r} was graded under another fingerprint than its "
+                                 "batch's: regrade it (grade --resume --regrade-all) first")
+            owner[student] = folder
+            entries.append(entry)
+    (first, h0), *rest = headers
+    for folder, h in rest:
+        if (h["assignment"], h["fingerprint"]) != (h0["assignment"], h0["fingerprint"]):
+            raise BatchError(f"merge: {folder} ({h['assignment']}) and {first} ({h0['assignment']}) were not graded "
+                             "with the same assignment, tests, reference and grader: they cannot be merged")
+    a = load_assignment(h0["assignment"], root)
+    fingerprint, parts = assignment_fingerprint(a)
+    if fingerprint != h0["fingerprint"]:
+        raise BatchError(f"merge: the assignment or the grader changed since {first} was graded "
+                         "(its fingerprint is not this checkout's): regrade the shards")
+    summary = BatchSummary(out)
+    _private_folders(out)
+    journal = Journal(out / "journal.jsonl")
+    journal.append_batch(a.name, fingerprint, parts, shard=None, merged=[str(p) for p in outs])
+    visibility = a.options.get("hidden_visibility", "visible")
+    for entry in sorted(entries, key=lambda e: e["student"]):
+        result = submission_from_dict(entry["result"])
+        files = write_submission(out, result, a.title, visibility)
+        journal.append(result, entry.get("sha256", ""), files, fingerprint)
+    _batch_files(a, out, journal, summary)
     summary.wall_s = time.perf_counter() - start
-    summary.student_s = sum(c.student_s for r in summary.results for c in r.cases)
-    for r in summary.results:
-        summary.backends.add(r.backend)
+    summary.backends = {r.backend for r in summary.results}
     return summary
 
 

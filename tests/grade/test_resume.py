@@ -131,3 +131,29 @@ def test_another_assignment_is_refused(root, tmp_path):
     with pytest.raises(BatchError, match="'a1_numpy_cnn', not 'a2_torch_cnn'"):
         grade("a2_torch_cnn", [folder], out=out, jobs=1, sandbox="in-process", progress=False, resume=True)
     assert (out / "journal.jsonl").read_bytes() == before
+
+
+def test_three_shards_merged_equal_one_run(root, tmp_path):
+    """Does a 3-shard run, merged, give the gradebook and results of a single run byte for byte?"""
+    folder = subs(tmp_path / "s", "ref_a", "stub_b", "stub_c", "ref_d")
+    single = tmp_path / "single"
+    run(root, [folder], single)
+    shards = [tmp_path / f"shard{k}" for k in (1, 2, 3)]
+    for k, shard in enumerate(shards, 1):
+        run(root, [folder], shard, shard=f"{k}/3")
+    assert sorted(len(list((s / "results").iterdir())) for s in shards) == [1, 1, 2]
+    with pytest.raises(BatchError, match="shard 1/3, not 2/3"):
+        run(root, [folder], shards[0], resume=True, shard="2/3")
+    from autograder.grade.batch import merge
+
+    with pytest.raises(BatchError, match="'ref_a' is in both"):
+        merge([shards[0], shards[0]], out=tmp_path / "bad", root=root)
+    merged = tmp_path / "merged"
+    s = merge(shards, out=merged, root=root)
+    assert len(s.results) == 4
+    assert (merged / "gradebook.csv").read_bytes() == (single / "gradebook.csv").read_bytes()
+    names = sorted(p.name for p in (single / "results").iterdir())
+    assert names == sorted(p.name for p in (merged / "results").iterdir()) and len(names) == 4
+    for n in names:
+        assert (merged / "results" / n).read_bytes() == (single / "results" / n).read_bytes(), n
+    assert run(root, [folder], merged, resume=True).graded == 0  # a merged batch resumes like any other
