@@ -1,6 +1,6 @@
 """Thin command line: maps flags onto each verb's ``main``; defaults come from ``main.__kwdefaults__``.
 
-``python -m autograder release|verify|check|grade|doctor|demo`` (also the ``cnn-autograder`` script).
+``python -m autograder release|verify|check|grade|merge|export|doctor|demo`` (also the ``cnn-autograder`` script).
 Verbs are imported when their command runs, and a verb is offered only where its module is present:
 the student bundle's partial copy of the package offers ``check`` alone.
 """
@@ -86,12 +86,19 @@ def check(assignment: str, file: Path) -> None:
               help="Sandbox backend for the students' code (auto = the strongest available).")
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
               help="cpu or cuda: where the reference and A2 models run.")
-@click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded.")
+@click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded under the "
+              "same assignment and grader (grader errors are retried).")
+@click.option("--regrade", "regrade", multiple=True, metavar="STUDENT",
+              help="Regrade this student id (repeatable; implies --resume).")
+@click.option("--regrade-all", is_flag=True, help="Regrade every submission of the batch in --out (needed after "
+              "the assignment or the grader changed; implies --resume).")
+@click.option("--shard", default=None, metavar="K/N",
+              help="Grade only the K-th of N parts of the submissions (a cluster array job; see `merge`).")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV mapping files (column 'file', a name or pattern) or ids ('id') to students: "
                    "student, name, email, sid, submitted, late.")
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
-          resume: bool, roster: Path | None) -> None:
+          resume: bool, regrade: tuple[str, ...], regrade_all: bool, shard: str | None, roster: Path | None) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
     from autograder.core.sanitize import for_terminal
     from autograder.grade.batch import BatchError, check_sandbox
@@ -102,7 +109,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                         "read the reference and the hidden tests, rewrite results, use the network): use it "
                         "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
-                                 device=device, resume=resume, roster=roster)
+                                 device=device, resume=resume, regrade=regrade, regrade_all=regrade_all,
+                                 shard=shard, roster=roster)
     except (BatchError, ValueError, OSError) as exc:  # may name a student's file: sanitised
         raise Refused(for_terminal(exc)) from exc
     for warning in sorted(s.warnings):  # the grader's own list (sandbox sessions, tampering), never notes
@@ -117,6 +125,47 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
     if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
         click.secho(f"GRADER ERRORS (not the students' fault; see the log; regrade with --resume): "
                     f"{', '.join(s.grader_errors)}", fg="red", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="New output folder for the combined batch.")
+def merge(shards: tuple[Path, ...], out: Path) -> None:
+    """Combine the out folders of `grade --shard K/N` runs into one batch (journals checked first)."""
+    from autograder.core.sanitize import for_terminal
+    from autograder.grade.batch import BatchError, merge as merge_batches
+
+    try:
+        s = merge_batches(list(shards), out=out)
+    except (BatchError, ValueError, OSError) as exc:
+        raise Refused(for_terminal(exc)) from exc
+    click.echo(f"merged {len(shards)} shard(s): {len(s.results)} submission(s) into {s.out}")
+    click.echo(f"report: {s.out / 'report.html'}")
+    if s.grader_errors:
+        click.secho(f"GRADER ERRORS: {', '.join(s.grader_errors)}", fg="red", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "gradescope", "csv"]),
+              default=lambda: _default("export", "format"), show_default=True, help="The LMS import layout.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: OUT/grades-FORMAT.csv).")
+def export(out: Path, fmt: str, output: Path | None) -> None:
+    """Export the grades of the batch in OUT for an LMS import (hashes checked first)."""
+    from autograder.core.sanitize import for_terminal
+
+    r = _verb("export")(out, format=fmt, output=output)
+    click.echo(f"wrote {r.output} ({len(r.rows)} student(s), {fmt})")
+    if r.unknown_identity:
+        click.secho(for_terminal(f"WARNING: no name, email or sid known for {len(r.unknown_identity)} student(s); "
+                                 f"their submission id stands in for it: {', '.join(r.unknown_identity[:10])}"
+                                 + (", ..." if len(r.unknown_identity) > 10 else "")), fg="yellow", err=True)
+    if r.grader_errors:
+        click.secho(for_terminal(f"GRADER ERRORS (score left empty): {', '.join(r.grader_errors)}"), fg="red", err=True)
         sys.exit(1)
 
 
@@ -139,7 +188,8 @@ def demo(assignments: tuple[str, ...]) -> None:
 
 #: Each verb's module; a copy of the package without it (the student bundle's) does not list the verb.
 for _name, _module in {"release": "build", "verify": "verify", "check": "check", "grade": "grade/batch.py",
-                       "doctor": "doctor", "demo": "demo.py"}.items():
+                       "doctor": "doctor", "demo": "demo.py", "export": "export",
+                       "merge": "grade/batch.py"}.items():
     if not (Path(__file__).parent / _module).exists():
         del cli.commands[_name]
 

@@ -16,6 +16,7 @@ ALLOWED = {
     "verify": {"core", "checks", "sandbox", "grade", "build"},
     "check": {"core", "checks", "grade"},
     "doctor": {"core", "sandbox"},
+    "export": {"core", "grade"},
 }
 
 

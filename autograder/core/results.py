@@ -6,6 +6,19 @@ from dataclasses import asdict, dataclass, field
 #: A case passed, failed (the student's fault) or could not be judged (the grader's fault).
 PASSED, FAILED, GRADER_ERROR = "passed", "failed", "grader_error"
 
+#: A submission's status (``SubmissionResult.status``; the gradebook's and results' ``status``):
+#: graded normally (``ok``), or why its cases could not run. Only ``grader_error`` is the grader's
+#: fault (its total is left empty in the gradebook and the exports, never 0); the others score 0.
+OK = "ok"
+NO_SUBMISSION = "no_submission"  # no student file was handed in (or it is empty)
+UNREADABLE = "unreadable"  # handed in, but not readable as the student file (size, encoding, bad zip...)
+SYNTAX_ERROR = "syntax_error"  # the file does not compile (judged by the trusted grader, not the worker)
+REFUSED_IMPORT = "refused_import"  # importing it tried a module the assignment forbids
+TIMEOUT = "timeout"  # importing it, or the whole submission, ran past its time limit
+IMPORT_ERROR = "import_error"  # importing it raised or crashed for another reason
+SUBMISSION_STATUSES = (OK, NO_SUBMISSION, UNREADABLE, SYNTAX_ERROR, REFUSED_IMPORT, TIMEOUT, IMPORT_ERROR,
+                       GRADER_ERROR)
+
 
 @dataclass
 class CaseResult:
@@ -42,8 +55,9 @@ class SubmissionResult:
 
     student: str
     cases: list[CaseResult] = field(default_factory=list)
-    status: str = "ok"
-    """``ok``, or ``grader_error`` when the grader (not the student) failed."""
+    status: str = OK
+    """One of ``SUBMISSION_STATUSES``: ``ok``, why the submission could not be graded, or
+    ``grader_error`` when the grader (not the student) failed."""
     notes: list[str] = field(default_factory=list)
     """Submission-wide messages shown to the student (e.g. an import error, a sandbox warning).
     Free text that may carry the student's words: never parsed for meaning."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
+import json
 import multiprocessing as mp
 import logging
 import os
@@ -27,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import FAILED, GRADER_ERROR, SubmissionResult, submission_from_dict
+from autograder.core.results import (FAILED, GRADER_ERROR, NO_SUBMISSION, OK, UNREADABLE, SubmissionResult,
+                                     submission_from_dict)
 from autograder.core.sanitize import for_terminal
 from autograder.core.testfiles import load_test_files
 from autograder.grade import integrity, intake
@@ -99,6 +101,36 @@ def check_sandbox(sandbox: str) -> str:
         return backends.choose(sandbox)[0]
     except ValueError as exc:
         raise BatchError(str(exc)) from exc
+
+
+def _tree_sha(root: Path, pattern: str = "*", skip: tuple[str, ...] = ()) -> str:
+    """sha256 over the relative paths and bytes of the files under ``root`` (sorted; caches skipped)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(root).rglob(pattern)) if Path(root).is_dir() else ():
+        rel = p.relative_to(root).as_posix()
+        if not p.is_file() or "__pycache__" in p.parts or rel.split("/")[0] in skip:
+            continue
+        h.update(rel.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def assignment_fingerprint(a: Assignment) -> tuple[str, dict[str, str]]:
+    """``(fingerprint, parts)``: what a grade depends on besides the submission. ``parts`` hashes the
+    test files, the reference (the solution folder, mutants aside), assignment.toml and the engine
+    (this package's version and the code of ``autograder/grade``, ``checks``, ``core`` and
+    ``sandbox``); the fingerprint hashes the parts. A journal line graded under another fingerprint
+    is never reused (journal.py)."""
+    import autograder
+
+    engine = Path(autograder.__file__).parent
+    parts = {"tests": _tree_sha(a.tests_dir),
+             "reference": _tree_sha(a.solution_dir, skip=("mutants",)),
+             "assignment.toml": hashlib.sha256((a.source_dir / "assignment.toml").read_bytes()).hexdigest(),
+             "engine": hashlib.sha256(autograder.__version__.encode() + b"\0" + "".join(
+                 _tree_sha(engine / sub, "*.py") for sub in ("grade", "checks", "core", "sandbox")).encode()
+             ).hexdigest()}
+    fingerprint = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return fingerprint, parts
 
 
 def _init_grading_process() -> None:
@@ -203,6 +235,7 @@ def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto",
 
 def _unreadable(a: Assignment, sub: intake.Submission) -> SubmissionResult:
     return SubmissionResult(sub.student, every_case(_test_files(a), FAILED, sub.error),
+                            status=NO_SUBMISSION if sub.missing else UNREADABLE,
                             notes=[sub.error] + sub.notes, backend="none")
 
 
@@ -241,20 +274,31 @@ class _Progress:
 
 
 def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, sandbox: str = "auto",
-         device: str = "cpu", resume: bool = False, progress: bool = True, root: Path | None = None,
+         device: str = "cpu", resume: bool = False, regrade: tuple[str, ...] = (), regrade_all: bool = False,
+         shard: str | None = None, progress: bool = True, root: Path | None = None,
          roster: Path | None = None) -> BatchSummary:
     """Grade ``submissions`` (files or folders of them) of ``assignment`` into ``out``.
 
     Writes ``results/<student>.json`` (Gradescope format), ``feedback/<student>.md``, ``gradebook.csv``,
     ``report.html`` (+ PNG plots) and ``journal.jsonl``. Class exports (Gradescope, Canvas, Moodle, class
-    zips) and the optional ``roster`` CSV give each student's identity (``autograder.grade.exports``). With ``resume=True``, submissions whose
-    content is already in the journal are not graded again. Output files that changed since the
-    grader wrote them are reported in ``tampered`` (and ``warnings``) and rewritten from the journal.
+    zips) and the optional ``roster`` CSV give each student's identity (``autograder.grade.exports``).
+    With ``resume=True``, a submission whose
+    content is already in the journal, graded under the same assignment fingerprint
+    (``assignment_fingerprint``) and without a grader error, is not graded again; ``regrade`` (student
+    ids; implies ``resume``) grades those again whatever the journal holds. When the assignment or the
+    grader changed since the batch, ``resume`` refuses (BatchError naming what changed) unless
+    ``regrade_all``, which regrades every submission (then every submission of the batch must be
+    among ``submissions``). An ``out`` holding another assignment's batch is refused. The gradebook
+    and the report cover every submission of the journal, not only those given this time. Output
+    files that changed since the grader wrote them are reported in ``tampered`` (and ``warnings``)
+    and rewritten from the journal. ``shard="K/N"`` grades only the K-th of N parts of the
+    submissions (``shard_of``); ``merge`` combines the shards' out folders (docs/cluster.md).
     """
     start = time.perf_counter()
     a = load_assignment(assignment, root)
     out = Path(out)
     journal = Journal(out / "journal.jsonl")
+    resume = resume or bool(regrade) or regrade_all
     if journal.path.exists() and not resume:
         raise BatchError(f"{out} already holds a batch (journal.jsonl): pass --resume to continue it, "
                          "or choose another --out (nothing was changed)")
@@ -274,20 +318,30 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))} (empty folders and zips "
                          "are nobody's submission)")
+    if shard is not None:
+        subs = shard_of(subs, shard)
+    fingerprint, parts = assignment_fingerprint(a)
+    journaled = journal.entries() if resume else {}  # read once (a line per student, tens of kB each)
+    _check_resumable(out, journal, a.name, fingerprint, parts, journaled, subs, regrade, regrade_all)
+    header = journal.batch()
+    if header is not None and header.get("shard") != shard:
+        raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
+                         f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
     summary.tampered += _private_folders(out)
     visibility = a.options.get("hidden_visibility", "visible")
     if resume:  # what changed between the runs, before anything is regraded over it
         summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
+    journal.append_batch(a.name, fingerprint, parts, shard=shard)
     done: dict[str, SubmissionResult] = {}
     todo = []
-    journaled = journal.entries() if resume else {}  # read once (a line per student, tens of kB each)
     for sub in subs:
         previous = journaled.get(sub.student)
-        if previous is not None and previous.get("sha256") == sub.sha256:
+        if (previous is not None and previous.get("sha256") == sub.sha256 and sub.student not in regrade and not regrade_all
+                and previous.get("fingerprint") == fingerprint and not _has_grader_error(previous)):
             done[sub.student] = submission_from_dict(previous["result"])
         elif sub.error:
-            done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary)
+            done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary, fingerprint)
         else:
             todo.append(sub)
     bar = _Progress(len(todo), progress)
@@ -309,25 +363,168 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             if not isinstance(result, SubmissionResult):
                 result = _grader_failure(a, student, result)
             result.notes = sub.notes + result.notes
-            done[student] = _finish(a, out, journal, result, sub, summary)
+            done[student] = _finish(a, out, journal, result, sub, summary, fingerprint)
             summary.graded += 1
             bar.update(result)
     bar.close()
     summary.tampered += verify_outputs(out, journal, a.title, visibility)
-    entries = journal.entries()  # the record of truth: every output below is built from it
-    summary.results = [submission_from_dict(entries[s.student]["result"]) for s in subs]
-    questions = [q.name for q in a.questions]
-    from autograder.grade.report import write_report
-
-    written = {"gradebook.csv": atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))}
-    written.update(write_report(summary.results, out, a.title))
-    journal.append_outputs(written)
+    _batch_files(a, out, journal, summary)
     summary.warnings.update(f"TAMPERED: {t}" for t in summary.tampered)
     summary.wall_s = time.perf_counter() - start
     summary.student_s = sum(c.student_s for r in summary.results for c in r.cases)
     for r in summary.results:
         summary.backends.add(r.backend)
     return summary
+
+
+def _batch_files(a: Assignment, out: Path, journal: Journal, summary: BatchSummary) -> None:
+    """Build the gradebook and the report from the journal (the record of truth: they cover every
+    student of the batch) and journal their hashes."""
+    summary.results = journal_results(journal)
+    questions = [q.name for q in a.questions]
+    from autograder.grade.report import write_report
+
+    written = {"gradebook.csv": atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))}
+    written.update(write_report(summary.results, out, a.title))
+    journal.append_outputs(written)
+
+
+def shard_of(subs: list, shard: str) -> list:
+    """The ``K``-th of ``N`` parts (``shard="K/N"``, 1 <= K <= N) of ``subs``: sorted by student id,
+    every N-th from the (K-1)-th. Ids are given over the whole input first (intake), so each
+    submission has the same id in every shard and the parts are disjoint and cover the batch."""
+    k, _, n = shard.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise BatchError(f"--shard must be K/N with 1 <= K <= N (e.g. 2/8), got {shard!r}")
+    ordered = sorted(subs, key=lambda s: s.student)
+    return ordered[int(k) - 1::int(n)]
+
+
+def changed_files(out: Path, journal: Journal) -> list[str]:
+    """The files of ``out`` whose sha256 no longer matches what the journal recorded (read-only:
+    nothing is rewritten; ``verify_outputs`` rewrites them)."""
+    found = []
+    for entry in journal.entries().values():
+        for rel, sha in (entry.get("files") or {}).items():
+            if _sha256_file(out / rel) != sha:
+                found.append(rel)
+    for rel, sha in journal.outputs().items():
+        if _sha256_file(out / rel) != sha:
+            found.append(rel)
+    return sorted(set(found))
+
+
+def merge(outs: list[Path], *, out: Path, root: Path | None = None) -> BatchSummary:
+    """Combine the out folders of a sharded batch (``grade --shard K/N``) into ``out``: each journal
+    checked against its files (``changed_files``), all of one assignment under one fingerprint, no
+    student in two of them; then results, feedback, the gradebook and the report are written from
+    the combined journal, as a single run writes them."""
+    start = time.perf_counter()
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise BatchError(f"merge --out {out}: not empty; merge into a new folder (nothing was changed)")
+    if not outs:
+        raise BatchError("merge: name the shards' out folders")
+    headers, owner, entries = [], {}, []
+    for folder in map(Path, outs):
+        journal = Journal(folder / "journal.jsonl")
+        header = journal.batch()
+        if header is None:
+            raise BatchError(f"merge: {folder} holds no batch (no journal.jsonl with a batch line)")
+        bad = changed_files(folder, journal)
+        if bad:
+            raise BatchError(f"merge: {folder}: {', '.join(bad[:5])} no longer match its journal: run grade "
+                             f"--resume on it first (nothing was changed)")
+        headers.append((folder, header))
+        for student, entry in sorted(journal.entries().items()):
+            if student in owner:
+                raise BatchError(f"merge: student {student!r} is in both {owner[student]} and {folder}: "
+                                 "were they graded as shards of one batch?")
+            if entry.get("fingerprint") != header["fingerprint"]:
+                raise BatchError(f"merge: {folder}: {student!r} was graded under another fingerprint than its "
+                                 "batch's: regrade it (grade --resume --regrade-all) first")
+            owner[student] = folder
+            entries.append(entry)
+    (first, h0), *rest = headers
+    for folder, h in rest:
+        if (h["assignment"], h["fingerprint"]) != (h0["assignment"], h0["fingerprint"]):
+            raise BatchError(f"merge: {folder} ({h['assignment']}) and {first} ({h0['assignment']}) were not graded "
+                             "with the same assignment, tests, reference and grader: they cannot be merged")
+    a = load_assignment(h0["assignment"], root)
+    fingerprint, parts = assignment_fingerprint(a)
+    if fingerprint != h0["fingerprint"]:
+        raise BatchError(f"merge: the assignment or the grader changed since {first} was graded "
+                         "(its fingerprint is not this checkout's): regrade the shards")
+    summary = BatchSummary(out)
+    _private_folders(out)
+    journal = Journal(out / "journal.jsonl")
+    journal.append_batch(a.name, fingerprint, parts, shard=None, merged=[str(p) for p in outs])
+    visibility = a.options.get("hidden_visibility", "visible")
+    for entry in sorted(entries, key=lambda e: e["student"]):
+        result = submission_from_dict(entry["result"])
+        files = write_submission(out, result, a.title, visibility)
+        journal.append(result, entry.get("sha256", ""), files, fingerprint)
+    _batch_files(a, out, journal, summary)
+    summary.wall_s = time.perf_counter() - start
+    summary.backends = {r.backend for r in summary.results}
+    return summary
+
+
+def _has_grader_error(entry: dict) -> bool:
+    """A journal line whose result holds a grader error (retried by every ``--resume``)."""
+    result = entry.get("result") or {}
+    return result.get("status") == GRADER_ERROR or any(
+        isinstance(c, dict) and c.get("status") == GRADER_ERROR for c in result.get("cases", []))
+
+
+def journal_results(journal: Journal) -> list[SubmissionResult]:
+    """Every student's latest result in ``journal``, sorted by id (malformed lines skipped: see
+    ``verify_outputs``, which reports them)."""
+    results = []
+    for student, entry in sorted(journal.entries().items()):
+        try:
+            r = submission_from_dict(entry["result"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if r.student == student and "/" not in student and not student.startswith(".") and "\0" not in student:
+            results.append(r)
+    return results
+
+
+def _check_resumable(out: Path, journal: Journal, name: str, fingerprint: str, parts: dict[str, str],
+                     journaled: dict[str, dict], subs: list, regrade: tuple[str, ...], regrade_all: bool) -> None:
+    """Refuse (BatchError, nothing changed) a resume that would mix assignments, keep stale grades or
+    regrade a student who is not among the submissions."""
+    given = {s.student for s in subs}
+    unknown = sorted(set(regrade) - given)
+    if unknown:
+        raise BatchError(f"--regrade {' '.join(unknown)}: no such submission among "
+                         f"{len(given)} found in the paths given (their ids: {', '.join(sorted(given)[:10])}"
+                         f"{', ...' if len(given) > 10 else ''}); nothing was changed")
+    header = journal.batch()
+    if header is not None and header["assignment"] != name:
+        raise BatchError(f"{out} holds a batch of assignment {header['assignment']!r}, not {name!r}: "
+                         "grade another assignment into another --out (nothing was changed)")
+    if not journaled:
+        return
+    stale = sorted(s for s, e in journaled.items() if e.get("fingerprint") != fingerprint)
+    if not stale:
+        return
+    if header is None:
+        why = "the journal was written by an older grader that recorded no fingerprint"
+    else:
+        old = header.get("parts") if isinstance(header.get("parts"), dict) else {}
+        changed = [k for k in parts if old.get(k) != parts[k]] or ["the fingerprint"]
+        why = f"since the batch was graded, {', '.join(changed)} changed"
+    if not regrade_all:
+        raise BatchError(f"{out}: {why}, so {len(stale)} journaled result(s) are stale: pass --regrade-all "
+                         "to regrade every submission (nothing was changed)")
+    missing = sorted(set(stale) - given)
+    if missing:
+        raise BatchError(f"--regrade-all: {why}, and {len(missing)} submission(s) of the batch are not among "
+                         f"the paths given ({', '.join(missing[:10])}{', ...' if len(missing) > 10 else ''}): "
+                         "give every submission, or grade into a new --out (nothing was changed)")
+    log.warning("%s: regrading every submission", why)
 
 
 def _private_folders(out: Path) -> list[str]:
@@ -347,14 +544,16 @@ def _private_folders(out: Path) -> list[str]:
 
 
 def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult, sub: intake.Submission,
-            summary: BatchSummary) -> SubmissionResult:
+            summary: BatchSummary, fingerprint: str = "") -> SubmissionResult:
     """Flag, clean and write one submission's files, then journal it with their hashes (the journal
     line comes last: see journal.py)."""
     result.flags = integrity.scan_source(sub.source, a.student_file) if sub.source and not sub.error else []
     result.student_info = sub.info
+    if result.status == OK and not sub.error and not sub.source.strip():
+        result.status = NO_SUBMISSION  # an empty file: nothing was handed in
     result = cleaned(result)
     files = write_submission(out, result, a.title, a.options.get("hidden_visibility", "visible"))
-    journal.append(result, sub.sha256, files)
+    journal.append(result, sub.sha256, files, fingerprint)
     summary.warnings.update(result.warnings)  # the sandbox session's own list, never the notes' text
     return result
 
@@ -407,7 +606,7 @@ def verify_outputs(out: Path, journal: Journal, title: str, hidden_visibility: s
                 shutil.rmtree(out / rel, ignore_errors=True)
             fresh[rel] = atomic_write(out / rel, text)
         if fresh != {k: v for k, v in recorded.items() if k in fresh}:  # the rendering changed (new grader)
-            journal.append(result, entry.get("sha256", ""), fresh)
+            journal.append(result, entry.get("sha256", ""), fresh, str(entry.get("fingerprint", "")))
     for folder in ("results", "feedback") if sweep else ():
         path = out / folder
         if not path.is_dir() or path.is_symlink():

@@ -99,6 +99,10 @@ class SubmissionError(ValueError):
     """The submission is unusable (the message is for the student: what is wrong, what to hand in)."""
 
 
+class NoStudentFile(SubmissionError):
+    """The submission holds no student file at all (status ``no_submission``, not ``unreadable``)."""
+
+
 @dataclass
 class Submission:
     student: str
@@ -117,6 +121,8 @@ class Submission:
     """The seeding key (``exports.student_key``): the same locally and on Gradescope."""
     parts: dict[str, Path] | None = None
     """An LMS's files of one student: ``{name to read it as: path}`` (read like a folder of them)."""
+    missing: bool = False
+    """``error`` says that no student file was handed in (``NoStudentFile``)."""
 
     def __post_init__(self):
         if not self.original:
@@ -624,7 +630,7 @@ def _choose(names: list[str], student_file: str, origin: str) -> str:
     if not pys and len(nbs) == 1:
         return nbs[0]
     shown = ", ".join(_printable(n) for n in sorted(names)[:8]) or "nothing"
-    raise SubmissionError(f"{origin} has no {student_file} (found: {shown})")
+    raise NoStudentFile(f"{origin} has no {student_file} (found: {shown})")
 
 
 def _source_of(data: bytes, name: str) -> str:
@@ -742,7 +748,7 @@ def load(sub: Submission, student_file: str) -> Submission:
         else:
             raise SubmissionError(f"{name}: hand in {student_file} (a .py), a notebook or a zip")
     except SubmissionError as exc:
-        sub.source, sub.error = "", str(exc)
+        sub.source, sub.error, sub.missing = "", str(exc), isinstance(exc, NoStudentFile)
     except RecursionError:
         sub.source, sub.error = "", f"{name} could not be read: nested too deeply"
     except Exception as exc:  # noqa: BLE001 - whatever else reading one submission raises is its error alone

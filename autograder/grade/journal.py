@@ -11,6 +11,11 @@ the whole result and the sha256 of every file written for it (``files``: ``{"res
 and a file whose content no longer matches its hash is reported as tampering and rewritten from it
 (``autograder.grade.batch``). A line ``{"kind": "outputs", "files": {...}}`` records the batch-wide
 files (gradebook, report) at the end of each run. The file is the grader's own (mode 0600).
+
+Each run starts with a batch line ``{"kind": "batch", "assignment": name, "fingerprint": sha, "parts":
+{...}}`` (``batch.assignment_fingerprint``: the test files, reference, assignment.toml and the grading
+engine), and each student's line carries the ``fingerprint`` it was graded under: ``--resume`` reuses
+a line only under the same fingerprint, so a result graded by other tests or points is never kept.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from pathlib import Path
 
 from autograder.core.results import SubmissionResult, submission_from_dict
 
-OUTPUTS = "outputs"
+OUTPUTS, BATCH = "outputs", "batch"
 
 
 class Journal:
@@ -55,18 +60,34 @@ class Journal:
                 files = entry["files"]
         return files
 
+    def batch(self) -> dict | None:
+        """The latest batch line (``assignment``, ``fingerprint``, ``parts``), or None (an empty journal,
+        or one written before batch lines existed)."""
+        found = None
+        for entry in self._lines():
+            if entry.get("kind") == BATCH and isinstance(entry.get("assignment"), str):
+                found = entry
+        return found
+
+    def append_batch(self, assignment: str, fingerprint: str, parts: dict[str, str], **extra) -> None:
+        """Record the start of a run: which assignment, under which fingerprint (``extra``: e.g. a shard)."""
+        self._append({"kind": BATCH, "assignment": assignment, "fingerprint": fingerprint, "parts": dict(parts),
+                      **extra})
+
     def done(self, student: str, sha256: str) -> SubmissionResult | None:
         entry = self.entries().get(student)
         if entry and entry.get("sha256") == sha256:
             return submission_from_dict(entry["result"])
         return None
 
-    def append(self, result: SubmissionResult, sha256: str, files: dict[str, str] | None = None) -> None:
-        """Record ``result`` of the submission with content hash ``sha256``, and the sha256 of each
-        file written for it (``{path relative to the output folder: sha256}``)."""
-        self._append({"student": result.student, "sha256": sha256, "score": result.score,
-                      "max": result.max_score, "status": result.status, "files": dict(files or {}),
-                      "result": asdict(result)})
+    def append(self, result: SubmissionResult, sha256: str, files: dict[str, str] | None = None,
+               fingerprint: str = "") -> None:
+        """Record ``result`` of the submission with content hash ``sha256``, graded under the assignment
+        ``fingerprint``, and the sha256 of each file written for it (``{path relative to the output
+        folder: sha256}``)."""
+        self._append({"student": result.student, "sha256": sha256, "fingerprint": fingerprint,
+                      "score": result.score, "max": result.max_score, "status": result.status,
+                      "files": dict(files or {}), "result": asdict(result)})
 
     def append_outputs(self, files: dict[str, str]) -> None:
         """Record the sha256 of the batch-wide files (gradebook, report) just written."""

@@ -104,10 +104,15 @@ def feedback_markdown(result: SubmissionResult, title: str) -> str:
     failed = [c for c in result.cases if c.status != PASSED]
     if failed:
         out.write("\n## What to fix\n\n")
+        groups: dict[str, list] = {}  # identical messages (an import error fails every case): one line each
         for c in failed:
-            label = f"{c.question} / {c.name}" + (" (hidden test)" if c.hidden else "")
             message = c.message if c.status != GRADER_ERROR else "grader error (not your fault; the staff was told)"
-            out.write(f"- **{for_markdown(label)}** ({c.points:g} pt): {for_markdown(message)}\n")
+            groups.setdefault(message, []).append(c)
+        for message, cases in groups.items():
+            c = cases[0]
+            label = f"{c.question} / {c.name}" + (" (hidden test)" if c.hidden else "")
+            same = f" (same for {len(cases)} cases)" if len(cases) > 1 else ""
+            out.write(f"- **{for_markdown(label)}** ({c.points:g} pt): {for_markdown(message)}{same}\n")
     else:
         out.write("\nEvery test passed.\n")
     return out.getvalue()
@@ -119,18 +124,26 @@ IDENTITY_COLUMNS = ("name", "email", "sid", "submitted", "late", "file")
 IDENTITY_KEYS = ("name", "email", "sid", "submitted", "late", "original")
 
 
+def graded_total(result: SubmissionResult) -> str:
+    """The total as a gradebook or an LMS export writes it: ``""`` for a grader error (no grade yet:
+    an LMS would record a 0 as the student's grade), else the score."""
+    return "" if result.status == GRADER_ERROR else f"{result.score:g}"
+
+
 def gradebook_csv(results: list[SubmissionResult], questions: list[str]) -> str:
     """student, total, max, one column per question, status, flags (integrity flags for review,
     ``; ``-separated). Who handed it in (``IDENTITY_COLUMNS``, empty where unknown) comes after the
     questions, before ``status`` (the first columns keep their places, ``status`` and ``flags`` stay
-    last). Text cells go through ``for_csv`` (no spreadsheet formula)."""
+    last). A grader error's total and question cells are empty (``graded_total``). Text cells go
+    through ``for_csv`` (no spreadsheet formula)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["student", "total", "max", *questions, *IDENTITY_COLUMNS, "status", "flags"])
     for r in sorted(results, key=lambda r: r.student):
         scores = r.question_scores()
-        writer.writerow([for_csv(r.student), f"{r.score:g}", f"{r.max_score:g}",
-                         *(f"{scores.get(q, (0.0, 0.0))[0]:g}" for q in questions),
+        error = r.status == GRADER_ERROR
+        writer.writerow([for_csv(r.student), graded_total(r), f"{r.max_score:g}",
+                         *("" if error else f"{scores.get(q, (0.0, 0.0))[0]:g}" for q in questions),
                          *(for_csv(str(r.student_info.get(k, ""))) for k in IDENTITY_KEYS),
                          for_csv(r.status), for_csv("; ".join(r.flags))])
     return buf.getvalue()

@@ -53,6 +53,30 @@ def _import_message(a: Assignment, r) -> str:
     return f"{a.student_file} could not be imported: {detail}{where}"
 
 
+def import_failure_status(a: Assignment, source: str, import_status: str) -> str:
+    """The submission status (``autograder.core.results``) of a student file whose import failed with
+    ``import_status`` (a ``CallResult`` status). Judged here, in the trusted parent, from the source
+    itself: the worker's error text is the student's word (it can raise any message it likes)."""
+    import ast
+
+    from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR, TIMEOUT as TIMED_OUT
+    from autograder.core.sandbox import TIMEOUT
+
+    try:
+        tree = ast.parse(source, a.student_file)  # parsing runs nothing; the source is size-capped by intake
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return SYNTAX_ERROR
+    if import_status == TIMEOUT:
+        return TIMED_OUT
+    forbidden = {m.split(".")[0] for m in a.forbidden_imports}
+    for node in ast.walk(tree):
+        names = ([al.name for al in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+        if any(n.split(".")[0] in forbidden for n in names):
+            return REFUSED_IMPORT
+    return IMPORT_ERROR
+
+
 def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[TestFile] | None = None, *,
                     backend: str = "auto", device: str = "cpu", ctx: GradingContext | None = None
                     ) -> SubmissionResult:
@@ -107,6 +131,8 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
             message = _import_message(a, status)
             result.notes.append(message)
             fail_all(FAILED, message)
+            result.status = import_failure_status(a, Path(file).read_text(encoding="utf-8", errors="replace"),
+                                                  status.status)
             return result
         state = {"student_s": 0.0, "timed_out": set(), "helpers": helpers_module}
         names = {p for _, case in all_cases for p in case.params if p != "env"}
@@ -119,6 +145,11 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
                 result.cases.append(CaseResult(tf.name, case.name, case.points, case.hidden, FAILED,
                                                f"not run: the submission used up its {a.limits.submission_timeout_s:g} s "
                                                "time budget"))
+                state["out_of_time"] = True
                 continue
             result.cases.append(run_case(tf, case, env, ctx, student_time=lambda: state["student_s"]))
+    if state.get("out_of_time"):
+        from autograder.core.results import TIMEOUT as TIMED_OUT
+
+        result.status = TIMED_OUT  # the submission's time budget ran out: some cases were not run
     return result

@@ -536,7 +536,7 @@ def _journal(out: Path) -> dict[str, list[dict]]:
         except json.JSONDecodeError:
             entries.setdefault("<torn line>", []).append({"line": line})
             continue
-        if e.get("kind") == "outputs":  # the batch-wide files' hashes, not a student's entry
+        if e.get("kind") in ("outputs", "batch"):  # batch-wide lines (files' hashes; the run's assignment), not a student's entry
             continue
         result = e.get("result", {})
         for d in [e, result] + result.get("cases", []):  # timings (``*_s``) differ from run to run

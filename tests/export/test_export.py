@@ -1,0 +1,105 @@
+"""export: an out folder's grades in Canvas, Moodle, Gradescope and plain CSV layouts, read from its
+journal after a hash check. The batch is graded ``in-process`` (the reference and the stub are trusted
+code): what is tested is the export, through the CLI a TA runs."""
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main as cli
+from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.export import ExportError, late_penalty, main as export
+from autograder.grade.batch import main as grade
+
+A = load_assignment("a1_numpy_cnn")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """An out folder with a full mark (ref_a), a zero (stub_b) and, journaled after them, a grader
+    error (err_c) and a student whose email and sid the batch knows (known_d)."""
+    tmp = tmp_path_factory.mktemp("export")
+    subs = tmp / "subs"
+    subs.mkdir()
+    (subs / "ref_a.py").write_text(A.solution_file.read_text())
+    for n in ("stub_b", "err_c", "known_d"):
+        (subs / f"{n}.py").write_text((A.starter_dir / A.student_file).read_text())
+    out = tmp / "out"
+    grade("a1_numpy_cnn", [subs], out=out, jobs=1, sandbox="in-process", progress=False)
+    journal = out / "journal.jsonl"
+    entries = {e["student"]: e for e in map(json.loads, journal.read_text().splitlines()) if e.get("student")}
+    err, known = entries["err_c"], entries["known_d"]
+    err["result"]["status"] = err["status"] = "grader_error"
+    known["result"].update(name="Dana Ö'Brien", email="dana@example.edu", sid="=1002")  # what intake may record
+    with journal.open("a") as f:
+        for e in (err, known):
+            e["files"] = {}  # these lines record no file hashes: nothing to compare
+            f.write(json.dumps(e) + "\n")
+    return out
+
+
+def read(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.open(encoding="utf-8", newline="")))
+
+
+def test_canvas_layout(batch, tmp_path, capsys):
+    """Does `export --format canvas` write Canvas's gradebook-import layout: the identity columns, the
+    assignment column, a Points Possible row, a row per student, an empty score for a grader error?"""
+    target = tmp_path / "canvas.csv"
+    assert cli(["export", str(batch), "--format", "canvas", "--output", str(target)]) == 1  # a grader error
+    err = capsys.readouterr().err
+    assert "GRADER ERRORS" in err and "err_c" in err and "ref_a, stub_b" in err  # ids stand in: said
+    rows = read(target)
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A.title]
+    assert rows[1][0].strip() == "Points Possible" and rows[1][1:5] == ["", "", "", ""]
+    assert float(rows[1][5]) == A.points
+    by = {r[0]: r for r in rows[2:]}
+    assert sorted(by) == sorted(["ref_a", "stub_b", "err_c", "Dana Ö'Brien"])
+    assert float(by["ref_a"][5]) == A.points and float(by["stub_b"][5]) == 0
+    assert by["err_c"][5] == ""  # never 0: Canvas would record it as the grade
+    assert by["Dana Ö'Brien"][2:4] == ["'=1002", "dana@example.edu"]  # a formula-looking sid is neutralised
+    assert by["ref_a"][2:4] == ["ref_a", "ref_a"]
+    assert all(len(r) == 6 for r in rows)
+
+
+@pytest.mark.parametrize("fmt,header", [
+    ("moodle", ["Email address", "ID number", "Full name", A.title]),
+    ("gradescope", ["Name", "SID", "Email", "Total Score"]),
+    ("csv", ["student", "name", "email", "sid", "score", "max", "status", "late", "penalty"]),
+])
+def test_other_layouts(batch, tmp_path, fmt, header):
+    """Do the Moodle, Gradescope and plain layouts carry one row per student with the right score?"""
+    r = export(batch, format=fmt, output=tmp_path / f"{fmt}.csv")
+    rows = read(r.output)
+    assert rows[0] == header and len(rows) == 5
+    score = header.index("Total Score" if fmt == "gradescope" else "score" if fmt == "csv" else A.title)
+    scores = sorted(row[score] for row in rows[1:])
+    assert scores == sorted(["", "0", "0", f"{A.points:g}"])
+    assert r.unknown_identity == ["err_c", "ref_a", "stub_b"] and r.grader_errors == ["err_c"]
+
+
+def test_tampered_outputs_are_refused(batch, tmp_path):
+    """Is an export refused when a results file no longer matches the journal?"""
+    copy = tmp_path / "out"
+    shutil.copytree(batch, copy)
+    victim = copy / "results" / "stub_b.json"
+    os.chmod(victim, 0o644)
+    victim.write_text(victim.read_text().replace('"score": 0', '"score": 92', 1))
+    with pytest.raises(ExportError, match="results/stub_b.json"):
+        export(copy, format="canvas", output=tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_late_penalty_only_when_configured(tmp_path):
+    """Is the late penalty 0 unless assignment.toml's [grading] sets it, and checked when it is?"""
+    toml = tmp_path / "assignment.toml"
+    toml.write_text((REPO_ROOT / "assignments/a1_numpy_cnn/assignment.toml").read_text())
+    assert late_penalty(toml) == 0
+    toml.write_text(toml.read_text() + "\n[grading]\nlate_penalty = 0.25\n")
+    assert late_penalty(toml) == 0.25
+    toml.write_text(toml.read_text().replace("0.25", "3"))
+    with pytest.raises(ExportError, match="late_penalty"):
+        late_penalty(toml)
