@@ -55,7 +55,7 @@ def main(*, assignments: tuple[str, ...] = (), out: str = "demo-out", jobs: int 
             print(f"starter_code/{name} is stale: run `python -m autograder release {name}` and commit; "
                   "not released by the demo", file=sys.stderr)
             continue
-        r = release(name, dist=base / "dist" / name)
+        r = release(name, dist=base / "dist" / name, starter=base / "starter_code" / name)
         print(f"released {name}: " + ", ".join(p.relative_to(REPO_ROOT).as_posix() for p in r.outputs
                                                 if p.is_relative_to(REPO_ROOT)))
     a = load_assignment("a1_numpy_cnn")
