@@ -162,13 +162,17 @@ def allowed_except(roots: list[str], excluded: list[str]) -> list[str]:
     install without the package folders it does not use and without the forbidden packages."""
     excluded = [_real(e) for e in excluded]
     out: list[str] = []
+    seen: set[str] = set()
 
     def walk(path: str) -> None:
+        # by its real path: a rule on a symlink grants its target (a venv's lib64 -> lib would grant
+        # every package below lib, the excluded ones included)
         real = _real(path)
-        if any(_inside(real, e) for e in excluded):
+        if real in seen or any(_inside(real, e) for e in excluded):
             return
-        if not any(_inside(e, real) for e in excluded) or not os.path.isdir(real) or os.path.islink(path):
-            out.append(path)
+        seen.add(real)
+        if not any(_inside(e, real) for e in excluded) or not os.path.isdir(real):
+            out.append(real)
             return
         try:
             names = sorted(os.listdir(real))
