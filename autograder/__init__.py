@@ -4,12 +4,12 @@ Layers (each may import only those below it; ``tests/test_layering.py`` enforces
 
 * ``core``    - dataclasses of the data model; imports nothing from the project.
 * ``checks``  - oracle comparison and layered student messages; the grading context test files read.
-* ``build``   - the release pipeline (strip solutions, split public/hidden, stamp headers, bundle).
+* ``release`` - the release pipeline (strip solutions, split public/hidden, stamp headers, bundle).
 * ``sandbox`` - trusted parent / untrusted worker; ``sandbox/worker.py`` is the untrusted side.
 * ``grade``   - loading and running otter test files against a submission; batch grading.
-* ``verify``, ``check``, ``doctor`` - the other verbs; ``cli`` maps flags onto the verbs' ``main``.
+* ``verify``, ``student`` (the student's ``check`` verb), ``doctor`` - the other verbs; ``cli`` maps flags onto the verbs' ``main``.
 
-This file is also the student bundle's (``autograder/build/__init__.py``, ``SUPPORT``): it checks the
+This file is also the student bundle's (``autograder/release/__init__.py``, ``SUPPORT``): it checks the
 Python version before anything that needs 3.11 (``tomllib``) is imported, and holds the set-up command
 that the bundle's README and the "missing package" message of ``__main__.py`` both give.
 """

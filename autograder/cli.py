@@ -42,7 +42,7 @@ def cli(verbose: bool) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if starter_code/ is stale.")
 def release(assignment: str, check: bool) -> None:
     """Regenerate starter_code/ASSIGNMENT and build dist/ASSIGNMENT/*.zip."""
-    r = _verb("build")(assignment, check=check)
+    r = _verb("release")(assignment, check=check)
     if check:
         if r.stale:
             click.echo("starter_code is stale; run `python -m autograder release "
@@ -71,7 +71,7 @@ def verify(assignment: str, sandbox: str, jobs: int, ids: int) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(assignment: str, file: Path) -> None:
     """Run the public tests on your FILE (students): exit 0 only if all pass."""
-    sys.exit(_verb("check")(assignment, file))
+    sys.exit(_verb("student")(assignment, file))
 
 
 @cli.command()
@@ -187,7 +187,7 @@ def demo(assignments: tuple[str, ...]) -> None:
 
 
 #: Each verb's module; a copy of the package without it (the student bundle's) does not list the verb.
-for _name, _module in {"release": "build", "verify": "verify", "check": "check", "grade": "grade/batch.py",
+for _name, _module in {"release": "release", "verify": "verify", "check": "student", "grade": "grade/batch.py",
                        "doctor": "doctor", "demo": "demo.py", "export": "export",
                        "merge": "grade/batch.py"}.items():
     if not (Path(__file__).parent / _module).exists():

@@ -41,7 +41,7 @@ def _sandbox() -> tuple[str, str | None]:
 def main(*, assignments: tuple[str, ...] = (), out: str = "demo-out", jobs: int = 2) -> int:
     """Release the assignments into ``<out>/dist`` and grade a class of sample A1 submissions into
     ``<out>/grades``. Returns 0 when the demo ran, 1 on grader errors or a stale starter_code/."""
-    from autograder.build import main as release
+    from autograder.release import main as release
     from autograder.grade.batch import main as grade
     from autograder.verify.mutants import load_mutants
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.build import main as release  # noqa: E402
+from autograder.release import main as release  # noqa: E402
 from autograder.core.assignment import load_assignment  # noqa: E402
 from autograder.grade.batch import main as grade  # noqa: E402
 from autograder.verify.mutants import load_mutants  # noqa: E402

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading_throughput import otter_run  # noqa: E402
 
-from autograder.build import main as release  # noqa: E402
+from autograder.release import main as release  # noqa: E402
 from autograder.core.assignment import load_assignment  # noqa: E402
 from autograder.grade.batch import main as grade  # noqa: E402
 from autograder.verify.mutants import load_mutants  # noqa: E402

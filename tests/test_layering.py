@@ -10,11 +10,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "autograder"
 ALLOWED = {
     "core": set(),
     "checks": {"core"},
-    "build": {"core"},
+    "release": {"core"},
     "sandbox": {"core"},
     "grade": {"core", "checks", "sandbox"},
-    "verify": {"core", "checks", "sandbox", "grade", "build"},
-    "check": {"core", "checks", "grade"},
+    "verify": {"core", "checks", "sandbox", "grade", "release"},
+    "student": {"core", "checks", "grade"},
     "doctor": {"core", "sandbox"},
     "export": {"core", "grade"},
 }

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.core.assignment import AssignmentError, load_assignment
-from autograder.core.sandbox import CRASH, OK, TIMEOUT, Limits
+from autograder.core.calls import CRASH, OK, TIMEOUT, Limits
 from autograder.sandbox import WorkerSession, backends, budget, procs, site_dirs
 
-PROBE = Path(__file__).resolve().parent / "probes" / "hostile_submission.py"
+PROBE = Path(__file__).resolve().parent / "samples" / "hostile_submission.py"
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -34,7 +34,7 @@ from autograder.core.sanitize import for_terminal
 from autograder.core.testfiles import load_test_files
 from autograder.grade import integrity, intake
 from autograder.grade.journal import Journal
-from autograder.grade.testfiles import every_case
+from autograder.grade.runner import every_case
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
 from autograder.core.errors import UsageError
 

@@ -1,6 +1,6 @@
 """Gradescope entry point: grade ``<root>/submission`` with the sandboxed engine, write
 ``<root>/results/results.json``. Called by the ``run_autograder`` script of ``dist/<a>/autograder.zip``
-(``autograder/build/gradescope.py``).
+(``autograder/release/gradescope.py``).
 
 Trust boundary on Gradescope: ``run_autograder`` runs as root with the network open. The student's
 code runs only in the sandbox (``--sandbox auto``: the strongest backend that works in the container;

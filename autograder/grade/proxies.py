@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder.checks.context import get_context
 from autograder.checks.errors import StudentCallError, shown_type
-from autograder.core.sandbox import CRASH, ERROR, MISSING, OK, TIMEOUT, CallResult, Handle
+from autograder.core.calls import CRASH, ERROR, MISSING, OK, TIMEOUT, CallResult, Handle
 
 #: Trusted helper module copied into every worker (see ``autograder/checks/inworker.py``). Nothing it
 #: reports earns points; it is shipped under a random module name (``helper_copy``) as defence in depth.

@@ -11,7 +11,7 @@ from pathlib import Path
 from autograder.checks.context import GradingContext, course_secret
 from autograder.core.assignment import Assignment
 from autograder.core.results import SubmissionResult
-from autograder.grade.testfiles import TestFile, every_case, load_test_files, run_test_files
+from autograder.grade.runner import TestFile, every_case, load_test_files, run_test_files
 
 log = logging.getLogger(__name__)
 _counter = itertools.count()
@@ -60,7 +60,7 @@ def import_failure_status(a: Assignment, source: str, import_status: str) -> str
     import ast
 
     from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR, TIMEOUT as TIMED_OUT
-    from autograder.core.sandbox import TIMEOUT
+    from autograder.core.calls import TIMEOUT
 
     try:
         tree = ast.parse(source, a.student_file)  # parsing runs nothing; the source is size-capped by intake
@@ -85,7 +85,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     import time
 
     from autograder.core.results import FAILED, GRADER_ERROR, CaseResult
-    from autograder.core.sandbox import Limits, OK
+    from autograder.core.calls import Limits, OK
     from autograder.grade.proxies import StudentFunction, helper_copy
     from autograder.sandbox import WorkerSession
     from autograder.sandbox.backends import course_secrets
@@ -138,7 +138,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
         names = {p for _, case in all_cases for p in case.params if p != "env"}
         env = {name: StudentFunction(session, name, state) for name in names}
         env["env"] = env
-        from autograder.grade.testfiles import run_case
+        from autograder.grade.runner import run_case
 
         for tf, case in all_cases:
             if time.monotonic() > deadline:

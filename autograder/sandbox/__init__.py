@@ -41,7 +41,7 @@ API (signatures):
     ``.import_status: CallResult``, ``.grader_error: bool`` (worker could not start: not the
     student's fault), ``.restarts``, ``.output_tail: bytearray`` (last ``max_output_bytes`` printed)
 * ``Limits``, ``CallResult``, ``Handle``, ``TensorValue``, ``SessionInfo`` live in
-  ``autograder.core.sandbox`` (plain dataclasses) and are re-exported here.
+  ``autograder.core.calls`` (plain dataclasses) and are re-exported here.
 * ``available_backends() -> dict[str, str]``: backend -> why it is (not) usable here.
 
 Value rules (``CallResult.value``): ``np.ndarray`` of exact type with a bool/int/float/complex/str
@@ -53,7 +53,7 @@ is always True, a ``str`` subclass, an ``nn.Module``) stays in the worker and co
 ``Handle``, which compares equal to no array. Arguments follow the same rules; torch tensors are
 rebuilt with their dtype and ``requires_grad`` on ``device``; Handles may be passed back.
 """
-from autograder.core.sandbox import (BAD_RESULT, CRASH, ERROR, MISSING, OK, STATUSES, TIMEOUT, CallResult,
+from autograder.core.calls import (BAD_RESULT, CRASH, ERROR, MISSING, OK, STATUSES, TIMEOUT, CallResult,
                                      Handle, Limits, SessionInfo, TensorValue)
 from autograder.sandbox.session import WorkerSession
 

@@ -83,7 +83,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.core.sandbox import Limits
+from autograder.core.calls import Limits
 from autograder.sandbox import budget, site_dirs
 
 BACKENDS = ("bwrap", "uid", "process")

@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.core.sandbox import (BAD_RESULT, CRASH, ERROR, OK, TIMEOUT, CallResult, Handle, Limits,
+from autograder.core.calls import (BAD_RESULT, CRASH, ERROR, OK, TIMEOUT, CallResult, Handle, Limits,
                                      SessionInfo, TensorValue)
 from autograder.sandbox import backends, budget, procs, wire
 

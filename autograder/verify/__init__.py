@@ -20,8 +20,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.build import main as release
-from autograder.build.markers import BEGIN, END
+from autograder.release import main as release
+from autograder.release.markers import BEGIN, END
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files

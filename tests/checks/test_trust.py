@@ -5,7 +5,7 @@ import pytest
 
 from autograder.checks import (CheckFailure, GradingContext, StudentCallError, call, case_rng, check_int,
                                expect_raises, use_context)
-from autograder.core.sandbox import ERROR, CallResult
+from autograder.core.calls import ERROR, CallResult
 from autograder.grade.proxies import call_error
 
 

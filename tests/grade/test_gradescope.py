@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import main as release
+from autograder.release import main as release
 from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.sandbox import backends
 from autograder.verify.mutants import load_mutants

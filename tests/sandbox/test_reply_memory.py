@@ -51,7 +51,7 @@ PARENT = textwrap.dedent('''
     import importlib.util, json, sys
     import numpy as np
     from autograder.checks import CheckFailure, StudentCallError, check_array
-    from autograder.core.sandbox import Limits
+    from autograder.core.calls import Limits
     from autograder.grade.proxies import StudentFunction
     from autograder.sandbox import WorkerSession
 

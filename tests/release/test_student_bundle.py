@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from autograder import SETUP_COMMAND
-from autograder.build import ReleaseError
-from autograder.build import main as release
-from autograder.build.environment import TORCH_CPU_INDEX, pins
+from autograder.release import ReleaseError
+from autograder.release import main as release
+from autograder.release.environment import TORCH_CPU_INDEX, pins
 from autograder.core.assignment import REPO_ROOT, load_assignment
 
 ASSIGNMENTS = ("a1_numpy_cnn", "a2_torch_cnn")

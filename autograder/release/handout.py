@@ -6,14 +6,14 @@ whose table names a question or a number of points other than ``assignment.toml`
 that forgot the handout), naming the file, the question and both numbers.
 
 The bundle's ``README.md`` is the handout with a generated "Set-up" section on top: the one command
-that makes the environment ``requirements.txt`` pins (``autograder/build/environment.py``).
+that makes the environment ``requirements.txt`` pins (``autograder/release/environment.py``).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from autograder.build.headers import header
+from autograder.release.headers import header
 from autograder.core.assignment import Assignment
 
 

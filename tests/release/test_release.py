@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.build import main as release
+from autograder.release import main as release
 from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.verify import check_bundle
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.check import main as check
+from autograder.student import main as check
 from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.verify.mutants import load_mutants
 
@@ -121,7 +121,7 @@ def test_a_call_no_signal_stops_ends_the_process_with_a_message(tmp_path):
     path = _variant(tmp_path, "stuck", "def pad2d(", "def pad2d(*args, **kwargs):\n    import signal\n"
                     "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n        pass\n\n\n"
                     "def _unused_pad2d(")
-    code = (f"from autograder.check import main; import sys; "
+    code = (f"from autograder.student import main; import sys; "
             f"sys.exit(main('a1_numpy_cnn', {str(path)!r}, timeout_s=1, grace_s=1))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
@@ -138,7 +138,7 @@ def test_an_import_that_never_ends_times_out(tmp_path):
 
 def test_time_limit_is_raised_again_when_swallowed():
     """Is CallTimeout raised again (every 0.5 s) after a bare `except:` swallowed the first one?"""
-    from autograder.check import CallTimeout, TimeLimit
+    from autograder.student import CallTimeout, TimeLimit
 
     swallowed = []
     start = time.monotonic()
@@ -156,7 +156,7 @@ def test_time_limit_is_raised_again_when_swallowed():
 
 def test_time_limit_without_sigalrm_interrupts_the_main_thread():
     """Where there is no SIGALRM (Windows), does the timer thread's interrupt become a CallTimeout?"""
-    from autograder.check import CallTimeout, TimeLimit
+    from autograder.student import CallTimeout, TimeLimit
 
     limit = TimeLimit(grace_s=30)
     limit.use_alarm = False

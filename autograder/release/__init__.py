@@ -14,9 +14,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.build.bundle import tree_files, write_zip
-from autograder.build.headers import header, stamp_header
-from autograder.build.markers import strip_hidden_tests, strip_solutions
+from autograder.release.bundle import tree_files, write_zip
+from autograder.release.headers import header, stamp_header
+from autograder.release.markers import strip_hidden_tests, strip_solutions
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.errors import AutograderError
 
@@ -77,7 +77,7 @@ def validate_points(r: Release) -> None:
 
 def check_handout(r: Release) -> None:
     """The handout's questions table lists each question of assignment.toml with its points."""
-    from autograder.build.handout import HandoutError, check_points_table
+    from autograder.release.handout import HandoutError, check_points_table
 
     if (r.assignment.source_dir / "handout.md").is_file():
         try:
@@ -88,7 +88,7 @@ def check_handout(r: Release) -> None:
 
 def pin_requirements(r: Release) -> None:
     """The student packages of assignment.toml, pinned from the repository's requirements.txt."""
-    from autograder.build.environment import RequirementsError, student_requirements
+    from autograder.release.environment import RequirementsError, student_requirements
 
     try:
         r.requirements = student_requirements(r.assignment)
@@ -151,8 +151,8 @@ def write_starter(r: Release) -> None:
 #: The parts of the ``autograder`` package a bundle needs: test files import ``autograder.checks``;
 #: the student bundle also runs ``python -m autograder check``. No engine, sandbox or doctor code.
 SUPPORT = {
-    "student": ("__init__.py", "__main__.py", "cli.py", "checks", "core", "check", "grade/__init__.py",
-                "grade/testfiles.py"),
+    "student": ("__init__.py", "__main__.py", "cli.py", "checks", "core", "student", "grade/__init__.py",
+                "grade/runner.py"),
     "otter": ("__init__.py", "checks"),
     "gradescope": ("",),  # the whole engine: it grades with the sandbox
 }
@@ -170,7 +170,7 @@ def _support_package(root: Path, kind: str) -> dict[str, bytes]:
 
 def check_config(a: Assignment) -> dict:
     """What the bundle's ``check`` needs from assignment.toml, which the bundle does not ship (it holds
-    the hidden-input seed): read by ``autograder/check/__init__.py`` as ``autograder/check/assignment.json``."""
+    the hidden-input seed): read by ``autograder/student/__init__.py`` as ``autograder/student/assignment.json``."""
     return {"generated": header("assignments/<a>/assignment.toml").strip("# \n").replace("<a>", a.name),
             "assignment": a.name, "title": a.title, "student_file": a.student_file,
             "forbidden_imports": list(a.forbidden_imports), "forbidden_reason": a.options.get("forbidden_reason", ""),
@@ -180,8 +180,8 @@ def check_config(a: Assignment) -> dict:
 def zip_student_bundle(r: Release) -> None:
     """dist/<a>/student.zip: starter, public tests, notebook, README (set-up + handout), requirements.txt,
     data, the ``check`` verb and its configuration; no hidden test, no solution, no seed."""
-    from autograder.build.environment import setup_section
-    from autograder.build.handout import student_readme
+    from autograder.release.environment import setup_section
+    from autograder.release.handout import student_readme
 
     a, prefix = r.assignment, r.assignment.name
     files = {f"{prefix}/{name}": text.encode() for name, text in {**r.starter, **r.public_tests}.items()}
@@ -192,7 +192,7 @@ def zip_student_bundle(r: Release) -> None:
     readme = student_readme(handout.read_text() if handout.is_file() else f"# {a.title}\n", setup, r.rel(handout))
     files[f"{prefix}/README.md"] = readme.encode()
     files[f"{prefix}/requirements.txt"] = r.requirements.encode()
-    files[f"{prefix}/autograder/check/assignment.json"] = (json.dumps(check_config(a), indent=1) + "\n").encode()
+    files[f"{prefix}/autograder/student/assignment.json"] = (json.dumps(check_config(a), indent=1) + "\n").encode()
     for rel in a.options.get("bundle_files", []):
         src = a.root / rel
         files.update(tree_files(src, f"{prefix}/{rel}") if src.is_dir() else {f"{prefix}/{rel}": src.read_bytes()})
@@ -243,7 +243,7 @@ def make_otter_zip(r: Release) -> None:
 
 def make_gradescope_zip(r: Release) -> None:
     """dist/<a>/autograder.zip for Gradescope: grades with our sandboxed engine (``run_autograder``)."""
-    from autograder.build.gradescope import gradescope_files
+    from autograder.release.gradescope import gradescope_files
 
     a = r.assignment
     files = gradescope_files(a, _support_package(a.root, "gradescope"))

@@ -9,7 +9,7 @@ It applies the grader's rules where a student would otherwise be surprised by th
 
 * **Forbidden imports** (A1: torch, scipy, ...): a static scan names each offending line, and an
   import hook refuses them while the student's code runs, with the words of the grader's worker
-  (``autograder/sandbox/worker.py``, ``ForbiddenImports``; ``tests/check/test_check.py`` compares the
+  (``autograder/sandbox/worker.py``, ``ForbiddenImports``; ``tests/student/test_check.py`` compares the
   two): a file that imports one at the top scores 0 on the grader, and fails ``check`` the same way.
 * **A time limit per call** (``call_timeout_s`` of ``assignment.toml``): ``SIGALRM`` raises
   ``CallTimeout``, a ``BaseException``, so the student's ``except Exception`` does not swallow it; the
@@ -19,7 +19,7 @@ It applies the grader's rules where a student would otherwise be surprised by th
 
 Its configuration comes from ``assignments/<a>/assignment.toml`` in the repository, or, in the
 student bundle (which does not ship that file: it holds the seed of the hidden inputs), from
-``autograder/check/assignment.json``, written by ``release`` (``autograder/build/__init__.py``).
+``autograder/student/assignment.json``, written by ``release`` (``autograder/release/__init__.py``).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from autograder.checks.context import GradingContext
 from autograder.checks.errors import StudentCallError
 from autograder.core.assignment import REPO_ROOT, AssignmentError, load_assignment
 from autograder.core.results import PASSED
-from autograder.grade.testfiles import TestFile, load_test_files, run_test_files
+from autograder.grade.runner import TestFile, load_test_files, run_test_files
 
 #: The bundle's configuration (absent in the repository, where assignment.toml is read).
 BUNDLE_CONFIG = Path(__file__).with_name("assignment.json")

@@ -1,7 +1,7 @@
 """Solution and hidden-test markers: stubs keep the interface, malformed markers fail with file:line."""
 import pytest
 
-from autograder.build.markers import MarkerError, strip_hidden_tests, strip_solutions
+from autograder.release.markers import MarkerError, strip_hidden_tests, strip_solutions
 
 SOLUTION = '''\
 import numpy as np

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from autograder.build import main as release
+from autograder.release import main as release
 from autograder.core.assignment import load_assignment
 
 pytestmark = pytest.mark.slow

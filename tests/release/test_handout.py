@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from autograder.build import ReleaseError
-from autograder.build import main as release
-from autograder.build.handout import HandoutError, check_points_table, points_table
+from autograder.release import ReleaseError
+from autograder.release import main as release
+from autograder.release.handout import HandoutError, check_points_table, points_table
 from autograder.core.assignment import REPO_ROOT, load_assignment
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))

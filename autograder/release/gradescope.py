@@ -142,7 +142,7 @@ exec "$PY" -m autograder.grade.gradescope
 
 def gradescope_files(a, support: dict[str, bytes]) -> dict[str, bytes]:
     """Archive entries of the Gradescope zip for assignment ``a``."""
-    from autograder.build.environment import TORCH_CPU_INDEX
+    from autograder.release.environment import TORCH_CPU_INDEX
 
     files = {"setup.sh": SETUP_SH.replace("@TORCH_CPU_INDEX@", TORCH_CPU_INDEX).encode(),
              "run_autograder": RUN_AUTOGRADER.encode(),

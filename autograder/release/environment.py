@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from autograder import MIN_PYTHON, SETUP_COMMAND, SETUP_COMMAND_WINDOWS
-from autograder.build.headers import header
+from autograder.release.headers import header
 from autograder.core.assignment import Assignment
 
 #: Where the CPU build of PyTorch comes from (Linux and Windows without an NVIDIA GPU).
