@@ -147,12 +147,17 @@ def load_weights(name: str, model, state: dict) -> None:
 
 
 def logits(name: str, model, x: np.ndarray, *, n_classes: int = 10, batch: int = 500) -> np.ndarray:
-    """The student's ``model`` (put in eval mode first) on the parent's float32 ``x``, in batches: float logits
+    """The student's ``model`` (moved to the grading device and put in eval mode first) on the parent's float32
+    ``x``, in batches: float logits
     ``(N, n_classes)`` as an ndarray, checked for type and shape."""
     import torch
 
     from autograder.checks.compare import check_true
 
+    if is_proxy(model):  # the worker places tensor arguments on the grading device: the model goes there too
+        from autograder.checks.context import get_context
+
+        call(name, model.to, get_context().device)
     call(name, model.eval)
     out = []
     for start in range(0, len(x), batch):

@@ -103,6 +103,40 @@ def check_sandbox(sandbox: str) -> str:
         raise BatchError(str(exc)) from exc
 
 
+#: A trusted sample "submission" run in the sandbox before a CUDA batch (no student code involved).
+_CUDA_PROBE = """import torch
+
+
+def cuda_reachable(device):
+    return float(torch.ones(3, device=device).sum().item())
+"""
+
+
+def check_sandbox_device(a: Assignment, sandbox: str, device: str) -> None:
+    """On ``--device cuda``: can the sandbox's worker reach the GPU? Trusted code only (no submission),
+    so the answer is ours, not a student's. Without this, a sandbox that hides the GPU would charge
+    every student for the grader's fault (a CUDA-only case fails as if their code were wrong)."""
+    if not device.startswith("cuda") or sandbox == "in-process":
+        return
+    from autograder.core.calls import OK as CALL_OK, Limits
+    from autograder.sandbox import WorkerSession
+
+    with tempfile.TemporaryDirectory(prefix="ag-cuda-probe-") as tmp:
+        probe = Path(tmp) / "cuda_probe.py"
+        probe.write_text(_CUDA_PROBE)
+        limits = Limits(call_timeout_s=120.0, memory_mb=max(a.limits.memory_mb, 4096))
+        try:
+            with WorkerSession(probe, "cuda_probe", backend=sandbox, limits=limits, device=device) as s:
+                r = s.call("cuda_reachable", device)
+            why = "" if r.status == CALL_OK and r.value == 3.0 else (r.error or r.status)
+        except Exception as exc:  # noqa: BLE001 - the sandbox could not start: said in one line below
+            log.exception("the CUDA probe could not run in the %s sandbox", sandbox)
+            why = f"the sandbox could not start: {type(exc).__name__}: {exc}"
+    if why:
+        raise BatchError(f"--device {device}: the {sandbox} sandbox's worker cannot use the GPU ({why}); "
+                         "nothing was graded. Grade with --device cpu, or see `python -m autograder doctor`")
+
+
 def _tree_sha(root: Path, pattern: str = "*", skip: tuple[str, ...] = ()) -> str:
     """sha256 over the relative paths and bytes of the files under ``root`` (sorted; caches skipped)."""
     h = hashlib.sha256()
@@ -306,6 +340,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"--jobs must be >= 1, got {jobs}")
     check_device(device)
     sandbox_used = check_sandbox(sandbox)  # fail closed before anything is written
+    check_sandbox_device(a, sandbox_used, device)
     from autograder.grade import exports
 
     try:

@@ -626,13 +626,17 @@ def cgroup_available() -> bool:
 # ----------------------------------------------------------------------------------------------
 # limits and environment
 
-def preexec(limits: Limits, device: str, cgroup: PidsCgroup | None):
-    """The function run in the child after fork, before exec: rlimits, then join the cgroup.
+def preexec(limits: Limits, device: str, cgroup: PidsCgroup | None, user: int | None = None):
+    """The function run in the child after fork, before exec: rlimits, join the cgroups, then (``user``)
+    drop to that uid/gid with no supplementary groups.
 
-    (``preexec_fn`` is documented as unsafe in a multi-threaded parent; it only calls setrlimit and
-    os.open/write here. Grade with processes, not threads, if in doubt.)"""
+    The uid is dropped here, after the cgroups are joined, not by ``Popen(user=...)`` (which drops it
+    before ``preexec_fn`` runs): under cgroup v2 moving a process needs write access to ``cgroup.procs``
+    of the common ancestor of both cgroups, which only root has, so an unprivileged child cannot join.
+    (``preexec_fn`` is documented as unsafe in a multi-threaded parent; it only calls setrlimit,
+    os.open/write and the set*id syscalls here. Grade with processes, not threads, if in doubt.)"""
     mem = limits.memory_mb * 2**20
-    mem_limit = resource.RLIMIT_DATA if device.startswith("cuda") else resource.RLIMIT_AS
+    mem_limit = resource.RLIMIT_DATA if device.startswith("cuda") or torch_is_cuda_build() else resource.RLIMIT_AS
     rl = [(mem_limit, mem), (resource.RLIMIT_NPROC, limits.max_processes),
           (resource.RLIMIT_FSIZE, limits.max_file_bytes), (resource.RLIMIT_CORE, 0),
           (resource.RLIMIT_CPU, limits.cpu_time_s), (resource.RLIMIT_NOFILE, 256)]
@@ -642,6 +646,10 @@ def preexec(limits: Limits, device: str, cgroup: PidsCgroup | None):
             resource.setrlimit(which, (value, value))
         if cgroup is not None:
             cgroup.join_self()
+        if user is not None:
+            os.setgroups([])
+            os.setresgid(user, user, user)
+            os.setresuid(user, user, user)
     return fn
 
 
@@ -688,6 +696,31 @@ def python_paths() -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def torch_is_cuda_build() -> bool:
+    """Is the installed torch a CUDA build (read from its ``version.py``, without importing it)? Its CUDA
+    libraries map gigabytes of address space even on CPU, so ``RLIMIT_AS`` at the memory budget would
+    make ``import torch`` itself fail (``std::bad_alloc``): such workers get ``RLIMIT_DATA`` instead (the
+    memory cgroup and the parent's watchdog bound the submission's memory either way)."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    try:
+        text = (Path(list(spec.submodule_search_locations)[0]) / "version.py").read_text()
+    except OSError:
+        return False
+    return re.search(r"^cuda\b[^=\n]*=\s*['\"]", text, re.M) is not None
+
+
+def gpu_device_nodes() -> list[str]:
+    """The NVIDIA device nodes a CUDA worker needs (``/dev/nvidia0``, ``nvidiactl``, ``nvidia-uvm``,
+    ``nvidia-caps/``...): the driver's user-space library opens them; none exist on a machine without one."""
+    return sorted(str(p) for p in Path("/dev").glob("nvidia*"))
+
+
 def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, limits: Limits,
                device: str, uid: int | None, hidden_packages: tuple[str, ...] = ()) -> Plan:
     """``bwrap`` argv. Only the paths named here exist inside; order matters (parents first; the
@@ -705,8 +738,10 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
             a += ["--symlink", os.readlink(d), d]
         elif os.path.isdir(d):
             a += ["--ro-bind", d, d]
-    a += ["--proc", "/proc", "--dev", "/dev",
-          "--perms", "1777", "--size", str(budget.TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
+    a += ["--proc", "/proc", "--dev", "/dev"]
+    if device.startswith("cuda"):  # bwrap's own /dev has no GPU: bind the NVIDIA device nodes
+        a += [arg for node in gpu_device_nodes() for arg in ("--dev-bind", node, node)]
+    a += ["--perms", "1777", "--size", str(budget.TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
           "--perms", "0755", "--dir", "/etc"]
     for name in ETC_FILES:
         a += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
@@ -787,7 +822,8 @@ def uid_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid
         # are left out of what Landlock lets the worker read (so no sys.path trick reaches them)
         covered, hidden = site_dirs.plan(hidden_packages, roots)
         reads = site_dirs.allowed_except(roots, covered + [path for _, _, path in hidden])
-        landlock = {"read": [*reads, str(private)], "write": [str(scratch)], "devices": ["/dev"]}
+        landlock = {"read": [*reads, str(private)], "write": [str(scratch)], "devices": ["/dev"],
+                    "gpu": gpu_device_nodes() if device.startswith("cuda") else []}
     return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
                 env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],

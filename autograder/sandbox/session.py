@@ -220,8 +220,6 @@ class WorkerSession:
         # pids + memory cgroups of this incarnation (whichever the machine lets us create)
         self._cgroup = budget.WorkerCgroups.create(self.limits.max_processes + 4,
                                                    budget.cgroup_memory_bytes(self.limits))
-        if self._cgroup is not None and plan.popen_user is not None:
-            self._cgroup.allow(plan.popen_user)  # Popen drops the uid before preexec_fn joins the cgroup
         no_pids = self._cgroup is None or self._cgroup.pids_dir is None
         if no_pids and plan.uid in (0, None) or (no_pids and self.bwrap_mode == "userns"):
             warnings.append("no pids cgroup and no RLIMIT_NPROC for the worker's uid: fork bombs are "
@@ -233,13 +231,10 @@ class WorkerSession:
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            kw = {}
-            if plan.popen_user is not None:
-                kw = dict(user=plan.popen_user, group=plan.popen_user, extra_groups=[])
             self._proc = subprocess.Popen(
                 plan.argv + [str(req_r), str(rep_w)], stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(req_r, rep_w), cwd=plan.cwd, env=plan.env, start_new_session=True,
-                preexec_fn=backends.preexec(self.limits, self.device, self._cgroup), **kw)
+                preexec_fn=backends.preexec(self.limits, self.device, self._cgroup, plan.popen_user))
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)

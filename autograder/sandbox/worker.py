@@ -324,10 +324,11 @@ LANDLOCK_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 <
 LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
 
 
-def load_landlock(read: list, write: list, devices: list = ()) -> str:
+def load_landlock(read: list, write: list, devices: list = (), gpu: list = ()) -> str:
     """Restrict this process (and its children, irrevocably) with Landlock: files can be read only
     beneath ``read``, written/created only beneath ``write``, and the existing files beneath
-    ``devices`` (``/dev``: null, urandom...) read and written, nothing created; everything else of the filesystem
+    ``devices`` (``/dev``: null, urandom...) read and written, nothing created; ``gpu`` (the NVIDIA device
+    nodes of a CUDA run) also take ioctls (ABI v5 handles device ioctls; CUDA's driver needs them); everything else of the filesystem
     is denied, whatever its mode bits (the uid backend's second wall, after the parent's sealing).
     Raises OSError when the kernel has no Landlock (the caller reports it; it is not fatal)."""
     import ctypes
@@ -352,7 +353,8 @@ def load_landlock(read: list, write: list, devices: list = ()) -> str:
     added = 0
     try:
         for paths, rights in ((read, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR), (write, handled),
-                              (devices, LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE)):
+                              (devices, LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE),
+                              (gpu, LL_READ_FILE | LL_READ_DIR | LL_WRITE_FILE | (handled & (1 << 15)))):
             for p in paths:
                 try:
                     pfd = os.open(p, os.O_PATH | os.O_CLOEXEC)
