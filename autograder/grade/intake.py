@@ -409,6 +409,31 @@ def _is_class_zip(path: Path, student_file: str) -> bool:
     return len(entries) >= 2
 
 
+def _checked_entries(infos: list[zipfile.ZipInfo], label: str, max_total: int, error: type[Exception],
+                     name_of=lambda info: info.filename):
+    """``(info, name, parts)`` of each entry of a zip (student's or class) outside the ignored folders, after
+    the checks both kinds share: no absolute, drive or ``..`` path, no NUL, no symbolic link, no entry
+    expanding more than ``MAX_RATIO`` times, at most ``max_total`` bytes together (by the headers; the
+    readers also cap what they read). A failed check raises ``error`` naming ``label`` and the entry."""
+    total = 0
+    for info in infos:
+        name = name_of(info)
+        parts = Path(name).parts
+        if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name) or "\0" in name:
+            raise error(f"{label}: entry {name!r} points outside the archive: refused")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise error(f"{label}: entry {name!r} is a symbolic link: refused")
+        if _IGNORED_FOLDERS.intersection(parts):
+            continue
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 2**20:
+            raise error(f"{label}: entry {name!r} expands {info.file_size // info.compress_size}x: refused as a zip bomb")
+        total += info.file_size
+        if total > max_total:
+            unit, size = ("GB", max_total // 2**30) if max_total >= 2**30 else ("MB", max_total // 2**20)
+            raise error(f"{label} expands beyond {size} {unit}: refused as a zip bomb")
+        yield info, name, parts
+
+
 def _unpack_class_zip(path: Path, dest: Path) -> Path:
     """Unpack the class zip ``path`` into ``dest`` with the zip checks (no absolute or ``..`` paths, no
     links, bounded entries, sizes and ratios; each entry read with a cap whatever its header says);
@@ -421,26 +446,12 @@ def _unpack_class_zip(path: Path, dest: Path) -> Path:
             infos = zf.infolist()
             if len(infos) > MAX_CLASS_ENTRIES:
                 raise bad(f"class zip {zname} has {len(infos)} entries (limit {MAX_CLASS_ENTRIES})")
-            total = 0
-            for info in infos:
-                name = _zip_name(info)
-                parts = Path(name).parts
-                if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name) or "\0" in name:
-                    raise bad(f"class zip {zname}: entry {name!r} points outside the archive: refused")
-                if stat.S_ISLNK(info.external_attr >> 16):
-                    raise bad(f"class zip {zname}: entry {name!r} is a symbolic link: refused")
-                if _IGNORED_FOLDERS.intersection(parts):
-                    continue
+            for info, name, parts in _checked_entries(infos, f"class zip {zname}", MAX_CLASS_UNCOMPRESSED, bad,
+                                                      _zip_name):
                 target = dest.joinpath(*parts)
                 if info.is_dir():
                     target.mkdir(parents=True, exist_ok=True)
                     continue
-                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 2**20:
-                    raise bad(f"class zip {zname}: entry {name!r} expands {info.file_size // info.compress_size}x: "
-                              "refused as a zip bomb")
-                total += info.file_size
-                if total > MAX_CLASS_UNCOMPRESSED:
-                    raise bad(f"class zip {zname} expands beyond {MAX_CLASS_UNCOMPRESSED // 2**30} GB: refused")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "xb") as out:
                     written = 0
@@ -672,26 +683,13 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
             infos = zf.infolist()
             if len(infos) > MAX_ENTRIES:
                 raise SubmissionError(f"{zname} has {len(infos)} entries (limit {MAX_ENTRIES}): rejected")
-            members, total = {}, 0
-            for info in infos:
-                name = info.filename
-                parts = Path(name).parts
-                if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
-                    raise SubmissionError(f"{zname}: entry {name!r} points outside the archive: rejected")
-                if stat.S_ISLNK(info.external_attr >> 16):
-                    raise SubmissionError(f"{zname}: entry {name!r} is a symbolic link: rejected")
-                if info.is_dir() or _IGNORED_FOLDERS.intersection(parts):
+            members = {}
+            for info, name, _ in _checked_entries(infos, zname, MAX_UNCOMPRESSED, SubmissionError):
+                if info.is_dir():
                     continue
                 if Path(name).suffix.lower() in DROPPED_SUFFIXES or Path(name).name == ".OTTER_LOG":
                     notes.append(f"ignored {name}: files that can hold pickled objects are never loaded")
                     continue
-                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 2**20:
-                    raise SubmissionError(f"{zname}: entry {name!r} expands {info.file_size // info.compress_size}x: "
-                                          "rejected as a zip bomb")
-                total += info.file_size
-                if total > MAX_UNCOMPRESSED:
-                    raise SubmissionError(f"{zname} expands beyond {MAX_UNCOMPRESSED // 2**20} MB: "
-                                          "rejected as a zip bomb")
                 members[name] = info
             chosen = _choose(list(members), student_file, zname)
             label = f"{zname}: {chosen}"
