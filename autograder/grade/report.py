@@ -34,8 +34,9 @@ from autograder.core.sanitize import for_html
 
 #: Flags listed per student in "Review these" (the gradebook's ``flags`` column has them all).
 MAX_FLAGS_SHOWN = 20
-#: Distinct messages shown per case in the failure groups (the rest are counted).
+#: Distinct messages shown per case in the failure groups (the rest are counted), and students named per message.
 MAX_MESSAGES_SHOWN = 3
+MAX_NAMES_SHOWN = 12
 #: Pass-rate bands of the per-case chart (and the per-question one): at least ``GOOD``, at least ``FAIR``, below.
 GOOD, FAIR = 0.8, 0.5
 BAND_COLOURS = {"good": "#228833", "fair": "#ccbb44", "poor": "#ee6677"}
@@ -64,15 +65,24 @@ class QuestionStat:
 
 
 @dataclass
+class MessageGroup:
+    message: str
+    """The first of the group's messages."""
+    students: list[str]
+    """Who got it (sorted)."""
+    variants: int = 1
+    """How many distinct texts (differing only in numbers) the group stands for."""
+
+
+@dataclass
 class CaseFailures:
     question: str
     case: str
     points: float
     students: int
     """Working submissions that failed the case (not counting "not defined")."""
-    messages: list[tuple[str, int, int]] = field(default_factory=list)
-    """``(message, students, variants)``, most common first: messages that differ only in their numbers
-    count as one (``message`` is the first one seen; ``variants``: how many distinct texts it stands for)."""
+    messages: list[MessageGroup] = field(default_factory=list)
+    """Most common first: messages that differ only in their numbers count as one."""
 
 
 def graded(results: list[SubmissionResult]) -> list[SubmissionResult]:
@@ -136,7 +146,7 @@ def failure_groups(results: list[SubmissionResult]) -> list[CaseFailures]:
     """The failed cases of the working submissions, "not defined" left out (module docstring), most
     failed first; each with its messages grouped by ``message_shape``, most common first."""
     groups: dict[tuple[str, str], CaseFailures] = {}
-    seen: dict[tuple[str, str], dict[str, list[str]]] = {}
+    seen: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
     for r in working(results):
         for c in r.cases:
             if c.status != FAILED or is_missing(c.message):
@@ -146,10 +156,10 @@ def failure_groups(results: list[SubmissionResult]) -> list[CaseFailures]:
                 groups[key] = CaseFailures(c.question, c.name, c.points, 0)
                 seen[key] = {}
             groups[key].students += 1
-            seen[key].setdefault(message_shape(c.message), []).append(c.message)
+            seen[key].setdefault(message_shape(c.message), []).append((c.message, r.student))
     for key, g in groups.items():
         shapes = sorted(seen[key].values(), key=len, reverse=True)  # stable: first seen first among equals
-        g.messages = [(texts[0], len(texts), len(set(texts))) for texts in shapes]
+        g.messages = [MessageGroup(got[0][0], sorted(s for _, s in got), len({m for m, _ in got})) for got in shapes]
     order = {key: i for i, key in enumerate(case_keys(results))}
     return sorted(groups.values(), key=lambda g: (-g.students, order[(g.question, g.case)]))
 
@@ -294,33 +304,48 @@ def _question_rows(stats: list[QuestionStat]) -> str:
     return "".join(rows)
 
 
-def _student_rows(results: list[SubmissionResult], out_dir: Path) -> str:
+def _student_table(results: list[SubmissionResult], out_dir: Path) -> str:
+    """The per-student table; the name, e-mail and late columns only where intake recorded any."""
+    infos = [r.student_info or {} for r in results]
+    extra = [k for k in ("name", "email", "late") if any(i.get(k) for i in infos)]
+    titles = {"name": "name", "email": "e-mail", "late": "late"}
     rows = []
     for r in sorted(results, key=lambda r: r.student):
         info = r.student_info or {}
         link = feedback_link(r.student)
         shown = (f'<a href="{for_html(link)}">{for_html(r.student)}</a>'
                  if link and (out_dir / "feedback" / f"{r.student}.md").is_file() else for_html(r.student))
+        cells = {"name": for_html(info.get("name", "")), "email": for_html(info.get("email", "")),
+                 "late": "late" if info.get("late") == "yes" else ""}
         total = "" if r.status == GRADER_ERROR else f"{r.score:g}"
         flags = f'<a href="#review">{len(r.flags)}</a>' if r.flags else ""
         status = for_html(r.status)
-        rows.append(f"<tr><td>{shown}</td><td>{for_html(info.get('name', ''))}</td>"
-                    f"<td>{for_html(info.get('email', ''))}</td><td class=n>{total}</td>"
-                    f"<td class=n>{r.max_score:g}</td><td class='s {status}'>{status}</td>"
-                    f"<td>{'late' if info.get('late') == 'yes' else ''}</td><td class=n>{flags}</td></tr>")
-    return "".join(rows)
+        rows.append(f"<tr><td>{shown}</td>" + "".join(f"<td>{cells[k]}</td>" for k in extra)
+                    + f"<td class=n>{total}</td><td class=n>{r.max_score:g}</td>"
+                    f"<td class='s {status}'>{status}</td><td class=n>{flags}</td></tr>")
+    head = "".join(f"<th>{titles[k]}</th>" for k in extra)
+    return (f"<table><tr><th>student</th>{head}<th>total</th><th>max</th><th>status</th><th>flags</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def _names(students: list[str]) -> str:
+    """Students' ids, at most ``MAX_NAMES_SHOWN`` of them, escaped."""
+    shown = ", ".join(for_html(s) for s in students[:MAX_NAMES_SHOWN])
+    return shown + (f" and {len(students) - MAX_NAMES_SHOWN} more" if len(students) > MAX_NAMES_SHOWN else "")
 
 
 def _failure_rows(groups: list[CaseFailures], n_working: int) -> str:
     rows = []
     for g in groups:
-        shown = "".join(f"<li><span class=c>{count}&times;</span> {for_html(msg)}"
-                        + (f" <span class=more>({variants} variants: numbers differ)</span>" if variants > 1 else "")
-                        + "</li>" for msg, count, variants in g.messages[:MAX_MESSAGES_SHOWN])
+        shown = "".join(f"<li><span class=c>{len(m.students)}&times;</span> {for_html(m.message)}"
+                        + (f" <span class=more>({m.variants} variants: numbers differ)</span>" if m.variants > 1 else "")
+                        + f"<br><span class=who>{_names(m.students)}</span></li>"
+                        for m in g.messages[:MAX_MESSAGES_SHOWN])
         more = g.messages[MAX_MESSAGES_SHOWN:]
         if more:
-            shown += (f"<li class=more>... {len(more)} other message(s), {sum(c for _, c, _ in more)} "
-                      "student(s)</li>")
+            who = sorted(s for m in more for s in m.students)
+            shown += (f"<li class=more>... {len(more)} other message(s): <span class=who>{_names(who)}</span>"
+                      "</li>")
         rows.append(f"<tr><td><code>{for_html(g.question)} / {for_html(g.case)}</code></td>"
                     f"<td class=n>{g.points:g}</td><td class=n>{g.students} / {n_working}</td>"
                     f"<td><ul>{shown}</ul></td></tr>")
@@ -343,7 +368,8 @@ h2{margin-top:1.6em;border-bottom:1px solid #ccc}table{border-collapse:collapse;
 th,td{padding:3px 8px;vertical-align:top;text-align:left}th{background:#e8e8e8}td.n{text-align:right}
 tr:nth-child(even) td{background:#f5f5f5}ul{margin:0;padding-left:1.1em}code{font-size:90%}
 .s{font-weight:600}.s.ok{color:#227733}.s.grader_error{color:#aa0000}.c{color:#555}.more{color:#777}
-img{max-width:100%;border:1px solid #ddd}.note{color:#555;font-size:92%}"""
+img{max-width:100%;border:1px solid #ddd}.note{color:#555;font-size:92%}.who{color:#666;font-size:85%}
+.s.syntax_error,.s.refused_import,.s.import_error,.s.timeout,.s.unreadable,.s.no_submission{color:#aa5500}"""
 
 
 def render(results: list[SubmissionResult], title: str, plots: list[str], out_dir: Path) -> str:
@@ -387,12 +413,11 @@ score 0); the hardest case is the one the fewest of the {len(ok)} working submis
 {img.get("question_means.png", "")}
 <h2 id="students">Students</h2>
 <p class=note>Each id links to the feedback the student gets (<code>feedback/&lt;id&gt;.md</code>).</p>
-<table><tr><th>student</th><th>name</th><th>e-mail</th><th>total</th><th>max</th><th>status</th><th>late</th>
-<th>flags</th></tr>{_student_rows(results, out_dir)}</table>
+{_student_table(results, out_dir)}
 <h2 id="failures">Failures of the working submissions, by case</h2>
 <p class=note>Only the {len(ok)} submissions with status <code>ok</code>; failures because a function is
 not defined yet are left out (the status table counts the submissions that could not run).
-Students who failed each case, then their most common messages.</p>
+How many of them failed each case, then their messages (most common first) and who got each.</p>
 <table><tr><th>case</th><th>points</th><th>failed by</th><th>messages (students)</th></tr>
 {failures or '<tr><td colspan=4>none</td></tr>'}</table>
 {img.get("pass_rate.png", "")}

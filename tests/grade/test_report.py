@@ -64,7 +64,8 @@ def test_status_summary_and_grader_errors(klass):
     assert "6 submissions, 5 graded: mean 2.60, median 2" in html  # (6 + 2 + 3 + 0 + 2) / 5
     assert "s5: the whole submission (no grade: total left empty)" in html
     row = html[html.index("<tr><td>s5</td>"):]
-    assert row.startswith("<tr><td>s5</td><td></td><td></td><td class=n></td>")  # empty total, never 0
+    assert row.startswith("<tr><td>s5</td><td class=n></td><td class=n>6</td>")  # empty total, never 0
+    assert "<th>e-mail</th>" not in html  # nobody's e-mail is known: no empty column
 
 
 def test_failures_grouped_over_working_submissions_only(klass):
@@ -74,9 +75,11 @@ def test_failures_grouped_over_working_submissions_only(klass):
     groups = report.failure_groups(klass)
     assert [(g.case, g.students) for g in groups] == [("b", 2), ("a", 1), ("c", 1)]
     b = groups[0]
-    assert b.messages == [("'g' has wrong values: 3 of 9 elements differ", 2, 2)]
-    assert groups[2].messages == [(SCRIPT, 1, 1)]
-    every = " ".join(m for g in groups for m, _, _ in g.messages)
+    assert b.messages == [report.MessageGroup("'g' has wrong values: 3 of 9 elements differ", ["s2", "s6"], 2)]
+    assert groups[2].messages == [report.MessageGroup(SCRIPT, ["s2"], 1)]
+    html = report.render(klass, "T", [], Path("/nonexistent"))
+    assert "(2 variants: numbers differ)</span><br><span class=who>s2, s6</span>" in html
+    every = " ".join(m.message for g in groups for m in g.messages)
     assert "does not compile" not in every and "not defined" not in every and "NotImplementedError" not in every
 
 
