@@ -154,11 +154,14 @@ def merge(shards: tuple[Path, ...], out: Path) -> None:
               default=lambda: _default("export", "format"), show_default=True, help="The LMS import layout.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: OUT/grades-FORMAT.csv).")
-def export(out: Path, fmt: str, output: Path | None) -> None:
+@click.option("--canvas-assignment-id", default=None,
+              help="Canvas only: the assignment's id (the number after /assignments/ in its Canvas URL); "
+                   "without it Canvas matches the column by title or creates a new assignment.")
+def export(out: Path, fmt: str, output: Path | None, canvas_assignment_id: str | None) -> None:
     """Export the grades of the batch in OUT for an LMS import (hashes checked first)."""
     from autograder.core.sanitize import for_terminal
 
-    r = _verb("export")(out, format=fmt, output=output)
+    r = _verb("export")(out, format=fmt, output=output, canvas_assignment_id=canvas_assignment_id)
     click.echo(f"wrote {r.output} ({len(r.rows)} student(s), {fmt})")
     if r.unknown_identity:
         click.secho(for_terminal(f"WARNING: no name, email or sid known for {len(r.unknown_identity)} student(s); "

@@ -5,31 +5,42 @@ out folder's ``journal.jsonl`` (the batch's record of truth, ``autograder/grade/
 checking that its results and batch files still match the hashes it recorded (a mismatch is refused:
 ``grade --resume`` rewrites them from the journal). One row per student of the batch:
 
-* ``canvas``: Canvas's gradebook import CSV: ``Student, ID, SIS User ID, SIS Login ID, Section,
-  <assignment title>`` then a ``Points Possible`` row. Canvas matches rows by ``ID`` (its user id),
-  ``SIS User ID`` or ``SIS Login ID``: we fill ``SIS User ID`` with the student's sid and ``SIS Login
-  ID`` with the email where the batch knows them (else the student id), and leave ``ID`` empty. A
-  column title without ``(<canvas id>)`` makes Canvas create a new assignment on import.
+* ``canvas``: Canvas's gradebook import CSV (Gradebook > Import), the layout of Canvas's own gradebook
+  export: a header ``Student, ID, SIS User ID, SIS Login ID, Section, <assignment>``, then a row whose
+  first cell is ``Points Possible`` (the assignment's points under its column), then one row per
+  student. Canvas finds each row's student by ``ID`` (its user id), else ``SIS User ID``, else ``SIS
+  Login ID``, else the ``Student`` name; so ``ID`` is the Canvas user id where the batch knows it (a
+  Canvas "Download Submissions" file name carries it: intake's key ``canvas:<user id>``), ``SIS User
+  ID`` the student's sid and ``SIS Login ID`` the e-mail where known; a column the batch does not
+  know is left EMPTY (never the submission id: it could be another student's SIS id); ``Student`` is
+  the name, else the submission id. The assignment column is ``<title> (<canvas assignment id>)``
+  with ``canvas_assignment_id`` (``--canvas-assignment-id``, the number in the assignment's Canvas
+  URL): Canvas then updates that assignment whatever its title. Without it the column is the title
+  alone, which Canvas matches to an assignment of exactly that title or else creates as a new
+  assignment (a title ending in `` (<digits>)`` would be read as an id: refused). Canvas leaves a
+  student's grade unchanged where the cell is empty (a grader error's).
 * ``moodle``: Moodle's grade import (CSV file): ``Email address, ID number, Full name, <title>``;
   the import maps the email or ID number column to its users.
 * ``gradescope``: ``Name, SID, Email, Total Score``.
 * ``csv``: ``student, name, email, sid, score, max, status, late, penalty``.
 
 Where the batch does not know a student's name, email or sid (only the submission's id), the id
-stands in for it, and ``ExportResult.unknown_identity`` lists those students (the CLI says so). A
+stands in for it (in ``canvas``: in the ``Student`` column only), and ``ExportResult.unknown_identity``
+lists those students (the CLI says so; for ``canvas`` a known Canvas user id is identity enough). A
 grader error's score is left EMPTY (an LMS would record a 0 as the grade); it is listed in
 ``ExportResult.grader_errors``. A late policy applies only when ``assignment.toml`` configures one::
 
     [grading]
     late_penalty = 0.1   # fraction of the score taken off a submission marked late (default: none)
 
-It applies to results marked late (a ``late`` field set by intake: a Gradescope export's metadata or
-a Canvas ``LATE`` file name), never otherwise.
+It applies to results intake marked late (``student_info["late"] == "yes"``: a Canvas ``LATE`` file
+name, a roster's ``late`` column), never otherwise.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +54,11 @@ from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write
 
 FORMATS = ("canvas", "moodle", "gradescope", "csv")
+#: Canvas's column header ``<title> (<assignment id>)`` (how its importer splits a header into the two).
+CANVAS_TITLE_AND_ID = re.compile(r"^(.*)\s\((\d+)\)$", re.DOTALL)
+#: Canvas's gradebook import: the columns before the assignments', and the first cell of the points row.
+CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+CANVAS_POINTS_ROW = "    Points Possible"
 
 
 class ExportError(UsageError):
@@ -55,6 +71,8 @@ class Row:
     name: str
     email: str
     sid: str
+    lms_id: str
+    """The student's Canvas or Moodle user id (intake's key ``canvas:<id>``/``moodle:<id>``), else ""."""
     score: str
     """Empty for a grader error (no grade yet), else the score after any late penalty."""
     max: float
@@ -72,12 +90,31 @@ class ExportResult:
 
 
 def _identity(data: dict, key: str) -> str:
-    """A student's ``name``/``email``/``sid`` from a journaled result (a field of the result, or of its
-    ``identity`` mapping), "" when the batch does not know it."""
-    value = data.get(key)
-    if not value and isinstance(data.get("identity"), dict):
-        value = data["identity"].get(key)
-    return value if isinstance(value, str) else ""
+    """A student's ``name``/``email``/``sid``/``late``... from a journaled result: what intake recorded
+    (``student_info``, ``autograder/grade/exports.py``), else a field of the result or of its
+    ``identity`` mapping (older journals); "" when the batch does not know it."""
+    for where in (data.get("student_info"), data, data.get("identity")):
+        value = where.get(key) if isinstance(where, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _lms_id(data: dict, source: str) -> str:
+    """The Canvas/Moodle user id of a journaled result (``source``: ``canvas`` or ``moodle``), from
+    intake's seeding key ``<source>:<digits>``; "" when the batch does not know it."""
+    key = _identity(data, "key")
+    prefix, _, uid = key.partition(":")
+    return uid if prefix == source and uid.isdigit() else ""
+
+
+def _late(data: dict) -> bool:
+    """Marked late by intake (``student_info["late"] == "yes"``: Canvas's LATE, a roster's column), or by
+    an older journal's boolean ``late``."""
+    info = data.get("student_info")
+    if isinstance(info, dict) and "late" in info:
+        return str(info["late"]).strip().lower() in ("yes", "true", "1")
+    return data.get("late") is True
 
 
 def late_penalty(assignment_toml: Path) -> float:
@@ -109,16 +146,32 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
     for student, entry in sorted(journal.entries().items()):
         data = entry.get("result") or {}
         r = submission_from_dict(data)
-        late = bool(data.get("late"))
+        late = _late(data)
         cut = penalty if late else 0.0
         error = r.status == GRADER_ERROR or any(c.status == GRADER_ERROR for c in r.cases)
         score = "" if error else f"{r.score * (1 - cut):g}"
+        source = _identity(data, "source")
         rows.append(Row(student, _identity(data, "name"), _identity(data, "email"), _identity(data, "sid"),
+                        _lms_id(data, source) if source in ("canvas", "moodle") else "",
                         score, r.max_score, GRADER_ERROR if error else r.status, late, cut))
     return a.title, rows
 
 
-def render(title: str, rows: list[Row], fmt: str) -> str:
+def canvas_column(title: str, assignment_id: str | int | None = None) -> str:
+    """The assignment's column header in Canvas's import: ``<title> (<id>)``, or the title alone when
+    no Canvas assignment id is given (refused when Canvas would read the title's end as an id)."""
+    if assignment_id is not None and str(assignment_id) != "":
+        if not str(assignment_id).isdigit():
+            raise ExportError(f"--canvas-assignment-id must be Canvas's numeric assignment id (the number after "
+                              f"/assignments/ in its URL), got {assignment_id!r}")
+        return f"{title} ({int(str(assignment_id))})"
+    if CANVAS_TITLE_AND_ID.match(title):
+        raise ExportError(f"the assignment title {title!r} ends in '(<digits>)', which Canvas's import reads as "
+                          "an assignment id: pass --canvas-assignment-id")
+    return title
+
+
+def render(title: str, rows: list[Row], fmt: str, *, canvas_assignment_id: str | int | None = None) -> str:
     """The CSV text of ``rows`` in format ``fmt`` (module docstring). Every text cell goes through
     ``for_csv`` (no spreadsheet formula)."""
     buf = io.StringIO()
@@ -129,10 +182,10 @@ def render(title: str, rows: list[Row], fmt: str) -> str:
         return [for_csv(str(v)) for v in values]
 
     if fmt == "canvas":
-        w.writerow(cells("Student", "ID", "SIS User ID", "SIS Login ID", "Section", title))
-        w.writerow(cells("    Points Possible", "", "", "", "", f"{top:g}"))
+        w.writerow(cells(*CANVAS_COLUMNS, canvas_column(title, canvas_assignment_id)))
+        w.writerow(cells(CANVAS_POINTS_ROW, "", "", "", "", f"{top:g}"))
         for r in rows:
-            w.writerow(cells(r.name or r.student, "", r.sid or r.student, r.email or r.student, "", r.score))
+            w.writerow(cells(r.name or r.student, r.lms_id, r.sid, r.email, "", r.score))
     elif fmt == "moodle":
         w.writerow(cells("Email address", "ID number", "Full name", title))
         for r in rows:
@@ -151,14 +204,19 @@ def render(title: str, rows: list[Row], fmt: str) -> str:
     return buf.getvalue()
 
 
-def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Path | None = None) -> ExportResult:
+def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Path | None = None,
+         canvas_assignment_id: str | int | None = None) -> ExportResult:
     """Export the grades of the batch in ``out`` as ``format`` to ``output`` (default
-    ``OUT/grades-<format>.csv``); returns what was written and which students lack an identity."""
+    ``OUT/grades-<format>.csv``); returns what was written and which students lack an identity.
+    ``canvas_assignment_id``: the Canvas assignment the ``canvas`` column updates (module docstring)."""
     if format not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if canvas_assignment_id is not None and format != "canvas":
+        raise ExportError(f"--canvas-assignment-id applies to --format canvas only, not {format}")
     title, rows = rows_of(Path(out), root=root)
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
-    atomic_write(target, render(title, rows, format), mode=0o644)
+    atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
     return ExportResult(target, rows,
-                        unknown_identity=[r.student for r in rows if not (r.name or r.email or r.sid)],
+                        unknown_identity=[r.student for r in rows if not (r.name or r.email or r.sid or (
+                            format == "canvas" and r.lms_id))],
                         grader_errors=[r.student for r in rows if r.status == GRADER_ERROR])

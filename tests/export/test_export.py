@@ -33,7 +33,7 @@ def batch(tmp_path_factory):
     entries = {e["student"]: e for e in map(json.loads, journal.read_text().splitlines()) if e.get("student")}
     err, known = entries["err_c"], entries["known_d"]
     err["result"]["status"] = err["status"] = "grader_error"
-    known["result"].update(name="Dana Ö'Brien", email="dana@example.edu", sid="=1002")  # what intake may record
+    known["result"]["student_info"].update(name="Dana Ö'Brien", email="dana@example.edu", sid="=1002")  # intake's
     with journal.open("a") as f:
         for e in (err, known):
             e["files"] = {}  # these lines record no file hashes: nothing to compare
@@ -61,7 +61,7 @@ def test_canvas_layout(batch, tmp_path, capsys):
     assert float(by["ref_a"][5]) == A.points and float(by["stub_b"][5]) == 0
     assert by["err_c"][5] == ""  # never 0: Canvas would record it as the grade
     assert by["Dana Ö'Brien"][2:4] == ["'=1002", "dana@example.edu"]  # a formula-looking sid is neutralised
-    assert by["ref_a"][2:4] == ["ref_a", "ref_a"]
+    assert by["ref_a"][1:4] == ["", "", ""]  # unknown: never the submission id (another student's SIS id?)
     assert all(len(r) == 6 for r in rows)
 
 
