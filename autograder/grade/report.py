@@ -261,12 +261,12 @@ def figures(results: list[SubmissionResult], stats: list[QuestionStat]) -> dict:
 
     ok = working(results)
     rates = pass_rates(ok)
-    keys = list(rates)
+    keys = case_keys(results)
     fig, ax = plt.subplots(figsize=(8, 0.17 * len(keys) + 1.6), layout="constrained")
-    values = [0.0 if math.isnan(rates[k]) else rates[k] for k in keys]
+    values = [rates.get(k, 0.0) for k in keys]  # no working submission: nothing passed
     ax.barh(range(len(keys)), values, color=[BAND_COLOURS[_band(v)] for v in values])
     ax.set_yticks(range(len(keys)), [f"{q} / {n}" for q, n in keys], fontsize=7)
-    ax.set_ylim(len(keys) - 0.5, -0.5)  # first case on top, no empty margin
+    ax.set_ylim(max(len(keys), 1) - 0.5, -0.5)  # first case on top, no empty margin
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("submissions passing the case (working submissions only)")

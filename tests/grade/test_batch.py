@@ -61,8 +61,8 @@ def test_outputs_of_a_batch(tmp_path):
     assert len(res["tests"]) == sum(len(tf.cases) for tf in load_test_files(A.tests_dir))
     assert "What to fix" in (out / "feedback" / "stub_student.md").read_text()
     html = (out / "report.html").read_text()
-    assert "score_histogram.png" in html and "pass_rate.png" in html
-    review = html[html.index('<h2 id="review">'):html.index("<h2>Most common")]
+    assert "score_histogram.png" in html and "pass_rate.png" in html and "question_means.png" in html
+    review = html[html.index('<h2 id="review">'):html.index('<h2 id="errors">')]
     assert "flagged_student" in review and "cnn_numpy.py:2: uses interpreter internals" in review
     assert "ref_student" not in review
     for png in ("score_histogram.png", "pass_rate.png"):

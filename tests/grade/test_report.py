@@ -247,3 +247,21 @@ def test_report_of_a_graded_class(tmp_path):
     assert sorted(unquote(h) for h in links) == sorted(f"feedback/{p.name}" for p in (out / "feedback").iterdir())
     assert len(links) == 4 and all((out / unquote(h)).is_file() for h in links)
     assert page.srcs and all((out / unquote(s)).is_file() for s in page.srcs)
+
+
+@pytest.mark.parametrize("which", ["empty", "none working", "all grader errors"])
+def test_degenerate_classes(which, tmp_path):
+    """No submission, none that ran, or only grader errors: the report is still written, with no
+    warning (an axis with no bars) and no statistic made up (dashes, not zeros)."""
+    import warnings
+
+    results = {"empty": [],
+               "none working": [sub("x", {"a": "e", "b": "e", "c": "e"}, status="syntax_error")],
+               "all grader errors": [sub("y", {}, status=GRADER_ERROR)]}[which]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = report.write_report(results, tmp_path, "T")
+    assert "report.html" in written and all((tmp_path / n).is_file() for n in written)
+    html = (tmp_path / "report.html").read_text()
+    if which == "all grader errors":
+        assert "0 graded: mean &ndash;, median &ndash;" in html
