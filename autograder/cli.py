@@ -28,6 +28,24 @@ def _default(module: str, name: str):
     return _verb(module).__kwdefaults__[name]
 
 
+class SandboxChoice(click.Choice):
+    """``auto`` and the names of ``autograder.sandbox.backends.REGISTRY``, read when a value is checked or
+    shown (importing the sandbox costs a second, and the student bundle has no sandbox and no verb using it)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from autograder.sandbox.backends import REGISTRY
+
+        return ("auto", *REGISTRY)
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice.__init__ assigns it: the registry stays the source
+        pass
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log each step.")
 def cli(verbose: bool) -> None:
@@ -81,7 +99,7 @@ def check(assignment: str, file: Path) -> None:
               help="Output folder (results/, feedback/, gradebook.csv, report.html, journal.jsonl).")
 @click.option("-j", "--jobs", type=int, default=lambda: _default("grade.batch", "jobs"), show_default=True,
               help="Submissions graded in parallel.")
-@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "uid", "process"]),
+@click.option("--sandbox", type=SandboxChoice(),
               default=lambda: _default("grade.batch", "sandbox"), show_default=True,
               help="Sandbox backend for the students' code (auto = the strongest available).")
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
@@ -170,7 +188,7 @@ def export(out: Path, fmt: str, output: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--backend", type=click.Choice(["auto", "bwrap", "uid", "process"]),
+@click.option("--backend", type=SandboxChoice(),
               default=lambda: _default("doctor", "backend"), show_default=True)
 @click.option("--require", is_flag=True,
               help="Exit 1 unless every guarantee holds on the backend grading would use (Gradescope's setup.sh).")

@@ -346,10 +346,10 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             todo.append(sub)
     bar = _Progress(len(todo), progress)
     with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
-        if sandbox != "in-process" and sandbox_used == "uid":  # out and the submissions: sealed from its uids
+        if sandbox != "in-process":  # out and the submissions: out of the workers' reach (uid: sealed)
             from autograder.sandbox import backends
 
-            backends.protect_from_uid([out, tmp], backends.session_uid())
+            backends.get(sandbox_used).protect([out, tmp], backends.session_uid())
         os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
         tasks, by_student = {}, {}
         for sub in todo:
