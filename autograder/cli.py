@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
+from autograder.core.errors import AutograderError, UsageError
 
-class Refused(click.ClickException):
+
+class Refused(UsageError):
     """The command cannot run as asked (bad arguments, no sandbox, an occupied --out): one line, exit 2."""
-
-    exit_code = 2
 
 
 def _verb(module: str):
@@ -212,19 +212,30 @@ for _name, _module in {"release": "release", "verify": "verify", "check": "stude
         del cli.commands[_name]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return its exit code. A user's error (``AutograderError``) is one line, no traceback."""
-    from autograder.core.errors import AutograderError
+def _error(message: object) -> None:
+    """The one line a user's error ends in: ``Error: ...`` on stderr, sanitised (it may quote a file name)."""
+    from autograder.core.sanitize import for_terminal
 
+    click.secho("Error: " + " ".join(for_terminal(message).split()), fg="red", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code. A user's error (``AutograderError``, or click's own for a bad
+    command line) is one line naming the problem and the fix, no traceback: exit 2 for a usage error
+    (nothing was done), 1 for a failure of the inputs. Anything else is our bug and keeps its traceback."""
     try:
         cli.main(args=argv, prog_name="python -m autograder", standalone_mode=False)
     except AutograderError as exc:
-        click.secho("Error: " + " ".join(str(exc).split()), fg="red", err=True)
+        _error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:  # a bad command line: one line, and where the help is
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        _error(exc.format_message().rstrip(".") + where)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        _error(exc.format_message())
         return exc.exit_code
     except click.Abort:
         return 130

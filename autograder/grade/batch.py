@@ -313,7 +313,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         with tempfile.TemporaryDirectory(prefix="ag-intake-") as unpack:  # class zips, unpacked
             subs = [intake.load(s, a.student_file)
                     for s in intake.collect(submissions, a.student_file, roster=listed, unpack=Path(unpack))]
-    except exports.ExportError as exc:
+    except exports.ClassExportError as exc:
         raise BatchError(str(exc)) from exc
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))} (empty folders and zips "

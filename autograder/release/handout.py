@@ -15,9 +15,10 @@ from pathlib import Path
 
 from autograder.release.headers import header
 from autograder.core.assignment import Assignment
+from autograder.core.errors import AutograderError
 
 
-class HandoutError(ValueError):
+class HandoutError(AutograderError, ValueError):
     """The handout disagrees with ``assignment.toml`` (the message names the file and the question)."""
 
 

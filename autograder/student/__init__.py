@@ -39,6 +39,7 @@ from pathlib import Path
 from autograder.checks.context import GradingContext
 from autograder.checks.errors import StudentCallError
 from autograder.core.assignment import REPO_ROOT, AssignmentError, load_assignment
+from autograder.core.errors import UsageError
 from autograder.core.results import PASSED
 from autograder.grade.runner import TestFile, load_test_files, run_test_files
 
@@ -272,6 +273,9 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
     console = Console(file=out, highlight=False, soft_wrap=True)
     file = Path(file)
     config = load_config(assignment)
+    if file.suffix != ".py":
+        raise UsageError(f"{file}: `check` runs the public tests on a Python file; give it your "
+                         f"{config.student_file} (`python -m autograder check {assignment} {config.student_file}`)")
     timeout_s = timeout_s or config.call_timeout_s
     limit = TimeLimit(grace_s)
     source = file.read_text()

@@ -193,7 +193,7 @@ def test_roster_maps_files_to_students(tmp_path):
     assert subs["bob"].key == "sid:7" and subs["bob"].info["name"] == "Bob B"
     bad = tmp_path / "bad.csv"
     bad.write_text("who,name\nx,y\n")
-    with pytest.raises(exports.ExportError, match="bad.csv needs a 'file' or an 'id' column"):
+    with pytest.raises(exports.ClassExportError, match="bad.csv needs a 'file' or an 'id' column"):
         exports.Roster.read(bad)
 
 
@@ -217,7 +217,7 @@ def test_a_class_zip_escaping_its_folder_is_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr(f"a/{F}", "x = 1\n")
         z.writestr(f"../b/{F}", "y = 2\n")
-    with pytest.raises(exports.ExportError, match="points outside the archive"):
+    with pytest.raises(exports.ClassExportError, match="points outside the archive"):
         collected([path], tmp_path)
 
 
