@@ -153,7 +153,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
 def merge(shards: tuple[Path, ...], out: Path) -> None:
     """Combine the out folders of `grade --shard K/N` runs into one batch (journals checked first)."""
     from autograder.core.sanitize import for_terminal
-    from autograder.grade.batch import BatchError, merge as merge_batches
+    from autograder.grade.batch import BatchError
+    from autograder.grade.batch import merge as merge_batches
 
     try:
         s = merge_batches(list(shards), out=out)
@@ -219,6 +220,10 @@ def _error(message: object) -> None:
     click.secho("Error: " + " ".join(for_terminal(message).split()), fg="red", err=True)
 
 
+#: click >= 8.2 raises this for a command called with no arguments when it has some: it shows the help
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return its exit code. A user's error (``AutograderError``, or click's own for a bad
     command line) is one line naming the problem and the fix, no traceback: exit 2 for a usage error
@@ -229,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         _error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except _NO_ARGS as exc:  # a bare `python -m autograder` (or a verb with no arguments): the help
+        exc.show()
         return exc.exit_code
     except click.UsageError as exc:  # a bad command line: one line, and where the help is
         where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""

@@ -71,3 +71,9 @@ def test_an_error_message_is_sanitised_for_the_terminal(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autograder", "export", str(bad)], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "\x1b" not in done.stderr, done.stderr
+
+
+def test_no_arguments_shows_the_help():
+    done = subprocess.run([sys.executable, "-m", "autograder"], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert "Commands:" in done.stdout + done.stderr and "Error" not in done.stdout + done.stderr

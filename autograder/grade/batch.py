@@ -16,8 +16,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing as mp
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import signal
@@ -28,15 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import (FAILED, GRADER_ERROR, NO_SUBMISSION, OK, UNREADABLE, SubmissionResult,
-                                     submission_from_dict)
+from autograder.core.errors import UsageError
+from autograder.core.results import (
+    FAILED,
+    GRADER_ERROR,
+    NO_SUBMISSION,
+    OK,
+    UNREADABLE,
+    SubmissionResult,
+    submission_from_dict,
+)
 from autograder.core.sanitize import for_terminal
 from autograder.core.testfiles import load_test_files
-from autograder.grade import integrity, intake
+from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
-from autograder.grade.runner import every_case
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.core.errors import UsageError
+from autograder.grade.runner import every_case
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +171,7 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
               key: str = "") -> SubmissionResult:
     """Grade one submission (runs in a grading process); hidden inputs are seeded from ``key`` (the
     student's key, ``autograder.grade.exports``; the id when empty)."""
-    from autograder.grade.submission import grading_context
-
-    from autograder.grade.submission import grade_in_process, grade_sandboxed
+    from autograder.grade.submission import grade_in_process, grade_sandboxed, grading_context
 
     a = load_assignment(name, Path(root))
     start = time.perf_counter()

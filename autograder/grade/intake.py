@@ -53,9 +53,9 @@ import json
 import os
 import re
 import stat
+import tempfile
 import unicodedata
 import warnings
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +243,7 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
             row = roster.match(f.original, student_id(Path(f.ident.id_name or f.path.name)))
             if row is not None:
                 roster.apply(f.ident, row)
-    for sid, f in zip(_unique_ids(found), found):
+    for sid, f in zip(_unique_ids(found), found, strict=True):
         fallback = f"{f.ident.source}:{f.ident.lms_id}" if f.ident.lms_id else sid
         sub = Submission(sid, f.path, original=f.original, error=f.error, identity=f.ident, parts=f.parts,
                          key=exports.student_key(f.ident.email, f.ident.sid, fallback))

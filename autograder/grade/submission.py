@@ -59,8 +59,9 @@ def import_failure_status(a: Assignment, source: str, import_status: str) -> str
     itself: the worker's error text is the student's word (it can raise any message it likes)."""
     import ast
 
-    from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR, TIMEOUT as TIMED_OUT
     from autograder.core.calls import TIMEOUT
+    from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR
+    from autograder.core.results import TIMEOUT as TIMED_OUT
 
     try:
         tree = ast.parse(source, a.student_file)  # parsing runs nothing; the source is size-capped by intake
@@ -84,8 +85,8 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     the test files run here and see the student's functions as proxies."""
     import time
 
+    from autograder.core.calls import OK, Limits
     from autograder.core.results import FAILED, GRADER_ERROR, CaseResult
-    from autograder.core.calls import Limits, OK
     from autograder.grade.proxies import StudentFunction, helper_copy
     from autograder.sandbox import WorkerSession
     from autograder.sandbox.backends import course_secrets

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.release.headers import header
 from autograder.core.assignment import Assignment
 from autograder.core.errors import AutograderError
+from autograder.release.headers import header
 
 
 class HandoutError(AutograderError, ValueError):

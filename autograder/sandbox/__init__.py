@@ -53,8 +53,20 @@ is always True, a ``str`` subclass, an ``nn.Module``) stays in the worker and co
 ``Handle``, which compares equal to no array. Arguments follow the same rules; torch tensors are
 rebuilt with their dtype and ``requires_grad`` on ``device``; Handles may be passed back.
 """
-from autograder.core.calls import (BAD_RESULT, CRASH, ERROR, MISSING, OK, STATUSES, TIMEOUT, CallResult,
-                                     Handle, Limits, SessionInfo, TensorValue)
+from autograder.core.calls import (
+    BAD_RESULT,
+    CRASH,
+    ERROR,
+    MISSING,
+    OK,
+    STATUSES,
+    TIMEOUT,
+    CallResult,
+    Handle,
+    Limits,
+    SessionInfo,
+    TensorValue,
+)
 from autograder.sandbox.session import WorkerSession
 
 __all__ = ["WorkerSession", "Limits", "Handle", "CallResult", "TensorValue", "SessionInfo",

@@ -887,7 +887,7 @@ class Backend(ABC):
             return f"the worker died: {DEATH_SIGNALS.get(sig, name)}"
         return f"the worker exited with status {returncode} (os._exit or a fatal error)"
 
-    def cleanup(self, uid: int | None) -> None:
+    def cleanup(self, uid: int | None) -> None:  # noqa: B027 - an optional hook: most backends leave nothing
         """After a worker incarnation is killed: remove what it left outside its scratch folder."""
 
 

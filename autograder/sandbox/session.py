@@ -35,9 +35,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.core.calls import (BAD_RESULT, CRASH, ERROR, OK, TIMEOUT, CallResult, Handle, Limits,
-                                     SessionInfo, TensorValue)
+from autograder.core.calls import (
+    BAD_RESULT,
+    CRASH,
+    ERROR,
+    OK,
+    TIMEOUT,
+    CallResult,
+    Handle,
+    Limits,
+    SessionInfo,
+    TensorValue,
+)
 from autograder.sandbox import backends, budget, procs, wire
+
 
 class WorkerSession:
     """Run one student file in a sandboxed worker and call into it.

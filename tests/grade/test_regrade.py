@@ -8,8 +8,8 @@ import pytest
 from autograder.checks.context import case_rng, use_context
 from autograder.core.assignment import load_assignment
 from autograder.grade.batch import main as grade
-from autograder.grade.submission import grade_in_process, grading_context
 from autograder.grade.runner import load_test_files
+from autograder.grade.submission import grade_in_process, grading_context
 from autograder.verify.mutants import load_mutants
 
 A = load_assignment("a1_numpy_cnn")
