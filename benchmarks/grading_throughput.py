@@ -4,7 +4,7 @@ otter-generated zip, on the same submissions, measured in one run.
 Run: python benchmarks/grading_throughput.py [--n 40] [--jobs 2]
 Prints submissions per second for each, the ratio, and our grader's own overhead per submission
 (batch wall time x jobs, minus the time spent inside the students' calls, divided by N).
-Targets (SPEC section 7): ratio >= 10, overhead <= 0.3 s per submission.
+Targets (README "Benchmarks"): ratio >= 10, overhead <= 0.3 s per submission.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """``grade``: a batch of submissions, sandboxed, in parallel, resumable.
 
 The batch process is the only writer of the output folder: results, feedback, the journal, the
-gradebook and the report (SPEC section 6, invariant 6). The folder is private (0700) and its files
+gradebook and the report. The folder is private (0700) and its files
 read-only (0444): the parent replaces them whole (``outputs.atomic_write``). Outputs are
 tamper-evident (invariant 11): the journal records the sha256 of each submission's results and
 feedback; before a ``--resume`` and at the end of every batch each file is checked against it, and a

@@ -13,7 +13,7 @@
   the entry's name as found) or ``id`` (the student id it would get), then any of ``student`` (the id
   to use), ``name``, ``email``, ``sid``, ``submitted``, ``late``.
 
-**The student key** (SPEC section 6, invariant 7: what hidden inputs are seeded from, with the course
+**The student key** (README, "Class exports": what hidden inputs are seeded from, with the course
 secret and the sha256 of the file) is the same wherever a submission is graded: the first submitter's
 e-mail, lower-cased, when known; else ``sid:<sid>``; else the student id. Gradescope's
 ``submission_metadata.json`` (``gradescope.py``) and its export's ``submission_metadata.yml`` name the

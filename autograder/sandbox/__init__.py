@@ -1,4 +1,4 @@
-"""The trusted-parent / untrusted-worker sandbox (SPEC §6 invariants 1, 2, 5, 6, 7).
+"""The trusted-parent / untrusted-worker sandbox (README, "Grading: the trust boundary").
 
 The student's code never runs in the grader's process. A ``WorkerSession`` starts one long-lived
 worker process per submission (``worker.py``, the untrusted side) under the strongest available

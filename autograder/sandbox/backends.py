@@ -61,9 +61,10 @@
       with it; the session's own uid (if dropped) and a pids cgroup (if writable) catch the rest.
       Not guaranteed: a root worker can leave its cgroup, clear the subreaper flag and double-fork.
 
-All: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, see SPEC §8), ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``,
-``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment with every BLAS/OpenMP pool at
-one thread and ``PYTHONHASHSEED=0``; pids and memory cgroups when the cgroup fs is writable, and the
+All: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, whose driver reserves far more address space than it uses),
+``RLIMIT_NPROC``, ``RLIMIT_FSIZE``, ``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment
+with every BLAS/OpenMP pool at one thread and ``PYTHONHASHSEED=0``; pids and memory cgroups when the
+cgroup fs is writable, and the
 parent's budgets of the whole submission (memory of all its processes, scratch space, time:
 ``budget.py``, ``session.py``).
 The grader's environment (which may hold seeds or tokens) is never passed through.

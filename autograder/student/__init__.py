@@ -227,20 +227,6 @@ class TimedFunction:
     def __call__(self, *args, **kwargs):
         return self._run([self.__name__], self._timeout_s, lambda: self._fn(*args, **kwargs))
 
-    def run_probe(self, probe: str, *args, names=None, timeout_s: float | None = None):
-        """Run a trusted probe (``autograder.checks.probes``) on this function (or on ``names``)."""
-        from autograder.checks import probes
-        from autograder.checks.compare import _student_error
-
-        targets = tuple(getattr(self._state["module"], n, None) for n in names) if names else self._fn
-        try:
-            return self._run(list(names or [self.__name__]), timeout_s or self._timeout_s,
-                             lambda: getattr(probes, probe)(targets, *args))
-        except StudentCallError:
-            raise
-        except Exception as exc:  # the student's code raised inside the probe
-            raise _student_error((names or [self.__name__])[0], exc) from None
-
     def __repr__(self) -> str:
         return f"<student function {self.__name__} (time-limited)>"
 

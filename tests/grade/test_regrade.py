@@ -1,4 +1,4 @@
-"""Hidden inputs are tied to the submission (SPEC section 6, invariant 7): does the same file regrade to
+"""Hidden inputs are tied to the submission: does the same file regrade to
 byte-identical results, and does an edit that changes nothing (a comment) draw new hidden inputs while
 every known bug keeps its score?"""
 import hashlib

@@ -1,4 +1,4 @@
-"""Output hygiene (SPEC section 6, invariant 9): is student text inert wherever it goes?"""
+"""Output hygiene: is student text inert wherever it goes?"""
 import csv
 import html
 import io
