@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
+from autograder.core.errors import AutograderError, UsageError
 
-class Refused(click.ClickException):
+
+class Refused(UsageError):
     """The command cannot run as asked (bad arguments, no sandbox, an occupied --out): one line, exit 2."""
-
-    exit_code = 2
 
 
 def _verb(module: str):
@@ -26,6 +26,24 @@ def _verb(module: str):
 
 def _default(module: str, name: str):
     return _verb(module).__kwdefaults__[name]
+
+
+class SandboxChoice(click.Choice):
+    """``auto`` and the names of ``autograder.sandbox.backends.REGISTRY``, read when a value is checked or
+    shown (importing the sandbox costs a second, and the student bundle has no sandbox and no verb using it)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from autograder.sandbox.backends import REGISTRY
+
+        return ("auto", *REGISTRY)
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice.__init__ assigns it: the registry stays the source
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +99,7 @@ def check(assignment: str, file: Path) -> None:
               help="Output folder (results/, feedback/, gradebook.csv, report.html, journal.jsonl).")
 @click.option("-j", "--jobs", type=int, default=lambda: _default("grade.batch", "jobs"), show_default=True,
               help="Submissions graded in parallel.")
-@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "uid", "process"]),
+@click.option("--sandbox", type=SandboxChoice(),
               default=lambda: _default("grade.batch", "sandbox"), show_default=True,
               help="Sandbox backend for the students' code (auto = the strongest available).")
 @click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
@@ -135,7 +153,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
 def merge(shards: tuple[Path, ...], out: Path) -> None:
     """Combine the out folders of `grade --shard K/N` runs into one batch (journals checked first)."""
     from autograder.core.sanitize import for_terminal
-    from autograder.grade.batch import BatchError, merge as merge_batches
+    from autograder.grade.batch import BatchError
+    from autograder.grade.batch import merge as merge_batches
 
     try:
         s = merge_batches(list(shards), out=out)
@@ -173,7 +192,7 @@ def export(out: Path, fmt: str, output: Path | None, canvas_assignment_id: str |
 
 
 @cli.command()
-@click.option("--backend", type=click.Choice(["auto", "bwrap", "uid", "process"]),
+@click.option("--backend", type=SandboxChoice(),
               default=lambda: _default("doctor", "backend"), show_default=True)
 @click.option("--require", is_flag=True,
               help="Exit 1 unless every guarantee holds on the backend grading would use (Gradescope's setup.sh).")
@@ -197,19 +216,37 @@ for _name, _module in {"release": "release", "verify": "verify", "check": "stude
         del cli.commands[_name]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return its exit code. A user's error (``AutograderError``) is one line, no traceback."""
-    from autograder.core.errors import AutograderError
+def _error(message: object) -> None:
+    """The one line a user's error ends in: ``Error: ...`` on stderr, sanitised (it may quote a file name)."""
+    from autograder.core.sanitize import for_terminal
 
+    click.secho("Error: " + " ".join(for_terminal(message).split()), fg="red", err=True)
+
+
+#: click >= 8.2 raises this for a command called with no arguments when it has some: it shows the help
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code. A user's error (``AutograderError``, or click's own for a bad
+    command line) is one line naming the problem and the fix, no traceback: exit 2 for a usage error
+    (nothing was done), 1 for a failure of the inputs. Anything else is our bug and keeps its traceback."""
     try:
         cli.main(args=argv, prog_name="python -m autograder", standalone_mode=False)
     except AutograderError as exc:
-        click.secho("Error: " + " ".join(str(exc).split()), fg="red", err=True)
+        _error(exc)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
+    except _NO_ARGS as exc:  # a bare `python -m autograder` (or a verb with no arguments): the help
         exc.show()
+        return exc.exit_code
+    except click.UsageError as exc:  # a bad command line: one line, and where the help is
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        _error(exc.format_message().rstrip(".") + where)
+        return exc.exit_code
+    except click.ClickException as exc:
+        _error(exc.format_message())
         return exc.exit_code
     except click.Abort:
         return 130

@@ -41,8 +41,8 @@ def _sandbox() -> tuple[str, str | None]:
 def main(*, assignments: tuple[str, ...] = (), out: str = "demo-out", jobs: int = 2) -> int:
     """Release the assignments into ``<out>/dist`` and grade a class of sample A1 submissions into
     ``<out>/grades``. Returns 0 when the demo ran, 1 on grader errors or a stale starter_code/."""
-    from autograder.release import main as release
     from autograder.grade.batch import main as grade
+    from autograder.release import main as release
     from autograder.verify.mutants import load_mutants
 
     base = REPO_ROOT / out

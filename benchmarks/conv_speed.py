@@ -1,7 +1,7 @@
 """Reference NumPy conv2d / max_pool2d (forward + backward) against PyTorch CPU, one thread each.
 
 Run: python benchmarks/conv_speed.py [--repeats 7]
-Prints best-of-N wall times and the ratio NumPy / PyTorch, measured in this one run (SPEC section 7:
+Prints best-of-N wall times and the ratio NumPy / PyTorch, measured in this one run (README "Benchmarks":
 conv2d float64 forward+backward on x (32, 16, 32, 32), w (32, 16, 3, 3), stride 1, padding 1, target <= 1.5).
 """
 import os

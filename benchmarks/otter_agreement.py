@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading_throughput import otter_run  # noqa: E402
 
-from autograder.release import main as release  # noqa: E402
 from autograder.core.assignment import load_assignment  # noqa: E402
 from autograder.grade.batch import main as grade  # noqa: E402
+from autograder.release import main as release  # noqa: E402
 from autograder.verify.mutants import load_mutants  # noqa: E402
 
 
@@ -35,7 +35,8 @@ def main() -> int:
         ours = {r.student: r.score for r in summary.results}
         with cf.ThreadPoolExecutor(2) as pool:
             theirs = dict(zip(files, pool.map(
-                lambda n: otter_run(a.dist_dir / "otter-autograder.zip", files[n], tmp / "otter" / n), files)))
+                lambda n: otter_run(a.dist_dir / "otter-autograder.zip", files[n], tmp / "otter" / n), files),
+                strict=True))
     for name in files:
         verdict = "same" if ours[name] == theirs[name] else "DIFFERENT"
         print(f"{name:32} grade {ours[name]:6g}   otter run {theirs[name]:6g}   {verdict}")

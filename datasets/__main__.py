@@ -7,8 +7,15 @@ regenerate every file from its generator, overwrite it and record the new sha256
 import argparse
 import sys
 
-from ._cache import (PACKAGE_DIR, ChecksumError, _atomic_write, read_manifest, read_verified,
-                     sha256_bytes, write_manifest)
+from ._cache import (
+    PACKAGE_DIR,
+    ChecksumError,
+    _atomic_write,
+    read_manifest,
+    read_verified,
+    sha256_bytes,
+    write_manifest,
+)
 from .loaders import regenerators
 
 

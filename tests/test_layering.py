@@ -1,4 +1,5 @@
-"""Does each layer of the engine import only the layers below it (README: layout; STYLE principle 10)?"""
+"""Does each layer of the engine import only the layers below it (README: "Layout: authoring → generated →
+graded")?"""
 import ast
 from pathlib import Path
 

@@ -30,8 +30,22 @@ from autograder.checks.compare import (
 )
 from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
 from autograder.checks.errors import CheckFailure, StudentCallError
-from autograder.checks.remote import (as_array, attribute, build_model, call_timed, helper, is_proxy, is_tensor, load_weights,
-                                     logits, model_weights, predictions, tensor, tensor_dtype, worker_has_cuda)
+from autograder.checks.remote import (
+    as_array,
+    attribute,
+    build_model,
+    call_timed,
+    helper,
+    is_proxy,
+    is_tensor,
+    load_weights,
+    logits,
+    model_weights,
+    predictions,
+    tensor,
+    tensor_dtype,
+    worker_has_cuda,
+)
 
 __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "build_model", "call",

@@ -147,7 +147,7 @@ def check_int(name: str, got, expected: int, *, case: str = "") -> None:
 def _same_structure(got, expected) -> bool:
     if isinstance(expected, (tuple, list)):
         return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(
-            _same_structure(g, e) for g, e in zip(got, expected))
+            _same_structure(g, e) for g, e in zip(got, expected, strict=True))
     if _is_int(expected):
         return _is_int(got) and got == expected
     return got == expected
@@ -230,7 +230,7 @@ def _check_same(name: str, got, expected, case: str, what: str = "") -> None:
     if isinstance(expected, tuple):
         check_true(isinstance(got, (tuple, list)) and len(got) == len(expected),
                    f"{_where(name, case)} must return a tuple of {len(expected)}")
-        for i, (g, e) in enumerate(zip(got, expected)):
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             _check_same(name, g, e, case, f"element {i}")
     elif expected is None:
         check_true(got is None, f"{_where(name, case)} {what} must be None".replace("  ", " "))

@@ -63,7 +63,7 @@ class GradingContext:
 _REFERENCES: dict[tuple[Path, int], ModuleType] = {}
 
 
-#: Per thread (and per asyncio task): ``grade -j N`` grades submissions in parallel threads.
+#: The context of the submission being graded: ``grade -j N`` grades in N processes, one submission at a time each.
 _current: contextvars.ContextVar[GradingContext | None] = contextvars.ContextVar("grading_context", default=None)
 
 

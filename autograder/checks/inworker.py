@@ -15,7 +15,6 @@ Imports nothing but NumPy at module level (A1 workers never import torch).
 """
 import numpy as np
 
-
 # =====================================================================================================
 # A1
 # =====================================================================================================
@@ -81,7 +80,8 @@ def inputs_unchanged(_module, fn, args, kwargs):
         fn(*args, **kwargs)
     except Exception:  # noqa: BLE001 - the student's error is graded elsewhere
         return None
-    return all(b is None or (a.shape == b.shape and a.tobytes() == b.tobytes()) for a, b in zip(values, before))
+    return all(b is None or (a.shape == b.shape and a.tobytes() == b.tobytes())
+               for a, b in zip(values, before, strict=True))
 
 
 # =====================================================================================================

@@ -5,6 +5,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from autograder.core.errors import UsageError
 
 #: The repository root (``autograder/core/assignment.py`` -> repo); ``AUTOGRADER_ROOT`` overrides.

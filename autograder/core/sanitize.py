@@ -1,4 +1,4 @@
-"""Student-derived text made harmless for where it goes (SPEC section 6, invariant 9).
+"""Student-derived text made harmless for where it goes (README, "Grading: the trust boundary").
 
 Anything a submission produced (exception messages, exception type names, printed output, file
 names) is hostile text. It reaches a TA's terminal, Markdown feedback, ``report.html``, the

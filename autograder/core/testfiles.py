@@ -8,6 +8,7 @@ import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
 from autograder.core.errors import AutograderError
 
 

@@ -1,7 +1,7 @@
 """``doctor``: prove, on this machine, which sandbox guarantees hold.
 
-Runs the hostile probe submission (``probes/hostile_submission.py``) through every sandbox backend
-that can start here and prints one row per guarantee: the grader's files and the network are out
+Runs the hostile sample submission (``samples/hostile_submission.py``) through every sandbox backend
+of ``backends.REGISTRY`` that can start here and prints one row per guarantee: the grader's files and the network are out
 of reach, the results dir cannot be written, other processes cannot be signalled, the worker runs
 as an unprivileged uid, the assignments' forbidden packages cannot be imported even with the import
 hook removed, timeouts / memory caps / fork bombs are enforced, detached processes die with the
@@ -54,7 +54,7 @@ def probe_backend(backend: str, *, timeout_s: float = 3.0, memory_mb: int = 384)
         rows.append(Row(backend, name, holds, detail))
 
     # uid: in a folder every user can reach, so that only the session's sealing (and Landlock) hides it
-    work = Path(tempfile.mkdtemp(prefix="ag-doctor-", dir=backends.uid_base_dir() if backend == "uid" else None))
+    work = Path(tempfile.mkdtemp(prefix="ag-doctor-", dir=backends.get(backend).session_base()))
     os.chmod(work, 0o755)
     canary = work / "canary_solution.py"
     canary.write_text("SECRET = 'reference answer'\n")
@@ -208,7 +208,7 @@ def _budget_rows(backend: str, memory_mb: int = 384, scratch_mb: int = 16) -> li
                      f"{mechanism}. {n} children x {mb} MB: {r.status}: {r.error or r.value}"
                      + (f"; {r.note}" if r.note else "") + f"; next call: {after.status}"))
         r = s.call("fill_scratch", 4 * scratch_mb)
-        if backend == "bwrap":
+        if backends.get(backend).scratch_capped:
             got = str(r.value) if r.ok else ""
             held = got.startswith("stopped") and "errno 28" in got  # ENOSPC: the tmpfs is full
             how = f"a {scratch_mb} MB tmpfs"
@@ -230,8 +230,8 @@ def _cleanup(work, listener, decoy):
 def main(*, backend: str = "auto", require: bool = False) -> int:
     """Probe the sandbox backends and print a table of guarantees.
 
-    backend: ``"auto"`` (probe every backend, report which one grading would pick), ``"bwrap"`` or
-        ``"process"`` (probe only that one).
+    backend: ``"auto"`` (probe every backend, report which one grading would pick) or a name of
+        ``backends.REGISTRY`` (probe only that one).
     require: also fail unless every guarantee holds on the backend grading would use (and that
         backend is not ``process``); each failure is printed as ``REQUIRED: ...`` with its reason.
     Returns 0 when at least one backend runs submissions (and, with ``require``, every guarantee of
@@ -241,16 +241,10 @@ def main(*, backend: str = "auto", require: bool = False) -> int:
     from rich.table import Table
 
     console = Console()
-    mode, why = backends.bwrap_status()
-    console.print(f"bwrap: {why}")
-    candidates = ", ".join(f"{label} {exe}" for label, exe in backends.bwrap_candidates())
-    console.print(f"  bwrap candidates: {candidates or 'none'}")
-    if mode is None:
-        hint = backends.userns_restriction()
-        if hint and hint not in why:
-            console.print(f"  hint: {hint}")
-    for name, text in _availability().items():
-        console.print(f"{name}: {text}")
+    for name, b in backends.REGISTRY.items():
+        console.print(f"{name}: {b.availability()}")
+        for line in b.details():
+            console.print(f"  {line}")
     for name, text in limit_mechanisms().items():
         console.print(f"limits, {name}: {text}")
     kind, detail = budget.memory_mechanism(Limits().memory_mb)
@@ -265,11 +259,7 @@ def main(*, backend: str = "auto", require: bool = False) -> int:
     except ValueError as e:
         console.print(f"[red]{e}[/red]")
         return 1
-    names = [b for b in backends.BACKENDS if backend in ("auto", b)]
-    if mode is None and "bwrap" in names:
-        names.remove("bwrap")
-    if "uid" in names and not backends.uid_status()[0]:
-        names.remove("uid")
+    names = [name for name, b in backends.REGISTRY.items() if backend in ("auto", name) and b.status()[0]]
     table = Table(title="sandbox guarantees on this machine")
     table.add_column("guarantee")
     for b in names:
@@ -322,12 +312,7 @@ def limit_mechanisms() -> dict[str, str]:
 def required_failures(chosen: str, rows: dict[str, Row | None]) -> list[str]:
     """What ``doctor --require`` refuses: the UNSAFE ``process`` backend, or any guarantee of the
     chosen backend that did not hold (or was listed but not measured: None), each with its detail."""
-    failed = [f"grading would use the UNSAFE {chosen} backend (no isolation)"] if chosen == "process" else []
+    failed = [] if backends.get(chosen).isolates else [f"grading would use the UNSAFE {chosen} backend (no isolation)"]
     failed += [f"{g} does not hold on {chosen}: {row.detail if row else 'not measured'}"
                for g, row in rows.items() if row is None or row.holds is not True]
     return failed
-
-
-def _availability() -> dict[str, str]:
-    from autograder.sandbox import available_backends
-    return {k: v for k, v in available_backends().items() if k != "bwrap"}

@@ -1,7 +1,7 @@
 """``grade``: a batch of submissions, sandboxed, in parallel, resumable.
 
 The batch process is the only writer of the output folder: results, feedback, the journal, the
-gradebook and the report (SPEC section 6, invariant 6). The folder is private (0700) and its files
+gradebook and the report. The folder is private (0700) and its files
 read-only (0444): the parent replaces them whole (``outputs.atomic_write``). Outputs are
 tamper-evident (invariant 11): the journal records the sha256 of each submission's results and
 feedback; before a ``--resume`` and at the end of every batch each file is checked against it, and a
@@ -16,8 +16,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing as mp
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import signal
@@ -28,15 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import (FAILED, GRADER_ERROR, NO_SUBMISSION, OK, UNREADABLE, SubmissionResult,
-                                     submission_from_dict)
+from autograder.core.errors import UsageError
+from autograder.core.results import (
+    FAILED,
+    GRADER_ERROR,
+    NO_SUBMISSION,
+    OK,
+    UNREADABLE,
+    SubmissionResult,
+    submission_from_dict,
+)
 from autograder.core.sanitize import for_terminal
 from autograder.core.testfiles import load_test_files
-from autograder.grade import integrity, intake
+from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
-from autograder.grade.runner import every_case
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.core.errors import UsageError
+from autograder.grade.runner import every_case
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +205,7 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
               key: str = "") -> SubmissionResult:
     """Grade one submission (runs in a grading process); hidden inputs are seeded from ``key`` (the
     student's key, ``autograder.grade.exports``; the id when empty)."""
-    from autograder.grade.submission import grading_context
-
-    from autograder.grade.submission import grade_in_process, grade_sandboxed
+    from autograder.grade.submission import grade_in_process, grade_sandboxed, grading_context
 
     a = load_assignment(name, Path(root))
     start = time.perf_counter()
@@ -348,7 +353,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         with tempfile.TemporaryDirectory(prefix="ag-intake-") as unpack:  # class zips, unpacked
             subs = [intake.load(s, a.student_file)
                     for s in intake.collect(submissions, a.student_file, roster=listed, unpack=Path(unpack))]
-    except exports.ExportError as exc:
+    except exports.ClassExportError as exc:
         raise BatchError(str(exc)) from exc
     if not subs:
         raise BatchError(f"no submissions found in {', '.join(map(str, submissions))} (empty folders and zips "
@@ -381,10 +386,10 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             todo.append(sub)
     bar = _Progress(len(todo), progress)
     with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
-        if sandbox != "in-process" and sandbox_used == "uid":  # out and the submissions: sealed from its uids
+        if sandbox != "in-process":  # out and the submissions: out of the workers' reach (uid: sealed)
             from autograder.sandbox import backends
 
-            backends.protect_from_uid([out, tmp], backends.session_uid())
+            backends.get(sandbox_used).protect([out, tmp], backends.session_uid())
         os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
         tasks, by_student = {}, {}
         for sub in todo:

@@ -13,7 +13,7 @@
   the entry's name as found) or ``id`` (the student id it would get), then any of ``student`` (the id
   to use), ``name``, ``email``, ``sid``, ``submitted``, ``late``.
 
-**The student key** (SPEC section 6, invariant 7: what hidden inputs are seeded from, with the course
+**The student key** (README, "Class exports": what hidden inputs are seeded from, with the course
 secret and the sha256 of the file) is the same wherever a submission is graded: the first submitter's
 e-mail, lower-cased, when known; else ``sid:<sid>``; else the student id. Gradescope's
 ``submission_metadata.json`` (``gradescope.py``) and its export's ``submission_metadata.yml`` name the
@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.core.errors import UsageError
+
 #: ``submission_metadata.yml`` of a Gradescope export (its ``:results:`` hold every output: generous).
 MAX_METADATA = 256 * 2**20
 MAX_ROSTER = 16 * 2**20
@@ -39,7 +41,7 @@ _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?:file|onli
 _RENUMBERED = re.compile(r"^(?P<stem>.+?)-\d+(?P<suffix>\.[A-Za-z0-9]+)$")
 
 
-class ExportError(ValueError):
+class ClassExportError(UsageError, ValueError):
     """A class export or a roster cannot be read (the message names the file and the problem)."""
 
 
@@ -122,16 +124,16 @@ def gradescope_metadata(path: Path) -> dict[str, Identity]:
         with open(path, "rb") as f:
             data = f.read(MAX_METADATA + 1)
     except OSError as exc:
-        raise ExportError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise ClassExportError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > MAX_METADATA:
-        raise ExportError(f"{path} is larger than {MAX_METADATA // 2**20} MB")
+        raise ClassExportError(f"{path} is larger than {MAX_METADATA // 2**20} MB")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         meta = yaml.load(data, Loader=loader)  # noqa: S506 - a SafeLoader: plain data only
     except yaml.YAMLError as exc:
-        raise ExportError(f"{path} is not valid YAML ({' '.join(str(exc).split())[:200]})") from None
+        raise ClassExportError(f"{path} is not valid YAML ({' '.join(str(exc).split())[:200]})") from None
     if not isinstance(meta, dict):
-        raise ExportError(f"{path} is not a Gradescope submission_metadata.yml (no submission folders in it)")
+        raise ClassExportError(f"{path} is not a Gradescope submission_metadata.yml (no submission folders in it)")
     found = {}
     for folder, record in meta.items():
         if not isinstance(record, dict):
@@ -160,22 +162,22 @@ class Roster:
         try:
             data = path.read_bytes()[: MAX_ROSTER + 1]
         except OSError as exc:
-            raise ExportError(f"roster {path} cannot be read ({exc.strerror or exc})") from None
+            raise ClassExportError(f"roster {path} cannot be read ({exc.strerror or exc})") from None
         if len(data) > MAX_ROSTER:
-            raise ExportError(f"roster {path} is larger than {MAX_ROSTER // 2**20} MB")
+            raise ClassExportError(f"roster {path} is larger than {MAX_ROSTER // 2**20} MB")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ExportError(f"roster {path} is not UTF-8 (byte {exc.start})") from None
+            raise ClassExportError(f"roster {path} is not UTF-8 (byte {exc.start})") from None
         reader = csv.DictReader(io.StringIO(text))
         columns = {c.strip().lower() for c in reader.fieldnames or []}
         if not columns & {"file", "id"}:
-            raise ExportError(f"roster {path} needs a 'file' or an 'id' column (found: {', '.join(sorted(columns))})")
+            raise ClassExportError(f"roster {path} needs a 'file' or an 'id' column (found: {', '.join(sorted(columns))})")
         rows = []
         for number, row in enumerate(reader, 2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
             if not (row.get("file") or row.get("id")):
-                raise ExportError(f"roster {path}, line {number}: neither 'file' nor 'id' is set")
+                raise ClassExportError(f"roster {path}, line {number}: neither 'file' nor 'id' is set")
             rows.append(row)
         return cls(rows, str(path))
 

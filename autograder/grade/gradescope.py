@@ -151,7 +151,7 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
             print(f"note: {note}")
         _write(results_dir, data)
         return 0
-    except Exception as exc:  # noqa: BLE001 - last-ditch: a results file must exist (SPEC section 6, invariant 6)
+    except Exception as exc:  # noqa: BLE001 - last-ditch: a results file must exist
         traceback.print_exc(file=sys.stdout)
         print(f"GRADER ERROR: {type(exc).__name__}: {exc}")
         _write(results_dir, grader_error_results(max_score=max_score))

@@ -53,13 +53,14 @@ import json
 import os
 import re
 import stat
+import tempfile
 import unicodedata
 import warnings
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.core.errors import AutograderError
 from autograder.grade import exports
 
 MAX_ENTRIES = 500
@@ -95,7 +96,7 @@ def _safe_char(ch: str) -> bool:
     return ch.isalnum() or ch in "_.@-" or unicodedata.category(ch) in ("Mn", "Mc")
 
 
-class SubmissionError(ValueError):
+class SubmissionError(AutograderError, ValueError):
     """The submission is unusable (the message is for the student: what is wrong, what to hand in)."""
 
 
@@ -214,7 +215,7 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
     caller refuses a batch with no submission at all.
 
     A path that does not exist is the caller's mistake (``FileNotFoundError``); a class export that
-    cannot be read is too (``exports.ExportError``); everything else about an entry (a symbolic link,
+    cannot be read is too (``exports.ClassExportError``); everything else about an entry (a symbolic link,
     a FIFO, ...) is found by ``load`` and becomes that submission's error.
     A path given that is itself a symbolic link is such an entry too (give the folder it points to).
     """
@@ -242,7 +243,7 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
             row = roster.match(f.original, student_id(Path(f.ident.id_name or f.path.name)))
             if row is not None:
                 roster.apply(f.ident, row)
-    for sid, f in zip(_unique_ids(found), found):
+    for sid, f in zip(_unique_ids(found), found, strict=True):
         fallback = f"{f.ident.source}:{f.ident.lms_id}" if f.ident.lms_id else sid
         sub = Submission(sid, f.path, original=f.original, error=f.error, identity=f.ident, parts=f.parts,
                          key=exports.student_key(f.ident.email, f.ident.sid, fallback))
@@ -438,9 +439,9 @@ def _unpack_class_zip(path: Path, dest: Path) -> Path:
     """Unpack the class zip ``path`` into ``dest`` with the zip checks (no absolute or ``..`` paths, no
     links, bounded entries, sizes and ratios; each entry read with a cap whatever its header says);
     returns the folder to read (its single root folder, when it has one). A bad class zip is the
-    caller's error (``exports.ExportError`` names it): it is the LMS's file, not one student's."""
+    caller's error (``exports.ClassExportError`` names it): it is the LMS's file, not one student's."""
     zname = _printable(path.name)
-    bad = exports.ExportError
+    bad = exports.ClassExportError
     try:
         with _open_capped(path, MAX_CLASS_ZIP, zname) as fobj, zipfile.ZipFile(fobj) as zf:
             infos = zf.infolist()
@@ -460,7 +461,7 @@ def _unpack_class_zip(path: Path, dest: Path) -> Path:
                         if written > info.file_size:  # the header lied
                             raise bad(f"class zip {zname}: entry {name!r} is larger than its header says")
                         out.write(chunk)
-    except exports.ExportError:
+    except exports.ClassExportError:
         raise
     except SubmissionError as exc:
         raise bad(f"class {exc}") from None

@@ -5,7 +5,7 @@ A batch killed at any instant (even ``kill -9``) loses at most the submissions i
 written only after that submission's results and feedback files are in place, and a torn last line
 (killed mid-write) is ignored.
 
-The journal is the batch's record of truth (SPEC section 6, invariant 11): each student's line holds
+The journal is the batch's record of truth: each student's line holds
 the whole result and the sha256 of every file written for it (``files``: ``{"results/<s>.json": sha,
 "feedback/<s>.md": sha}``); the gradebook, the report and the per-student files are built from it,
 and a file whose content no longer matches its hash is reported as tampering and rewritten from it

@@ -5,7 +5,7 @@ most the per-call timeout, and returns the data that came back. An object that i
 a class, an autograd context) stays in the worker and comes back as a ``StudentObject``: calling it or
 one of its methods is again a call into the worker. Every failure of the student's code becomes a
 ``StudentCallError`` with a message for the student; nothing the worker does can raise anything else
-into the test (SPEC section 6, invariants 1, 2, 5). In a hidden case the message names the kind of
+into the test (README, "Grading: the trust boundary"). In a hidden case the message names the kind of
 failure only, never text the student's code produced (invariant 8).
 """
 from __future__ import annotations

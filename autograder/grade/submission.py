@@ -20,7 +20,7 @@ _counter = itertools.count()
 def grading_context(a: Assignment, student: str, device: str = "cpu", file: Path | None = None) -> GradingContext:
     """The context of a grading run: reference loaded here, in the trusted process. Hidden inputs derive
     from the course secret (``AG_COURSE_SECRET``), the assignment seed, the student id and the sha256 of
-    the graded ``file`` (SPEC section 6, invariant 7)."""
+    the graded ``file``."""
     return GradingContext(assignment=a.name, seed=a.seed, student=student, device=device,
                           reference_path=a.solution_file, options=a.options, secret=course_secret(),
                           submission_sha256=hashlib.sha256(Path(file).read_bytes()).hexdigest() if file else "")
@@ -29,7 +29,7 @@ def grading_context(a: Assignment, student: str, device: str = "cpu", file: Path
 def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[TestFile] | None = None,
                      ctx: GradingContext | None = None) -> SubmissionResult:
     """Grade TRUSTED code (the reference, stubs, mutants) in this process. Never for submissions:
-    those go through ``autograder.sandbox`` (SPEC section 6, invariant 1)."""
+    those go through ``autograder.sandbox`` (README, "Grading: the trust boundary")."""
     test_files = test_files if test_files is not None else load_test_files(a.tests_dir)
     ctx = ctx or grading_context(a, student, file=file)
     result = SubmissionResult(student, backend="in-process")
@@ -59,8 +59,9 @@ def import_failure_status(a: Assignment, source: str, import_status: str) -> str
     itself: the worker's error text is the student's word (it can raise any message it likes)."""
     import ast
 
-    from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR, TIMEOUT as TIMED_OUT
     from autograder.core.calls import TIMEOUT
+    from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR
+    from autograder.core.results import TIMEOUT as TIMED_OUT
 
     try:
         tree = ast.parse(source, a.student_file)  # parsing runs nothing; the source is size-capped by intake
@@ -84,8 +85,8 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     the test files run here and see the student's functions as proxies."""
     import time
 
+    from autograder.core.calls import OK, Limits
     from autograder.core.results import FAILED, GRADER_ERROR, CaseResult
-    from autograder.core.calls import Limits, OK
     from autograder.grade.proxies import StudentFunction, helper_copy
     from autograder.sandbox import WorkerSession
     from autograder.sandbox.backends import course_secrets

@@ -14,11 +14,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.core.assignment import Assignment, load_assignment
+from autograder.core.errors import AutograderError
 from autograder.release.bundle import tree_files, write_zip
 from autograder.release.headers import header, stamp_header
 from autograder.release.markers import strip_hidden_tests, strip_solutions
-from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.errors import AutograderError
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 from autograder import MIN_PYTHON, SETUP_COMMAND, SETUP_COMMAND_WINDOWS
-from autograder.release.headers import header
 from autograder.core.assignment import Assignment
+from autograder.core.errors import AutograderError
+from autograder.release.headers import header
 
 #: Where the CPU build of PyTorch comes from (Linux and Windows without an NVIDIA GPU).
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -24,7 +25,7 @@ TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*?)\s*(#.*)?$")
 
 
-class RequirementsError(ValueError):
+class RequirementsError(AutograderError, ValueError):
     """A student package cannot be pinned (the message names the files and the package)."""
 
 

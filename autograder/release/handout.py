@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.release.headers import header
 from autograder.core.assignment import Assignment
+from autograder.core.errors import AutograderError
+from autograder.release.headers import header
 
 
-class HandoutError(ValueError):
+class HandoutError(AutograderError, ValueError):
     """The handout disagrees with ``assignment.toml`` (the message names the file and the question)."""
 
 

@@ -1,4 +1,4 @@
-"""The "generated, do not edit" header every generated file starts with (STYLE principle 6)."""
+"""The "generated, do not edit" header every generated file starts with."""
 
 COMMAND = "python -m autograder release"
 

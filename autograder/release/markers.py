@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+
 from autograder.core.errors import AutograderError
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"

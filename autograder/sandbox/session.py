@@ -30,20 +30,24 @@ import fcntl
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from autograder.core.calls import (BAD_RESULT, CRASH, ERROR, OK, TIMEOUT, CallResult, Handle, Limits,
-                                     SessionInfo, TensorValue)
+from autograder.core.calls import (
+    BAD_RESULT,
+    CRASH,
+    ERROR,
+    OK,
+    TIMEOUT,
+    CallResult,
+    Handle,
+    Limits,
+    SessionInfo,
+    TensorValue,
+)
 from autograder.sandbox import backends, budget, procs, wire
-
-_SIGNALS = {signal.SIGKILL: "killed (SIGKILL; out of memory, or a limit)",
-            signal.SIGSEGV: "segmentation fault (often: out of memory inside a C extension)",
-            signal.SIGXCPU: "CPU time limit exceeded", signal.SIGXFSZ: "file size limit exceeded",
-            signal.SIGABRT: "aborted (SIGABRT)", signal.SIGBUS: "bus error (SIGBUS)"}
 
 
 class WorkerSession:
@@ -60,8 +64,10 @@ class WorkerSession:
         """
         submission_file: the student's ``.py`` (read once; every worker incarnation gets a fresh copy).
         module_name: the name it is imported under (``cnn_numpy``); helpers can ``import`` it.
-        backend: ``"bwrap"``, ``"uid"``, ``"process"`` or ``"auto"`` (the strongest available, never
-            ``process``; see ``backends.choose``, which raises ``SandboxUnavailable`` when none can run).
+        backend: a name of ``backends.REGISTRY`` (``"bwrap"``, ``"uid"``, ``"process"``) or ``"auto"`` (the
+            strongest available, never ``process``; see ``backends.choose``, which raises
+            ``SandboxUnavailable`` when none can run). Everything that differs between backends is
+            asked of the ``backends.Backend`` (``self.sandbox``).
         device: ``"cpu"`` or ``"cuda[:N]"``: where tensor arguments are placed; picks RLIMIT_DATA over
             RLIMIT_AS for CUDA.
         forbidden_imports: top-level modules the student file may not import (A1: torch, scipy);
@@ -92,13 +98,12 @@ class WorkerSession:
         self.forbidden_reason = forbidden_reason
         self.need_torch = ("torch" not in self.forbidden) if need_torch is None else need_torch
         self.backend, reason = backends.choose(backend)
-        self.bwrap_mode = backends.bwrap_status()[0] if self.backend == "bwrap" else None
+        self.sandbox = backends.get(self.backend)
         self.uid = backends.session_uid() if os.geteuid() == 0 else None
         self.info = SessionInfo(backend=self.backend, reason=reason)
-        # uid backend: the worker's uid must traverse to its folders; others: the usual temporary folder
-        self._tmp_base = str(backends.uid_base_dir()) if self.backend == "uid" else None
-        if self.backend == "uid":
-            self.sealed = backends.protect_from_uid(protect, self.uid)
+        # e.g. uid: the worker's uid must traverse to its folders; others: the usual temporary folder
+        self._tmp_base = self.sandbox.session_base()
+        self.sealed = self.sandbox.protect(protect, self.uid)  # before any worker starts
         self.generation = 0
         self.restarts = 0
         self.import_status: CallResult | None = None
@@ -201,16 +206,9 @@ class WorkerSession:
         self._scratch_next, self._scratch_walk_s = 0.0, 0.0
         sub = self._scratch / self.module_file
         sub.write_bytes(self.source)
-        if self.backend == "bwrap":
-            plan = backends.bwrap_plan(mode=self.bwrap_mode, scratch=self._scratch, private=self._private,
-                                       module_name=self.module_name, limits=self.limits, device=self.device,
-                                       uid=self.uid, hidden_packages=self.forbidden)
-        elif self.backend == "uid":
-            plan = backends.uid_plan(scratch=self._scratch, private=self._private, module_name=self.module_name,
-                                     device=self.device, uid=self.uid, hidden_packages=self.forbidden)
-        else:
-            plan = backends.process_plan(scratch=self._scratch, private=self._private,
-                                         module_name=self.module_name, device=self.device, uid=self.uid)
+        plan = self.sandbox.plan(scratch=self._scratch, private=self._private, module_name=self.module_name,
+                                 limits=self.limits, device=self.device, uid=self.uid,
+                                 hidden_packages=self.forbidden)
         # the submission's own uid owns its scratch dir (nothing else on the machine is writable to it)
         if plan.uid is not None and plan.uid != os.geteuid():
             for p in (self._scratch, sub):
@@ -221,7 +219,7 @@ class WorkerSession:
         self._cgroup = budget.WorkerCgroups.create(self.limits.max_processes + 4,
                                                    budget.cgroup_memory_bytes(self.limits))
         no_pids = self._cgroup is None or self._cgroup.pids_dir is None
-        if no_pids and plan.uid in (0, None) or (no_pids and self.bwrap_mode == "userns"):
+        if no_pids and (plan.uid in (0, None) or not plan.own_uid):
             warnings.append("no pids cgroup and no RLIMIT_NPROC for the worker's uid: fork bombs are "
                             "bounded only by the call timeout")
         self.info.uid = plan.uid
@@ -325,8 +323,7 @@ class WorkerSession:
         if proc is not None:
             uid = self._plan.uid if (self._plan.uid not in (None, 0) and self._plan.uid != os.geteuid()) else None
             procs.kill_worker_tree(proc.pid, uid=uid, cgroup=self._cgroup)
-            if self.backend == "uid" and uid is not None:
-                backends.sweep_uid_files(uid)  # what it left in /tmp, /dev/shm, ...
+            self.sandbox.cleanup(uid)  # e.g. uid: what it left in /tmp, /dev/shm, ...
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -528,7 +525,7 @@ class WorkerSession:
         after every reply (``force``) while a walk is cheap. A folder that is slow to walk (thousands
         of entries, a deep chain) is walked at most every 20x its walk time, so that the parent's
         check cannot eat the submission's time budget."""
-        if self.backend == "bwrap" or self._scratch is None:
+        if self.sandbox.scratch_capped or self._scratch is None:
             return  # a size-capped tmpfs: writes past the cap fail with ENOSPC
         now = time.monotonic()
         cheap = self._scratch_walk_s < 0.02
@@ -575,18 +572,8 @@ class WorkerSession:
                 code = proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 code = None
-        if code is None:
-            return f"the worker stopped answering ({what})"
-        if self._cgroup is not None and self._cgroup.oom_killed():
-            return self._memory_message()
-        sig = -code if code < 0 else (code - 128 if self.backend == "bwrap" and 128 < code < 160 else 0)
-        if sig:  # bwrap reports its child's death by signal N as exit status 128 + N
-            try:
-                name = signal.Signals(sig).name
-            except ValueError:
-                name = f"signal {sig}"
-            return f"the worker died: {_SIGNALS.get(sig, name)}"
-        return f"the worker exited with status {code} (os._exit or a fatal error)"
+        oom = code is not None and self._cgroup is not None and self._cgroup.oom_killed()
+        return self.sandbox.death_reason(code, what=what, oom_killed=oom, memory_message=self._memory_message())
 
 
 class _Timeout(Exception):

@@ -1,4 +1,4 @@
-"""The wire format between the trusted parent and the untrusted worker: data only (SPEC §6.2).
+"""The wire format between the trusted parent and the untrusted worker: data only (README, "Grading: the trust boundary").
 
 Imported by BOTH sides, so it uses only the standard library and numpy (torch lazily, only when a
 tensor is actually on the wire). It is also bind-mounted read-only into the sandbox next to

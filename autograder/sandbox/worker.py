@@ -24,9 +24,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for ``wire`` (-s: no user site)
-import wire  # noqa: E402
-
 import numpy as np  # noqa: E402  (imported before the student's code: its monkeypatches stay here)
+import wire  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from autograder.checks.context import GradingContext
 from autograder.checks.errors import StudentCallError
 from autograder.core.assignment import REPO_ROOT, AssignmentError, load_assignment
+from autograder.core.errors import UsageError
 from autograder.core.results import PASSED
 from autograder.grade.runner import TestFile, load_test_files, run_test_files
 
@@ -226,20 +227,6 @@ class TimedFunction:
     def __call__(self, *args, **kwargs):
         return self._run([self.__name__], self._timeout_s, lambda: self._fn(*args, **kwargs))
 
-    def run_probe(self, probe: str, *args, names=None, timeout_s: float | None = None):
-        """Run a trusted probe (``autograder.checks.probes``) on this function (or on ``names``)."""
-        from autograder.checks import probes
-        from autograder.checks.compare import _student_error
-
-        targets = tuple(getattr(self._state["module"], n, None) for n in names) if names else self._fn
-        try:
-            return self._run(list(names or [self.__name__]), timeout_s or self._timeout_s,
-                             lambda: getattr(probes, probe)(targets, *args))
-        except StudentCallError:
-            raise
-        except Exception as exc:  # the student's code raised inside the probe
-            raise _student_error((names or [self.__name__])[0], exc) from None
-
     def __repr__(self) -> str:
         return f"<student function {self.__name__} (time-limited)>"
 
@@ -272,6 +259,9 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
     console = Console(file=out, highlight=False, soft_wrap=True)
     file = Path(file)
     config = load_config(assignment)
+    if file.suffix != ".py":
+        raise UsageError(f"{file}: `check` runs the public tests on a Python file; give it your "
+                         f"{config.student_file} (`python -m autograder check {assignment} {config.student_file}`)")
     timeout_s = timeout_s or config.call_timeout_s
     limit = TimeLimit(grace_s)
     source = file.read_text()

@@ -20,12 +20,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.release import main as release
-from autograder.release.markers import BEGIN, END
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files
 from autograder.grade.batch import SINGLE_THREAD, _graded, grade_files
+from autograder.release import main as release
+from autograder.release.markers import BEGIN, END
 from autograder.verify.mutants import load_mutants
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
 from autograder.core.errors import AutograderError
 
 

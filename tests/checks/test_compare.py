@@ -2,8 +2,19 @@
 import numpy as np
 import pytest
 
-from autograder.checks import (CheckFailure, verified, GradingContext, StudentCallError, call, check_array, check_int,
-                               check_ints, check_scalar, expect_raises, use_context)
+from autograder.checks import (
+    CheckFailure,
+    GradingContext,
+    StudentCallError,
+    call,
+    check_array,
+    check_int,
+    check_ints,
+    check_scalar,
+    expect_raises,
+    use_context,
+    verified,
+)
 
 EXPECTED = np.arange(6, dtype=np.float64).reshape(2, 3)
 

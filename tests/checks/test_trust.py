@@ -3,8 +3,16 @@ carry no text the student's code produced, hidden inputs follow (secret, student
 import numpy as np
 import pytest
 
-from autograder.checks import (CheckFailure, GradingContext, StudentCallError, call, case_rng, check_int,
-                               expect_raises, use_context)
+from autograder.checks import (
+    CheckFailure,
+    GradingContext,
+    StudentCallError,
+    call,
+    case_rng,
+    check_int,
+    expect_raises,
+    use_context,
+)
 from autograder.core.calls import ERROR, CallResult
 from autograder.grade.proxies import call_error
 

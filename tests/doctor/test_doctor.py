@@ -1,5 +1,4 @@
 """Does `doctor` measure the guarantees honestly on this machine?"""
-import shutil
 
 import pytest
 

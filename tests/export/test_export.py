@@ -11,7 +11,8 @@ import pytest
 
 from autograder.cli import main as cli
 from autograder.core.assignment import REPO_ROOT, load_assignment
-from autograder.export import ExportError, late_penalty, main as export
+from autograder.export import ExportError, late_penalty
+from autograder.export import main as export
 from autograder.grade.batch import main as grade
 
 A = load_assignment("a1_numpy_cnn")

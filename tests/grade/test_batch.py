@@ -14,7 +14,8 @@ import pytest
 
 from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.core.testfiles import load_test_files
-from autograder.grade.batch import BatchError, main as grade
+from autograder.grade.batch import BatchError
+from autograder.grade.batch import main as grade
 from autograder.verify.mutants import load_mutants
 
 A = load_assignment("a1_numpy_cnn")

@@ -10,7 +10,8 @@ import pytest
 from autograder.checks.context import case_rng, use_context
 from autograder.core.assignment import load_assignment
 from autograder.grade import exports, intake
-from autograder.grade.batch import BatchError, main as grade
+from autograder.grade.batch import BatchError
+from autograder.grade.batch import main as grade
 from autograder.grade.gradescope import submission_identity
 from autograder.grade.submission import grading_context
 from autograder.verify.mutants import load_mutants
@@ -117,7 +118,7 @@ def test_a_local_regrade_of_an_export_draws_gradescopes_hidden_inputs(tmp_path):
     gradescope.py draws for it from /autograder/submission_metadata.json (same user, same file)."""
     gradescope_export(tmp_path)
     local = {s.identity.email: s for s in collected([tmp_path], tmp_path) if s.identity.email}
-    for name, sid, email in PEOPLE:
+    for name, _sid, email in PEOPLE:
         if not email:
             continue
         metadata = {"id": 1, "users": [{"email": email, "name": name, "id": 77}]}  # Gradescope's own fields
@@ -193,7 +194,7 @@ def test_roster_maps_files_to_students(tmp_path):
     assert subs["bob"].key == "sid:7" and subs["bob"].info["name"] == "Bob B"
     bad = tmp_path / "bad.csv"
     bad.write_text("who,name\nx,y\n")
-    with pytest.raises(exports.ExportError, match="bad.csv needs a 'file' or an 'id' column"):
+    with pytest.raises(exports.ClassExportError, match="bad.csv needs a 'file' or an 'id' column"):
         exports.Roster.read(bad)
 
 
@@ -217,7 +218,7 @@ def test_a_class_zip_escaping_its_folder_is_refused(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr(f"a/{F}", "x = 1\n")
         z.writestr(f"../b/{F}", "y = 2\n")
-    with pytest.raises(exports.ExportError, match="points outside the archive"):
+    with pytest.raises(exports.ClassExportError, match="points outside the archive"):
         collected([path], tmp_path)
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.release import main as release
 from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.release import main as release
 from autograder.sandbox import backends
 from autograder.verify.mutants import load_mutants
 

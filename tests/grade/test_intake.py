@@ -7,8 +7,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grade.intake import (MAX_ENTRIES, MAX_NOTEBOOK, MAX_SOURCE, MAX_UNCOMPRESSED, collect, load,
-                                     notebook_source, student_id)
+from autograder.grade.intake import (
+    MAX_ENTRIES,
+    MAX_NOTEBOOK,
+    MAX_SOURCE,
+    MAX_UNCOMPRESSED,
+    collect,
+    load,
+    notebook_source,
+    student_id,
+)
 
 SOURCE = "def conv_output_size(n, k):\n    return n - k + 1\n"
 

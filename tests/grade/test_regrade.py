@@ -1,4 +1,4 @@
-"""Hidden inputs are tied to the submission (SPEC section 6, invariant 7): does the same file regrade to
+"""Hidden inputs are tied to the submission: does the same file regrade to
 byte-identical results, and does an edit that changes nothing (a comment) draw new hidden inputs while
 every known bug keeps its score?"""
 import hashlib
@@ -8,8 +8,8 @@ import pytest
 from autograder.checks.context import case_rng, use_context
 from autograder.core.assignment import load_assignment
 from autograder.grade.batch import main as grade
-from autograder.grade.submission import grade_in_process, grading_context
 from autograder.grade.runner import load_test_files
+from autograder.grade.submission import grade_in_process, grading_context
 from autograder.verify.mutants import load_mutants
 
 A = load_assignment("a1_numpy_cnn")

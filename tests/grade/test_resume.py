@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.core.assignment import REPO_ROOT, load_assignment
-from autograder.grade.batch import BatchError, main as grade
+from autograder.grade.batch import BatchError
+from autograder.grade.batch import main as grade
 
 A = load_assignment("a1_numpy_cnn")
 

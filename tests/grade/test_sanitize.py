@@ -1,4 +1,4 @@
-"""Output hygiene (SPEC section 6, invariant 9): is student text inert wherever it goes?"""
+"""Output hygiene: is student text inert wherever it goes?"""
 import csv
 import html
 import io
@@ -11,7 +11,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from autograder.core.results import FAILED, GRADER_ERROR, PASSED, CaseResult, SubmissionResult
-from autograder.core.sanitize import (TerminalFormatter, clean, for_csv, for_html, for_markdown, one_line)
+from autograder.core.sanitize import TerminalFormatter, clean, for_csv, for_html, for_markdown, one_line
 from autograder.grade.outputs import TEXT_FORMAT, cleaned, feedback_markdown, gradebook_csv, results_json
 
 #: What a hostile submission puts in its exception messages, type names and prints.

@@ -1,4 +1,4 @@
-"""Tamper-evident outputs (SPEC section 6, invariant 11): the journal's hashes, the check, the repair."""
+"""Tamper-evident outputs: the journal's hashes, the check, the repair."""
 import hashlib
 import json
 import os

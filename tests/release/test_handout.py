@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
+from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.release import ReleaseError
 from autograder.release import main as release
 from autograder.release.handout import HandoutError, check_points_table, points_table
-from autograder.core.assignment import REPO_ROOT, load_assignment
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))
 

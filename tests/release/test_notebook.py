@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.release import main as release
 from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.release import main as release
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/notebook.py"))
 #: Minimum number of figures each notebook must draw.

@@ -4,12 +4,11 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from autograder.release import main as release
 from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.release import main as release
 from autograder.verify import check_bundle
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from autograder import SETUP_COMMAND
+from autograder.core.assignment import REPO_ROOT, load_assignment
 from autograder.release import ReleaseError
 from autograder.release import main as release
 from autograder.release.environment import TORCH_CPU_INDEX, pins
-from autograder.core.assignment import REPO_ROOT, load_assignment
 
 ASSIGNMENTS = ("a1_numpy_cnn", "a2_torch_cnn")
 PY310 = Path("/root/.pyenv/versions/3.10.13/bin/python")

@@ -1,7 +1,6 @@
 """Fixtures for the sandbox tests: a submission full of honest and hostile functions, and sessions
 on every backend (bwrap tests are skipped with a reason where bubblewrap cannot run, uid tests where
 ``backends.uid_status()`` fails: not root, or an interpreter other users cannot read)."""
-import shutil
 import textwrap
 
 import pytest

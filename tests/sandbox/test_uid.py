@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import budget, Limits, WorkerSession, backends, procs
+from autograder.sandbox import Limits, WorkerSession, backends, budget, procs
 
 from .conftest import needs_uid
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.student import main as check
 from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.student import main as check
 from autograder.verify.mutants import load_mutants
 
 A = load_assignment("a1_numpy_cnn")

@@ -5,14 +5,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
 
 import pytest
 
-from autograder.release import main as release
 from autograder.core.assignment import load_assignment
+from autograder.release import main as release
 
 pytestmark = pytest.mark.slow
 
