@@ -125,7 +125,8 @@ def check_sandbox_device(a: Assignment, sandbox: str, device: str) -> None:
     every student for the grader's fault (a CUDA-only case fails as if their code were wrong)."""
     if not device.startswith("cuda") or sandbox == "in-process":
         return
-    from autograder.core.calls import OK as CALL_OK, Limits
+    from autograder.core.calls import OK as CALL_OK
+    from autograder.core.calls import Limits
     from autograder.sandbox import WorkerSession
 
     with tempfile.TemporaryDirectory(prefix="ag-cuda-probe-") as tmp:

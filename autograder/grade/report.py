@@ -248,7 +248,7 @@ def figures(results: list[SubmissionResult], stats: list[QuestionStat]) -> dict:
         means = [s.mean / s.points if s.points and not math.isnan(s.mean) else 0.0 for s in stats]
         fig, ax = plt.subplots(figsize=(8, 0.32 * len(stats) + 1.2))
         ax.barh(range(len(stats)), means, color="#4477aa")
-        for i, (m, st) in enumerate(zip(means, stats)):
+        for i, (m, st) in enumerate(zip(means, stats, strict=True)):
             ax.text(min(m, 0.88) + 0.01, i, f"{st.mean:.1f} / {st.points:g}", va="center", fontsize=8)
         ax.set_yticks(range(len(stats)), [f"{s.question} ({s.points:g} pt)" for s in stats], fontsize=9)
         ax.set_ylim(len(stats) - 0.5, -0.5)

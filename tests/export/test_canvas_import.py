@@ -10,13 +10,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from autograder.cli import main as cli
 from autograder.core.assignment import load_assignment
-from autograder.export import ExportError, canvas_column, main as export
+from autograder.export import ExportError, canvas_column
+from autograder.export import main as export
 from autograder.grade.batch import main as grade
 
 A = load_assignment("a1_numpy_cnn")
@@ -85,7 +85,7 @@ def canvas_import(text: str, course: list[CanvasUser]) -> Imported:
             out.unmatched.append(row[0])
             continue
         out.grades[user.id] = [row[i].strip() for i, _ in columns]
-    out.assignments = [(t, i, p) for (t, i), p in zip(parsed, points)]
+    out.assignments = [(t, i, p) for (t, i), p in zip(parsed, points, strict=True)]
     return out
 
 
