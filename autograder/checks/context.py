@@ -69,6 +69,9 @@ class GradingContext:
     per_student_cases: set | None = None
     """When a set (``verify``'s sweeps over student ids), the engine adds to it ``(question, case)`` of
     every case whose context had ``read_student`` set: the cases whose result may differ between ids."""
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    """``per_submission``'s values: one dict per grading run, shared by its cases (``replace`` keeps it);
+    ``verify``'s sweeps share one across the student ids of a file."""
     read_student: bool = field(default=False, init=False, repr=False, compare=False)
     """Set when ``student`` was read (by a test, by ``case_rng``): the engine gives each case a fresh
     context, so it tells whether that case drew anything per student."""
@@ -150,6 +153,40 @@ def case_rng(label: str) -> np.random.Generator:
     ctx = get_context()
     return np.random.default_rng([_stable_int(ctx.secret), ctx.seed, _stable_int(ctx.student),
                                   _stable_int(ctx.submission_sha256), _stable_int(label)])
+
+
+def per_submission(label: str, compute):
+    """``compute()`` once per graded submission: every case that asks for ``label`` gets the same value,
+    or the same ``AssertionError`` raised again (a ``StudentCallError`` or ``CheckFailure``: e.g. one
+    training run shared by several cases, its failure included). Any other exception is not kept.
+
+    Where the store outlives one student (``verify``'s sweeps over ids: the same file bytes), a value
+    whose computation read nothing per student (no ``case_rng``, no ``student``) is shared by every id;
+    one that did is kept per student, and a case that takes it counts as having read the student key.
+    So put what does not depend on the student (training on the standard data) in its own
+    ``per_submission`` and draw per-student inputs outside it; the cases that take a value must not
+    change it (a trained model is only asked for predictions)."""
+    ctx = get_context()
+    student = ctx.__dict__.get("_student", "")  # looked up without marking the case
+    for key in ((label, None), (label, student)):
+        if key in ctx.memo:
+            if key[1] is not None:
+                ctx.read_student = True
+            ok, value = ctx.memo[key]
+            if not ok:
+                raise value
+            return value
+    before, ctx.read_student = ctx.read_student, False
+    try:
+        outcome = (True, compute())
+    except AssertionError as exc:
+        outcome = (False, exc)
+    finally:
+        drew, ctx.read_student = ctx.read_student, ctx.read_student or before
+    ctx.memo[(label, student) if drew else (label, None)] = outcome
+    if not outcome[0]:
+        raise outcome[1]
+    return outcome[1]
 
 
 def datasets_package():

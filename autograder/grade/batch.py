@@ -241,18 +241,22 @@ def sweep_one(name: str, root: str, source_file: str, students: list[str], devic
     ``{student: result}``. The first is graded in full, recording which cases read the student key
     (``GradingContext.per_student_cases``: directly, or through ``case_rng``); with ``reuse``, the
     others re-run only those cases and take the rest from the first: a case that read nothing per
-    student ran on the same file bytes, assignment and inputs, so its result is the same for everyone."""
+    student ran on the same file bytes, assignment and inputs, so its result is the same for everyone.
+    With ``reuse``, the ids also share one ``per_submission`` store (``autograder.checks.context``): what
+    was computed without reading the student key (a training run) is computed once for the file."""
     from dataclasses import replace
 
     from autograder.grade.runner import TestFile
     from autograder.grade.submission import grade_in_process, grading_context
 
     a, path = load_assignment(name, Path(root)), Path(source_file)
-    files, first, per_student = _test_files(a), None, set()
+    files, first, per_student, memo = _test_files(a), None, set(), {}
     out = {}
     for student in students:
         start = time.perf_counter()
         ctx = grading_context(a, student, device, path)
+        if reuse:
+            ctx.memo = memo
         if first is None or not reuse:
             ctx.per_student_cases = per_student
             result = grade_in_process(a, path, student, files, ctx=ctx)

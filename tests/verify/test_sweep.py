@@ -109,3 +109,43 @@ def test_reused_cases_are_copies_and_only_per_student_cases_rerun(a1_files, monk
     assert seen[0] == ("s0", total) and seen[1][0] == "s1" and 0 < seen[1][1] < total, seen
     assert [c.name for c in out["s1"].cases] == [c.name for c in out["s0"].cases]
     assert all(c.status == PASSED for c in out["s1"].cases)
+
+
+def test_per_submission_shares_a_value_and_keeps_per_student_ones_apart():
+    """Is a value computed once per store, shared across ids when it read nothing per student, recomputed
+    per student when it did (the taking case then counts as per student), and a failure raised again?"""
+    from autograder.checks import StudentCallError, case_rng, use_context
+    from autograder.checks.context import per_submission
+
+    calls, memo = [], {}
+
+    def run(student, label, compute):
+        ctx = GradingContext(student=student, memo=memo)
+        with use_context(ctx):
+            try:
+                return per_submission(label, compute), ctx.read_student
+            except AssertionError as exc:
+                return exc, ctx.read_student
+
+    def trained():
+        calls.append("train")
+        return "model"
+
+    def drawn():
+        calls.append("draw")
+        return int(case_rng("x").integers(0, 10**9))
+
+    assert run("a", "train", trained) == ("model", False)
+    assert run("b", "train", trained) == ("model", False)
+    assert calls == ["train"]
+    (va, ra), (vb, rb), (va2, ra2) = run("a", "set", drawn), run("b", "set", drawn), run("a", "set", drawn)
+    assert ra and rb and ra2 and va != vb and va2 == va and calls == ["train", "draw", "draw"]
+
+    def fails():
+        calls.append("fail")
+        raise StudentCallError("'train' timed out", kind="timeout")
+
+    first, again = run("a", "bad", fails), run("b", "bad", fails)
+    assert isinstance(first[0], StudentCallError) and again[0] is first[0] and calls.count("fail") == 1
+    with use_context(GradingContext(student="a")):  # a store of its own: computed again
+        assert per_submission("train", trained) == "model" and calls.count("train") == 2
