@@ -94,7 +94,29 @@ def test_verify_is_read_only(monkeypatch, tmp_path):
     a = load_assignment(ASSIGNMENTS[0])
     watched = [a.starter_dir / a.student_file, *(a.dist_dir.glob("*.zip") if a.dist_dir.is_dir() else [])]
     before = {p: p.stat().st_mtime_ns for p in watched}
-    main(ASSIGNMENTS[0], out=io.StringIO())
+    main(ASSIGNMENTS[0], ids=0, out=io.StringIO())  # the id sweep grades in-process and writes nothing
     assert {p: p.stat().st_mtime_ns for p in watched} == before
     writes = [kw for kw in seen if not kw.get("check")]
     assert writes and all(kw.get("dist") and kw.get("starter") for kw in writes), seen
+
+
+def test_mutation_table_counts_a_question_only_when_it_catches_the_mutant_for_every_id():
+    """Per question: the mutants it catches for every id graded; overall: the mutants caught for every id."""
+    from rich.console import Console
+
+    from autograder.verify import mutation_scores, mutation_table
+
+    a = load_assignment(ASSIGNMENTS[0])
+
+    def graded(*failing):  # one result per id; each fails the questions named
+        return [SubmissionResult("s", [CaseResult(q, "c", a.points / 2, False, "failed" if q in f else PASSED)
+                                       for q in ("q1", "q2")]) for f in failing]
+
+    results = {"reference": graded(set(), set()), "mutant-m1": graded({"q1"}, {"q1"}),
+               "mutant-m2": graded({"q1", "q2"}, {"q2"}), "mutant-m3": graded({"q1"}, set())}
+    assert mutation_scores(a, results) == {"q1": (1, 3), "q2": (1, 3)}
+    out = io.StringIO()
+    Console(file=out, width=120).print(mutation_table(a, results, 2))
+    rows = {line.split("│")[1].strip(): line for line in out.getvalue().splitlines() if line.startswith("│")}
+    assert "1/3" in rows["q1"] and "33%" in rows["q1"]
+    assert "2/3" in rows["overall"] and "67%" in rows["overall"], out.getvalue()
