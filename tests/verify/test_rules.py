@@ -137,12 +137,10 @@ def _bad(rule_id, **changes):
      ["rule 'bogus-case': case 'q09_pooling::no_such_case' does not exist",
       "rule 'uncaught': mutant 'conv_size_ceil' is not caught by the rule's cases",
       "rule 'no-mutant': lists no mutant"]),
-    (GOOD.replace('mutants =', 'mutant = ["x"]\nmutants ='), ["rule 'pool-pair-padding' (entry 1): unknown key 'mutant'"]),
-    (None, ["rules.toml: the rule table is missing"]),
 ])
 def test_verify_fails_on_a_bad_rule_table_naming_the_rule(monkeypatch, a1_copy, table, names):
-    """Does `verify` (the user's path, on a copy of the repository) fail, naming the rule, for a rule with
-    a bogus case, a mutant its cases do not catch, no mutant, an unknown key, and no table at all?"""
+    """Does `verify` (the user's path, on a copy of the repository) fail, naming each rule, for a rule with
+    a bogus case, a mutant its cases do not catch, and no mutant?"""
     path = a1_copy / "assignments" / A1 / "rules.toml"
     path.unlink(missing_ok=True)
     if table is not None:
@@ -154,6 +152,25 @@ def test_verify_fails_on_a_bad_rule_table_naming_the_rule(monkeypatch, a1_copy, 
     assert "FAILED: rule table" in text
     for name in names:
         assert name in text, text
+
+
+@pytest.mark.parametrize("table, message", [
+    (GOOD.replace('mutants =', 'mutant = ["x"]\nmutants ='), "rule 'pool-pair-padding' (entry 1): unknown key 'mutant'"),
+    (None, "rules.toml: the rule table is missing"),
+])
+def test_malformed_or_missing_table_fails_verify_naming_it(tmp_path, table, message):
+    """verify's rule-table check (what `main` prints and fails on) for an unknown key and a missing table."""
+    from autograder.verify import check_rule_table
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "assignments" / A1, root / "assignments" / A1)
+    if table is not None:
+        (root / "assignments" / A1 / "rules.toml").write_text(table)
+    else:
+        (root / "assignments" / A1 / "rules.toml").unlink(missing_ok=True)
+    verdicts, table_shown, problems = check_rule_table(load_assignment(A1, root), {})
+    assert [v.ok for v in verdicts] == [False] and table_shown is None
+    assert len(problems) == 1 and message in problems[0] and str(root) in problems[0]
 
 
 def test_verify_holds_with_a_good_rule_table_and_prints_it(monkeypatch, a1_copy):
