@@ -20,6 +20,26 @@ from types import ModuleType
 import numpy as np
 
 
+class _ReadRecorded:
+    """A field whose every read is recorded on the instance (``GradingContext.read_student``): a case
+    that read the student key, directly or through ``case_rng``, is known to depend on the student."""
+
+    def __init__(self, default: str):
+        self.default = default
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:  # the dataclass asks for the field's default
+            return self.default
+        obj.__dict__["read_student"] = True
+        return obj.__dict__[self.slot]
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class GradingContext:
     """What a test case may know about the grading run it is part of."""
@@ -28,8 +48,9 @@ class GradingContext:
     """Assignment name, e.g. ``"a1_numpy_cnn"``."""
     seed: int = 0
     """Assignment seed from assignment.toml; hidden inputs derive from it and the student id."""
-    student: str = "otter"
-    """Student id (the submission's name); ``"otter"`` under plain otter run."""
+    student: str = _ReadRecorded("otter")  # type: ignore[assignment]
+    """Student key (the submission's id unless the batch gives keys); ``"otter"`` under plain otter run.
+    Reading it marks the context (``read_student``)."""
     device: str = "cpu"
     """Where the reference (and A2 student models) run: ``"cpu"`` or ``"cuda"``."""
     reference_path: Path | None = None
@@ -45,6 +66,15 @@ class GradingContext:
     verified: set = field(default_factory=set)
     """Names of the student's functions whose result passed a value check in the current case: an
     invalid-argument check (``expect_raises``) counts only after one (the engine resets it per case)."""
+    per_student_cases: set | None = None
+    """When a set (``verify``'s sweeps over student ids), the engine adds to it ``(question, case)`` of
+    every case whose context had ``read_student`` set: the cases whose result may differ between ids."""
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    """``per_submission``'s values: one dict per grading run, shared by its cases (``replace`` keeps it);
+    ``verify``'s sweeps share one across the student ids of a file."""
+    read_student: bool = field(default=False, init=False, repr=False, compare=False)
+    """Set when ``student`` was read (by a test, by ``case_rng``): the engine gives each case a fresh
+    context, so it tells whether that case drew anything per student."""
 
     def load_reference(self) -> ModuleType:
         if self.reference_path is None or not Path(self.reference_path).is_file():
@@ -123,6 +153,40 @@ def case_rng(label: str) -> np.random.Generator:
     ctx = get_context()
     return np.random.default_rng([_stable_int(ctx.secret), ctx.seed, _stable_int(ctx.student),
                                   _stable_int(ctx.submission_sha256), _stable_int(label)])
+
+
+def per_submission(label: str, compute):
+    """``compute()`` once per graded submission: every case that asks for ``label`` gets the same value,
+    or the same ``AssertionError`` raised again (a ``StudentCallError`` or ``CheckFailure``: e.g. one
+    training run shared by several cases, its failure included). Any other exception is not kept.
+
+    Where the store outlives one student (``verify``'s sweeps over ids: the same file bytes), a value
+    whose computation read nothing per student (no ``case_rng``, no ``student``) is shared by every id;
+    one that did is kept per student, and a case that takes it counts as having read the student key.
+    So put what does not depend on the student (training on the standard data) in its own
+    ``per_submission`` and draw per-student inputs outside it; the cases that take a value must not
+    change it (a trained model is only asked for predictions)."""
+    ctx = get_context()
+    student = ctx.__dict__.get("_student", "")  # looked up without marking the case
+    for key in ((label, None), (label, student)):
+        if key in ctx.memo:
+            if key[1] is not None:
+                ctx.read_student = True
+            ok, value = ctx.memo[key]
+            if not ok:
+                raise value
+            return value
+    before, ctx.read_student = ctx.read_student, False
+    try:
+        outcome = (True, compute())
+    except AssertionError as exc:
+        outcome = (False, exc)
+    finally:
+        drew, ctx.read_student = ctx.read_student, ctx.read_student or before
+    ctx.memo[(label, student) if drew else (label, None)] = outcome
+    if not outcome[0]:
+        raise outcome[1]
+    return outcome[1]
 
 
 def datasets_package():

@@ -220,14 +220,16 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
     return result
 
 
-def _graded(tasks: dict[str, tuple], jobs: int):
-    """Run ``grade_one(*tasks[key])`` in ``jobs`` grading processes; yield ``(key, result)`` as each
-    finishes, where ``result`` is a ``SubmissionResult`` or, when grading failed, a reason (str).
+def _graded(tasks: dict[str, tuple], jobs: int, run=None):
+    """Run ``run(*tasks[key])`` (``grade_one`` by default) in ``jobs`` grading processes; yield ``(key,
+    result)`` as each finishes, where ``result`` is what ``run`` returned or, when grading failed, a
+    reason (str).
 
     A grading process that dies (our bug, or a submission that kills it: possible only with the
     unsafe ``process`` backend) breaks the pool: a fresh pool takes the unfinished tasks. A task that
     was in flight during two breaks is then graded alone; if it breaks a pool alone, it is the cause.
     """
+    run = run or grade_one
     pending, breaks = dict(tasks), dict.fromkeys(tasks, 0)
     while pending:
         suspects = [k for k in pending if breaks[k] >= 2]
@@ -236,7 +238,7 @@ def _graded(tasks: dict[str, tuple], jobs: int):
         # held by one of them when forking would hang the grading process forever.
         with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, mp_context=mp.get_context("spawn"),
                                     initializer=_init_grading_process) as pool:
-            futures = {pool.submit(grade_one, *pending[k]): k for k in keys}
+            futures = {pool.submit(run, *pending[k]): k for k in keys}
             try:
                 for fut in cf.as_completed(futures):
                     key = futures[fut]
@@ -271,6 +273,60 @@ def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto",
     tasks = {student: (a.name, str(a.root), str(path), student, sandbox, device) for student, path in files.items()}
     return {student: result if isinstance(result, SubmissionResult) else _grader_failure(a, student, result)
             for student, result in _graded(tasks, jobs)}
+
+
+def sweep_one(name: str, root: str, source_file: str, students: list[str], device: str = "cpu",
+              reuse: bool = True) -> dict[str, SubmissionResult]:
+    """Grade one TRUSTED file (a reference, a mutant) in this process under each of ``students`` (keys):
+    ``{student: result}``. The first is graded in full, recording which cases read the student key
+    (``GradingContext.per_student_cases``: directly, or through ``case_rng``); with ``reuse``, the
+    others re-run only those cases and take the rest from the first: a case that read nothing per
+    student ran on the same file bytes, assignment and inputs, so its result is the same for everyone.
+    With ``reuse``, the ids also share one ``per_submission`` store (``autograder.checks.context``): what
+    was computed without reading the student key (a training run) is computed once for the file."""
+    from dataclasses import replace
+
+    from autograder.grade.runner import TestFile
+    from autograder.grade.submission import grade_in_process, grading_context
+
+    a, path = load_assignment(name, Path(root)), Path(source_file)
+    files, first, per_student, memo = _test_files(a), None, set(), {}
+    out = {}
+    for student in students:
+        start = time.perf_counter()
+        ctx = grading_context(a, student, device, path)
+        if reuse:
+            ctx.memo = memo
+        if first is None or not reuse:
+            ctx.per_student_cases = per_student
+            result = grade_in_process(a, path, student, files, ctx=ctx)
+            first = first or result
+        else:
+            subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in per_student])
+                      for tf in files]
+            fresh = grade_in_process(a, path, student, [tf for tf in subset if tf.cases], ctx=ctx)
+            again = {(c.question, c.name): c for c in fresh.cases}
+            result = replace(fresh, cases=[again.get((c.question, c.name)) or replace(c) for c in first.cases],
+                             notes=list(first.notes))
+        result.wall_s = time.perf_counter() - start
+        out[student] = result
+    return out
+
+
+def sweep_in_process(a: Assignment, files: dict[str, Path], students: list[str], *, jobs: int = 2,
+                     device: str = "cpu", reuse: bool = True) -> dict[str, dict[str, SubmissionResult]]:
+    """Grade each TRUSTED file (``{label: path}``: a reference, mutants; never a submission) in-process
+    under every one of ``students``, one file per task in ``jobs`` grading processes:
+    ``{label: {student: result}}`` (``sweep_one`` says what ``reuse`` reuses). RuntimeError naming the
+    file when one could not be graded."""
+    os.environ.update(SINGLE_THREAD)
+    tasks = {label: (a.name, str(a.root), str(path), list(students), device, reuse) for label, path in files.items()}
+    out = {}
+    for label, results in _graded(tasks, jobs, sweep_one):
+        if not isinstance(results, dict):
+            raise RuntimeError(f"grading {label} ({files[label]}) in-process failed: {results}")
+        out[label] = results
+    return {label: out[label] for label in files}
 
 
 def _unreadable(a: Assignment, sub: intake.Submission) -> SubmissionResult:

@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 
 def run_case(test_file: TestFile, case: Case, env: dict, ctx: GradingContext,
              student_time: Callable[[], float] = lambda: 0.0) -> CaseResult:
-    """Run one case. A ``CheckFailure`` is the student's; any other exception is a grader error."""
+    """Run one case. A ``CheckFailure`` is the student's; any other exception is a grader error. When
+    ``ctx.per_student_cases`` is a set, the case is added to it if it read the student key."""
     result = CaseResult(test_file.name, case.name, case.points, case.hidden)
     kwargs = {p: (env if p == "env" else env.get(p)) for p in case.params}
     start, student_start = time.perf_counter(), student_time()
-    with use_context(replace(ctx, hidden=case.hidden, verified=set())):
+    case_ctx = replace(ctx, hidden=case.hidden, verified=set())  # fresh per case: read_student starts False
+    with use_context(case_ctx):
         try:
             case.func(**kwargs)
             result.status = PASSED
@@ -40,6 +42,8 @@ def run_case(test_file: TestFile, case: Case, env: dict, ctx: GradingContext,
             log.error("grader error in %s/%s:\n%s", test_file.path, case.name, traceback.format_exc())
     result.duration_s = time.perf_counter() - start
     result.student_s = student_time() - student_start
+    if ctx.per_student_cases is not None and case_ctx.read_student:
+        ctx.per_student_cases.add((test_file.name, case.name))
     return result
 
 

@@ -6,9 +6,14 @@
    with ``ids`` > 0, the reference and every mutant are also graded (in-process: trusted code) under
    that many student ids: the reference must score full marks for each, and each mutant must lose points,
    and the same points, for each (hidden cases are drawn per student: a bug must not be caught for some
-   students only); the mutation score of each question is printed;
-4. the student bundle holds no solution line, no hidden case and no reference file;
-5. ``starter_code/`` is up to date.
+   students only). Only the cases that read the student key are re-run for the second id on
+   (``autograder.grade.batch.sweep_one``);
+4. the rule table ``assignments/<a>/rules.toml`` (``autograder.verify.rules``): every rule lists cases
+   and mutants that exist, and each of its mutants fails one of its cases for every id graded;
+5. the student bundle holds no solution line, no hidden case and no reference file;
+6. ``starter_code/`` is up to date.
+It prints a table of these checks, the rule table and the mutation score of each question (the mutants
+it catches for every id), overall last.
 Read-only: the release it checks is built in a temporary folder (the repository is never written).
 Exit status 1 on any failure.
 """
@@ -17,13 +22,13 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files
-from autograder.grade.batch import SINGLE_THREAD, _graded, grade_files
+from autograder.grade.batch import grade_files, sweep_in_process
 from autograder.release import main as release
 from autograder.release.markers import BEGIN, END
 from autograder.verify.mutants import load_mutants
@@ -62,21 +67,13 @@ def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
     return Verdict(f"mutant {m.name}", ok, detail, r.score, caught)
 
 
-def sweep_ids(a: Assignment, files: dict[str, Path], n_ids: int, jobs: int = 2) -> dict[str, dict[str, SubmissionResult]]:
+def sweep_ids(a: Assignment, files: dict[str, Path], n_ids: int, jobs: int = 2,
+              reuse: bool = True) -> dict[str, dict[str, SubmissionResult]]:
     """Grade each TRUSTED file (reference, mutants) in-process under ``n_ids`` student ids:
-    ``{label: {student id: result}}``."""
-    import os
-
-    os.environ.update(SINGLE_THREAD)
+    ``{label: {student id: result}}``. With ``reuse``, only the cases that read the student key are
+    re-run for the second id on (``autograder.grade.batch.sweep_one``)."""
     ids = [f"verify-id-{i:02d}" for i in range(n_ids)]
-    tasks = {(label, sid): (a.name, str(a.root), str(path), sid, "in-process", "cpu")
-             for label, path in files.items() for sid in ids}
-    out: dict[str, dict[str, SubmissionResult]] = {label: {} for label in files}
-    for (label, sid), result in _graded(tasks, jobs):
-        if not isinstance(result, SubmissionResult):
-            raise RuntimeError(f"grading {label} as {sid} failed: {result}")
-        out[label][sid] = result
-    return out
+    return sweep_in_process(a, files, ids, jobs=jobs, reuse=reuse)
 
 
 def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionResult], *, mutant: bool) -> Verdict:
@@ -97,12 +94,68 @@ def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionRes
     return Verdict(f"{label} x {len(scores)} ids", ok, detail, min(scores.values()) if scores else None)
 
 
-def mutation_scores(a: Assignment, swept: dict[str, dict[str, SubmissionResult]]) -> dict[str, tuple[int, int]]:
-    """``{question: (mutants it catches for every id, mutants)}``."""
-    mutants = {k: v for k, v in swept.items() if k.startswith("mutant-")}
-    questions = sorted({c.question for rs in swept.values() for r in rs.values() for c in r.cases})
-    return {q: (sum(all(any(c.question == q and c.status != PASSED for c in r.cases) for r in rs.values())
+def mutation_scores(a: Assignment, graded: dict[str, list[SubmissionResult]]) -> dict[str, tuple[int, int]]:
+    """``{question: (mutants it catches for every id graded, mutants)}`` over ``graded``
+    (``{label: results}``; labels ``mutant-<name>``), one row per question of the test files."""
+    mutants = {k: v for k, v in graded.items() if k.startswith("mutant-")}
+    questions = sorted({c.question for rs in graded.values() for r in rs for c in r.cases})
+    return {q: (sum(bool(rs) and all(any(c.question == q and c.status != PASSED for c in r.cases) for r in rs)
                     for rs in mutants.values()), len(mutants)) for q in questions}
+
+
+def mutation_table(a: Assignment, graded: dict[str, list[SubmissionResult]], n_ids: int):
+    """The per-question mutation scores as a table (the one to paste), with the overall score last."""
+    from rich.table import Table
+
+    scores = mutation_scores(a, graded)
+    mutants = {k: rs for k, rs in graded.items() if k.startswith("mutant-")}
+    caught = sum(bool(rs) and all(r.score < a.points for r in rs) for rs in mutants.values())
+    points = {q.name: q.points for q in a.questions}
+    table = Table(title=f"mutation score of {a.name}: mutants a question catches for every one of "
+                        f"{n_ids} student ids")
+    for col in ("question", "points", "mutants caught", "score"):
+        table.add_column(col, justify="left" if col == "question" else "right")
+    for q, (n, total) in scores.items():
+        table.add_row(q, f"{points.get(q, 0):g}", f"{n}/{total}", f"{n / total:.0%}" if total else "-")
+    total = len(mutants)
+    table.add_row("overall", f"{a.points:g}", f"{caught}/{total}", f"{caught / total:.0%}" if total else "-",
+                  style="bold")
+    return table
+
+
+def check_rule_table(a: Assignment, graded: dict[str, list[SubmissionResult]]):
+    """``(verdicts, table, problems)``: one row per rule of ``assignments/<a>/rules.toml``, and one line per
+    problem naming its rule; a missing or malformed table is one failed verdict and one problem naming
+    the file (and the rule and key)."""
+    from rich.table import Table
+
+    from autograder.verify.rules import FILE_NAME, RuleTableError, check_rules, load_rules
+
+    path = a.source_dir / FILE_NAME
+    try:
+        rules = load_rules(path)
+    except RuleTableError as exc:
+        return [Verdict("rule table", False, "malformed or missing (below)")], None, [str(exc)]
+    test_files = load_test_files(a.tests_dir)
+    stem = {tf.name: tf.path.stem for tf in test_files}
+    cases = {f"{tf.path.stem}::{c.name}" for tf in test_files for c in tf.cases}
+    # results name their question by the test file's otter name: the table by the file's stem
+    mutants = {k.removeprefix("mutant-"): [SubmissionResult(r.student, [replace(c, question=stem.get(c.question,
+                                                                                                  c.question))
+                                                                         for c in r.cases]) for r in rs]
+               for k, rs in graded.items() if k.startswith("mutant-")}
+    verdicts = check_rules(rules, cases, mutants)
+    table = Table(title=f"rule table {path.relative_to(a.root)} ({len(rules)} rules)")
+    for col in ("rule", "cases", "mutants", "caught", "ok / problem"):
+        table.add_column(col, overflow="fold")
+    for v in verdicts:
+        table.add_row(v.rule.id, "\n".join(v.rule.cases) or "-", "\n".join(v.rule.mutants) or "-",
+                      "\n".join(v.caught.get(m, "-") for m in v.rule.mutants) or "-",
+                      "yes" if v.ok else "NO: " + "; ".join(v.problems), style=None if v.ok else "red")
+    bad = [v for v in verdicts if not v.ok]
+    summary = Verdict("rule table", not bad, f"{len(bad)} of {len(rules)} rules fail (listed below the rule table)"
+                      if bad else f"{len(rules)} rules, each caught by its cases for every id")
+    return [summary], table, [f"rule {v.rule.id!r}: {p}" for v in bad for p in v.problems]
 
 
 def _solution_lines(source: str) -> set[str]:
@@ -134,18 +187,20 @@ def check_bundle(a: Assignment, bundle: Path) -> Verdict:
                    f"no solution line ({len(secrets)} checked), no hidden case ({len(hidden)} checked)")
 
 
-def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20, out=None) -> int:
-    """Verify ``assignment``; print the table; return 0 when every check holds."""
+def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20, root: Path | None = None,
+         out=None) -> int:
+    """Verify ``assignment`` (of the repository at ``root``, this one by default); print the tables;
+    return 0 when every check holds."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=out, highlight=False, width=160)
-    a = load_assignment(assignment)
-    stale = release(assignment, check=True).stale
+    a = load_assignment(assignment, root)
+    stale = release(assignment, check=True, root=root).stale
     mutants = load_mutants(a.mutants_dir)
     reference = a.solution_file.read_text()
     with tempfile.TemporaryDirectory() as tmp:
-        built = release(assignment, dist=Path(tmp) / "dist", starter=Path(tmp) / "starter")
+        built = release(assignment, root=root, dist=Path(tmp) / "dist", starter=Path(tmp) / "starter")
         files = {"reference": a.solution_file, "starter": built.starter_dir / a.student_file}
         for m in mutants:
             path = Path(tmp) / m.name / a.student_file
@@ -156,11 +211,15 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
         trusted = {k: v for k, v in files.items() if k != "starter"}
         swept = sweep_ids(a, trusted, ids, jobs) if ids > 0 else {}
         bundle = check_bundle(a, built.dist_dir / "student.zip")
+    # every result of each trusted file: the sandboxed grading, then one per swept id
+    graded = {k: [results[k], *swept.get(k, {}).values()] for k in trusted}
+    rule_verdicts, rule_table, rule_problems = check_rule_table(a, graded)
     fresh = Verdict("starter_code up to date", not stale, f"stale: {', '.join(stale)} (run `python -m autograder "
                     f"release {assignment}` and commit)" if stale else "matches the solutions")
     verdicts = [check_reference(a, results["reference"]), check_stubs(a, results["starter"]),
                 *(check_mutant(a, m, results[f"mutant-{m.name}"]) for m in mutants),
-                *(check_across_ids(a, k, rs, mutant=k != "reference") for k, rs in swept.items()), bundle, fresh]
+                *(check_across_ids(a, k, rs, mutant=k != "reference") for k, rs in swept.items()),
+                *rule_verdicts, bundle, fresh]
     backends = sorted({r.backend for r in results.values()})
     table = Table(title=f"verify {assignment} ({a.points:g} points, sandbox: {', '.join(backends)})")
     for col in ("check", "ok", "score", "caught by / detail"):
@@ -171,12 +230,11 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
         table.add_row(v.label, "yes" if v.ok else "NO", "" if v.score is None else f"{v.score:g}", shown,
                       style=None if v.ok else "red")
     console.print(table)
-    if swept:
-        scores = mutation_scores(a, swept)
-        caught = sum(all(r.score < a.points for r in rs.values()) for k, rs in swept.items() if k != "reference")
-        console.print(f"mutation score over {ids} student ids: {caught}/{len(mutants)} mutants caught for every id; "
-                      "per question (mutants whose bug it catches for every id): " +
-                      ", ".join(f"{q} {n}/{t}" for q, (n, t) in scores.items()))
+    if rule_table is not None:
+        console.print(rule_table)
+    for line in rule_problems:
+        console.print(f"RULE TABLE: {line}", style="red", soft_wrap=True)
+    console.print(mutation_table(a, graded, 1 + ids))
     failed = [v for v in verdicts if not v.ok]
     console.print(f"{len(verdicts) - len(failed)}/{len(verdicts)} checks hold" +
                   (f"; FAILED: {', '.join(v.label for v in failed)}" if failed else ""))

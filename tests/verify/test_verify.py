@@ -16,12 +16,15 @@ ASSIGNMENTS = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/
 def test_verify_passes(assignment):
     """Does `verify` hold for every assignment (through the sandbox, as in CI)?"""
     out = io.StringIO()
-    # every mutant under 20 student ids for A1; A2's gradings train networks (~10x slower): in CI its
-    # mutants are graded once, sandboxed; `verify a2_torch_cnn --ids 20` is the instructor's full sweep
+    # every mutant under 20 student ids for A1. A2: each id after the first re-runs only the cases drawn per
+    # student (trainings are shared, checks.context.per_submission), ~15% of a full grading, but 18 files x
+    # (1 + 19 x 0.15) full gradings is still ~4x the sandboxed pass: in CI its mutants are graded once,
+    # sandboxed; `verify a2_torch_cnn --ids 20` is the instructor's full sweep
     ids = 20 if assignment == "a1_numpy_cnn" else 0
     assert main(assignment, ids=ids, out=out) == 0, out.getvalue()
     assert "checks hold" in out.getvalue()
-    assert not ids or f"mutation score over {ids} student ids" in out.getvalue()
+    assert f"mutation score of {assignment}: mutants a question catches for every one of {1 + ids} student ids" \
+        in out.getvalue()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -93,7 +96,29 @@ def test_verify_is_read_only(monkeypatch, tmp_path):
     a = load_assignment(ASSIGNMENTS[0])
     watched = [a.starter_dir / a.student_file, *(a.dist_dir.glob("*.zip") if a.dist_dir.is_dir() else [])]
     before = {p: p.stat().st_mtime_ns for p in watched}
-    main(ASSIGNMENTS[0], out=io.StringIO())
+    main(ASSIGNMENTS[0], ids=0, out=io.StringIO())  # the id sweep grades in-process and writes nothing
     assert {p: p.stat().st_mtime_ns for p in watched} == before
     writes = [kw for kw in seen if not kw.get("check")]
     assert writes and all(kw.get("dist") and kw.get("starter") for kw in writes), seen
+
+
+def test_mutation_table_counts_a_question_only_when_it_catches_the_mutant_for_every_id():
+    """Per question: the mutants it catches for every id graded; overall: the mutants caught for every id."""
+    from rich.console import Console
+
+    from autograder.verify import mutation_scores, mutation_table
+
+    a = load_assignment(ASSIGNMENTS[0])
+
+    def graded(*failing):  # one result per id; each fails the questions named
+        return [SubmissionResult("s", [CaseResult(q, "c", a.points / 2, False, "failed" if q in f else PASSED)
+                                       for q in ("q1", "q2")]) for f in failing]
+
+    results = {"reference": graded(set(), set()), "mutant-m1": graded({"q1"}, {"q1"}),
+               "mutant-m2": graded({"q1", "q2"}, {"q2"}), "mutant-m3": graded({"q1"}, set())}
+    assert mutation_scores(a, results) == {"q1": (1, 3), "q2": (1, 3)}
+    out = io.StringIO()
+    Console(file=out, width=120).print(mutation_table(a, results, 2))
+    rows = {line.split("│")[1].strip(): line for line in out.getvalue().splitlines() if line.startswith("│")}
+    assert "1/3" in rows["q1"] and "33%" in rows["q1"]
+    assert "2/3" in rows["overall"] and "67%" in rows["overall"], out.getvalue()

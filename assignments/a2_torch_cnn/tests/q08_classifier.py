@@ -17,7 +17,7 @@ from otter.test_files import test_case
 
 from autograder.checks import (StudentCallError, call, call_timed, case_rng, check_true, expect_raises, get_context,
                                model_weights, predictions, verified, worker_has_cuda)
-from autograder.checks.context import datasets_package, hidden_mnist1d_set
+from autograder.checks.context import datasets_package, hidden_mnist1d_set, per_submission
 
 OK_FORMAT = False
 name = "q08_classifier"
@@ -71,33 +71,25 @@ def classifier_interface(make_classifier, fit):
 
 
 # BEGIN HIDDEN TESTS
-_RESULTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _hidden_test_set():
     return hidden_mnist1d_set(1000)
 
 
+def _fitted(make_classifier, fit):
+    """The model ``fit`` returned on the standard training set, fitted once per submission
+    (``per_submission``: shared by the band cases, failures included; nothing drawn per student)."""
+    return per_submission("q08 fitted classifier",
+                          lambda: _fit(make_classifier, fit, *datasets_package().load_mnist1d("train")))
+
+
 def _hidden_accuracy(make_classifier, fit):
-    """Fit once per submission (cached on the student's ``fit`` object, failures included), then the
-    accuracy on the hidden test set, counted here."""
-    ctx = get_context()
-    key = (ctx.assignment, ctx.seed, ctx.student, ctx.submission_sha256, ctx.device)
-    cached = _RESULTS.get(fit) if fit is not None else None
-    if cached is None or cached[0] != key:
+    """The fitted model's accuracy on the hidden test set, counted here (once per student)."""
+    def accuracy():
+        fitted = _fitted(make_classifier, fit)
         x_test, y_test = _hidden_test_set()
-        try:
-            fitted = _fit(make_classifier, fit, *datasets_package().load_mnist1d("train"))
-            outcome = ("ok", float(np.mean(predictions("fit", fitted, x_test) == y_test)))
-        except AssertionError as exc:  # a StudentCallError or a CheckFailure
-            outcome = ("error", exc)
-        cached = (key, outcome)
-        if fit is not None:
-            _RESULTS[fit] = cached
-    status, value = cached[1]
-    if status == "error":
-        raise value
-    return value
+        return float(np.mean(predictions("fit", fitted, x_test) == y_test))
+
+    return per_submission("q08 hidden accuracy", accuracy)
 
 
 def _check_band(make_classifier, fit, threshold):
