@@ -147,6 +147,16 @@ def small_model(_module, kind):
     return nn.Sequential(OrderedDict(layers))
 
 
+def grad_arrays(_module, model):
+    """``{parameter name: p.grad as a float ndarray, or None}`` of ``model`` (on the CPU): the gradients a
+    training loop left behind. The student's word: the parent only compares them with its own gradients."""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"expected a torch.nn.Module, got {type(model).__module__}.{type(model).__qualname__}")
+    return {str(k): None if p.grad is None else p.grad.detach().cpu().numpy() for k, p in model.named_parameters()}
+
+
 def state_arrays(_module, model):
     """``model.state_dict()`` as ``{name: float ndarray}`` (on the CPU). The parent loads these into its own
     copy of the architecture; nothing here is believed without that check."""

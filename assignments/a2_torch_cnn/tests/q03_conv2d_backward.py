@@ -7,20 +7,27 @@ returned ``(dx, dw, db, None, None)`` with torch autograd computed in the grader
 backward" is not graded (only the sandbox could see it).
 Public cases: one window and four overlapping windows, worked out by hand.
 Hidden gradient checks (float64, seeded per student and submission): random shapes, stride 2 and 3,
-padding, pairs, rectangular kernels, bias None.
+padding, pairs, rectangular kernels, bias None. dx, dw and db are scored in separate cases (3, 3 and 1
+points), so a bug in one gradient costs the same points whatever the other two do.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import as_array, call, case_rng, check_array, check_true, helper, is_tensor, tensor
+from autograder.checks import (as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor,
+                               tensor)
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
 
 
+GRADS = ("dx", "dw", "db")
+#: The shape each gradient must have, in the words of the handout.
+SHAPES = {"dx": "(N, C, H, W), the shape of x", "dw": "(F, C, KH, KW), the shape of weight", "db": "(F,)"}
+
+
 def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
     """``Conv2dFunction.backward(ctx, dout)`` after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
-    both called by the grader: the returned gradients as ndarrays (None where None was returned)."""
+    both called by the grader: the 3 returned gradients, as returned (checked one at a time by ``_check_grad``)."""
     ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
     t = [None if a is None else tensor(a) for a in (x, w, b)]
     out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
@@ -31,18 +38,28 @@ def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
                "'Conv2dFunction.backward' must return 5 values (dx, dw, db, None, None): one per input of forward")
     check_true(grads[3] is None and grads[4] is None,
                "'Conv2dFunction.backward' must return None as the gradients of stride and padding")
-    for what, g in zip(("dx", "dw", "db"), grads[:3]):
-        check_true(g is None or is_tensor(g), f"'Conv2dFunction.backward' returned a {what} that is not a tensor")
-    return tuple(None if g is None else as_array(g) for g in grads[:3])
+    return tuple(grads[:3])
+
+
+def _check_grad(got, expected, what, case):
+    """ONE gradient (``what``: "dx", "dw" or "db") against the grader's: each gradient is scored in its own
+    cases, so a bug in one of them costs the same few points whatever it is. The messages name the case and
+    the gradient, never the hidden values."""
+    where = f"'Conv2dFunction.backward' ({case})"
+    if expected is None:
+        check_true(got is None, f"{where} {what} must be None when bias is None")
+        return
+    check_true(got is not None, f"{where} returned no gradient for {what} (None)")
+    check_true(is_tensor(got), f"{where} returned a {what} that is not a torch.Tensor")
+    got = as_array(got)
+    shapes = "" if get_context().hidden else f": got {got.shape}, expected {expected.shape}"
+    check_true(got.shape == expected.shape, f"{where} {what} has the wrong shape (expected {SHAPES[what]}){shapes}")
+    check_array("Conv2dFunction.backward", got, expected, case=case, what=what)
 
 
 def _check_grads(got, expected, case):
-    for what, g, e in zip(("dx", "dw", "db"), got, expected):
-        if e is None:
-            check_true(g is None, f"'Conv2dFunction.backward' ({case}) db must be None when bias is None")
-        else:
-            check_true(g is not None, f"'Conv2dFunction.backward' ({case}) returned no gradient for {what}")
-            check_array("Conv2dFunction.backward", g, e, case=case, what=what)
+    for what, g, e in zip(GRADS, got, expected):
+        _check_grad(g, e, what, case)
 
 
 @test_case(points=1, hidden=False)
@@ -76,57 +93,76 @@ def _torch_grads(dout, x, w, b, stride, padding):
     return tuple(None if a is None else a.grad.numpy() for a in t)
 
 
-def _check_backward(Conv2dFunction, label, *, kernel=None, no_bias=False, stride=1, padding=0):
+def _check_backward(Conv2dFunction, label, what, *, kernel=None, no_bias=False, stride=1, padding=0):
+    """Check the gradient ``what`` of one random case. Whatever the student id: N >= 2 and F >= 2 (dw and db sum
+    over the batch), F != N (db summed over the wrong axis shows), KH != KW unless fixed (transposed kernel
+    axes show), C != F."""
     import torch
     import torch.nn.functional as F
 
     rng = case_rng(label)
-    kh, kw = kernel or (int(v) for v in rng.integers(1, 4, size=2))
-    x = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(1, 4)), *(int(v) for v in rng.integers(5, 11, 2))))
-    w = rng.standard_normal((int(rng.integers(1, 5)), x.shape[1], kh, kw))
-    b = None if no_bias else rng.standard_normal(w.shape[0])
+    kh, kw = kernel or (int(v) for v in rng.choice([1, 2, 3], size=2, replace=False))
+    n, c = int(rng.integers(2, 4)), int(rng.integers(1, 4))
+    f = int(rng.choice([v for v in (2, 3, 4) if v not in (n, c)]))
+    x = rng.standard_normal((n, c, *(int(v) for v in rng.integers(5, 11, 2))))
+    w = rng.standard_normal((f, c, kh, kw))
+    b = None if no_bias else rng.standard_normal(f)
     shape = F.conv2d(torch.as_tensor(x), torch.as_tensor(w), stride=stride, padding=padding).shape
     dout = rng.standard_normal(tuple(shape))
-    expected = _torch_grads(dout, x, w, b, stride, padding)
-    _check_grads(_backward(Conv2dFunction, dout, x, w, b, stride, padding), expected, label)
+    expected = dict(zip(GRADS, _torch_grads(dout, x, w, b, stride, padding)))
+    got = dict(zip(GRADS, _backward(Conv2dFunction, dout, x, w, b, stride, padding)))
+    _check_grad(got[what], expected[what], what, label)
+
+
+# (label, options): the labels seed the draws
+STRIDES = [("random shapes, stride 1, no padding", {}), ("stride 2", {"stride": 2}),
+           ("stride 3, kernel 2x2 (gaps between windows)", {"kernel": (2, 2), "stride": 3})]
+PADDINGS = [("padding 1", {"kernel": (3, 3), "padding": 1}),
+            ("stride 2, padding 2", {"kernel": (3, 2), "stride": 2, "padding": 2}),
+            ("stride (2, 1), padding (1, 2)", {"kernel": (3, 3), "stride": (2, 1), "padding": (1, 2)})]
+KERNELS = [("rectangular kernel (3, 1)", {"kernel": (3, 1)}),
+           ("rectangular kernel (2, 4), stride 2, padding 1", {"kernel": (2, 4), "stride": 2, "padding": 1}),
+           ("bias None, stride 2, padding 1", {"kernel": (3, 3), "no_bias": True, "stride": 2, "padding": 1})]
+
+
+def _check_all(Conv2dFunction, what, *groups):
+    for group in groups:
+        for label, options in group:
+            _check_backward(Conv2dFunction, label, what, **options)
 # END HIDDEN TESTS
 
 
 @test_case(points=1, hidden=True)
-def backward_random_stride_1(Conv2dFunction):
-    _check_backward(Conv2dFunction, "random shapes, stride 1, no padding")
+def backward_dx_strides(Conv2dFunction):
+    _check_all(Conv2dFunction, "dx", STRIDES)
 
 
 @test_case(points=1, hidden=True)
-def backward_stride_2(Conv2dFunction):
-    _check_backward(Conv2dFunction, "stride 2", stride=2)
+def backward_dx_padding_pairs(Conv2dFunction):
+    _check_all(Conv2dFunction, "dx", PADDINGS)
 
 
 @test_case(points=1, hidden=True)
-def backward_stride_3(Conv2dFunction):
-    _check_backward(Conv2dFunction, "stride 3, kernel 2x2 (gaps between windows)", kernel=(2, 2), stride=3)
+def backward_dx_rectangular_no_bias(Conv2dFunction):
+    _check_all(Conv2dFunction, "dx", KERNELS)
 
 
 @test_case(points=1, hidden=True)
-def backward_padding(Conv2dFunction):
-    _check_backward(Conv2dFunction, "padding 1", kernel=(3, 3), padding=1)
-    _check_backward(Conv2dFunction, "stride 2, padding 2", kernel=(3, 2), stride=2, padding=2)
+def backward_dw_strides(Conv2dFunction):
+    _check_all(Conv2dFunction, "dw", STRIDES)
 
 
 @test_case(points=1, hidden=True)
-def backward_pairs(Conv2dFunction):
-    _check_backward(Conv2dFunction, "stride (2, 1), padding (1, 2)", kernel=(3, 3), stride=(2, 1),
-                    padding=(1, 2))
+def backward_dw_padding_pairs(Conv2dFunction):
+    _check_all(Conv2dFunction, "dw", PADDINGS)
 
 
 @test_case(points=1, hidden=True)
-def backward_rectangular_kernel(Conv2dFunction):
-    _check_backward(Conv2dFunction, "rectangular kernel (3, 1)", kernel=(3, 1))
-    _check_backward(Conv2dFunction, "rectangular kernel (2, 4), stride 2, padding 1", kernel=(2, 4),
-                    stride=2, padding=1)
+def backward_dw_rectangular_no_bias(Conv2dFunction):
+    _check_all(Conv2dFunction, "dw", KERNELS)
 
 
 @test_case(points=1, hidden=True)
-def backward_no_bias(Conv2dFunction):
-    _check_backward(Conv2dFunction, "bias None, stride 2, padding 1", kernel=(3, 3), no_bias=True,
-                    stride=2, padding=1)
+def backward_db(Conv2dFunction):
+    """db on every configuration: the sum of dout over N, H_out, W_out, shape (F,), and None when bias is None."""
+    _check_all(Conv2dFunction, "db", STRIDES, PADDINGS, KERNELS)

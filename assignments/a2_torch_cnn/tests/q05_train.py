@@ -6,8 +6,10 @@ your networks does not cost these points. After each call the grader reads the t
 computes the loss of that model on the training data ITSELF: every case needs the loss to go down.
 Public cases: `epochs` Python floats; the loss goes down.
 Hidden cases: same seed -> identical losses and weights, another seed -> different; the epoch loss is the
-mean over all N samples (ragged last batch); tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA
-raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
+mean over all N samples (ragged last batch); the gradients are zeroed between steps (with lr=0 and one batch
+per epoch the weights never move, so the grader computes the one-batch gradient itself and compares it with
+the gradients ``train`` leaves in the model: a loop that never zeroes them leaves the sum over all epochs);
+tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
 """
 import numpy as np
 from otter.test_files import test_case
@@ -133,6 +135,42 @@ def train_loss_is_epoch_mean(train):
                "batch: weight each batch's mean loss by its size, divide by N)")
     check_true(all(np.array_equal(weights[k], v) for k, v in _initial_weights().items()),
                "'train' with lr=0 changed the weights")
+
+
+def _full_batch_grad(x, y):
+    """The gradient of the mean cross-entropy of the small model at its initial weights over all of (x, y),
+    computed in the grader: ``{parameter name: ndarray}``."""
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.checks import inworker
+
+    model = inworker.small_model(None, "mlp")
+    model.load_state_dict({k: torch.as_tensor(v) for k, v in _initial_weights().items()})
+    out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)))
+    F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()).backward()
+    return {k: p.grad.numpy().astype(np.float64) for k, p in model.named_parameters()}
+
+
+@test_case(points=1, hidden=True)
+def train_zeroes_gradients(train):
+    x, y = _data(96, seed=5)
+    epochs = 4
+    model = helper("small_model", "train", train, "mlp")
+    load_weights("train", model, _initial_weights())
+    losses = call("train", train, model, x, y, epochs=epochs, batch_size=len(x), lr=0.0, device="cpu", seed=0)
+    _check_losses(losses, epochs, f"lr=0, {epochs} epochs of one batch")
+    grads = helper("grad_arrays", "train", model, model)
+    expected = _full_batch_grad(x, y)
+    check_true(type(grads) is dict and set(grads) == set(expected) and all(
+        g is None or (isinstance(g, np.ndarray) and g.shape == expected[k].shape) for k, g in grads.items()),
+        "'train' changed the model's parameters (the grader reads back their gradients by name)")
+    left = np.sqrt(sum(float(np.sum(np.asarray(g, np.float64) ** 2)) for g in grads.values() if g is not None))
+    one = np.sqrt(sum(float(np.sum(e ** 2)) for e in expected.values()))
+    check_true(np.isfinite(left) and left <= 1.5 * one,
+               f"'train' does not zero the gradients between steps: with lr=0 and {epochs} epochs of one batch, the "
+               f"gradients it leaves in the model are {left / one:.1f} times those of one batch (they add up over "
+               "the steps; call optimizer.zero_grad() before each loss.backward())")
 
 
 @test_case(points=1, hidden=True)
