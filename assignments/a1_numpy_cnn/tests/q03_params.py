@@ -58,7 +58,8 @@ def conv2d_params_groups_and_rectangles(conv2d_params):
 def locally_connected_no_sharing(locally_connected2d_params):
     """Same geometry as conv2d, but every output position has its own weights and biases."""
     f = student("locally_connected2d_params", locally_connected2d_params)
-    f.expect(81, (1, 5, 5), 1, 3, bias=False, case="(1, 5, 5) input, 1 channel, 3x3, bias=False: 9 positions x 9 weights")
+    f.expect(81, (1, 5, 5), 1, 3, bias=False,
+             case="(1, 5, 5) input, 1 channel, 3x3, bias=False: 9 positions x 9 weights")
     f.expect(800, (1, 6, 6), 5, 3, case="(1, 6, 6) input, 5 channels, 3x3: 16 positions x 50")
     f.expect(1_792, (3, 8, 8), 4, 3, stride=2, padding=1, case="(3, 8, 8) input, 4 channels, 3x3, stride 2, padding 1")
 

@@ -57,6 +57,8 @@ def conv2d_random_shapes(conv2d):
     _, x, w, b = conv_inputs("one output row and one output column")
     x = x[:, :, :w.shape[2], :w.shape[3]]                  # H = KH, W = KW: a (N, F, 1, 1) output, never squeezed
     student("conv2d", conv2d).same(x, w, b, case="one output row and one output column")
+    _, x, w, b = conv_inputs("Fortran-order x")
+    student("conv2d", conv2d).same(np.asfortranarray(x), w, b, case="x in Fortran order (any memory layout)")
 
 
 @test_case(points=1, hidden=True)

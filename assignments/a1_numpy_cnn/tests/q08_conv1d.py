@@ -22,7 +22,8 @@ def conv1d_single_channel(conv1d):
     f = student("conv1d", conv1d)
     f.expect(np.array([[[2.5, 4.5, 6.5, 8.5]]]), RAMP, np.array([[[1.0, 2.0, -1.0]]]), np.array([0.5]),
              case="kernel [1, 2, -1], bias 0.5")
-    f.expect(np.array([[[5.0, 7.0, 9.0]]]), RAMP, np.array([[[1.0, 1.0]]]), dilation=3, case="kernel [1, 1], dilation 3")
+    f.expect(np.array([[[5.0, 7.0, 9.0]]]), RAMP, np.array([[[1.0, 1.0]]]), dilation=3,
+             case="kernel [1, 1], dilation 3")
 
 
 @test_case(points=1, hidden=False)

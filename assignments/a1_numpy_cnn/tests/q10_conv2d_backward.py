@@ -9,8 +9,8 @@ against torch autograd in the grader.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (agree_with_torch, case_rng, check_true, conv_inputs, expect_array, pair, reference, student,
-                               torch_grads, verified)
+from autograder.checks import (agree_with_torch, case_rng, check_true, conv_inputs, expect_array, pair, reference,
+                               student, torch_grads, verified)
 
 OK_FORMAT = False
 name = "q10_conv2d_backward"
@@ -184,8 +184,10 @@ def backward_invalid_arguments(conv2d_backward):
     expect_array("conv2d_backward", got["dx"], x.shape, kinds="f", case="a valid call first", what="dx")
     verified("conv2d_backward")
     f.raises(ValueError, dout[:, :, :-1], x, w, b, case="dout of the wrong shape")
-    f.raises(ValueError, dout, np.concatenate([x, x], axis=1), w, b, case="channel mismatch (x has more channels than w)")
-    f.raises(ValueError, dout, x, np.concatenate([w, w], axis=1), b, case="channel mismatch (w has more channels than x)")
+    f.raises(ValueError, dout, np.concatenate([x, x], axis=1), w, b,
+             case="channel mismatch (x has more channels than w)")
+    f.raises(ValueError, dout, x, np.concatenate([w, w], axis=1), b,
+             case="channel mismatch (w has more channels than x)")
     f.raises(ValueError, dout, x, w, b, stride=2, padding="same", case='"same" with stride 2')
 
 

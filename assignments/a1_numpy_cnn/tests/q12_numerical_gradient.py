@@ -40,8 +40,8 @@ def numerical_gradient_restores_x(numerical_gradient):
     which needs each element put back before the next one is perturbed."""
     got = _gradient(numerical_gradient, {"kind": "cubic", "c": np.ones((2, 2))}, np.array([[0.1, -0.3], [0.2, 0.01]]),
                     1.0)
-    student("numerical_gradient", numerical_gradient).compare(got, np.array([[1.03, 1.27], [1.12, 1.0003]]),
-                                                              case="2x2 input, h=1: 3*x**2 + h**2", rtol=1e-9, atol=1e-9)
+    student("numerical_gradient", numerical_gradient).compare(
+        got, np.array([[1.03, 1.27], [1.12, 1.0003]]), case="2x2 input, h=1: 3*x**2 + h**2", rtol=1e-9, atol=1e-9)
 
 
 @test_case(points=0, hidden=False)
