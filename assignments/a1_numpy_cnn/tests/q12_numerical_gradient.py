@@ -13,16 +13,16 @@ others (an ``x`` left perturbed shows); Fortran-order and strided ``x``; the dty
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import INFO, case_rng, check_true, helper, student
+from autograder.checks import INFO, case_rng, check_true, helper, labelled, student
 
 OK_FORMAT = False
 name = "q12_numerical_gradient"
 
 
-def _gradient(numerical_gradient, spec, x, h):
+def _gradient(numerical_gradient, spec, x, h, case=""):
     """What the student's ``numerical_gradient(f, x, h)`` returns, ``f`` built from ``spec`` where their code runs."""
     f = helper("scalar_function", "numerical_gradient", numerical_gradient, spec)
-    return student("numerical_gradient", numerical_gradient)(f, x, h)
+    return student("numerical_gradient", numerical_gradient)(f, x, h, case=case)
 
 
 @test_case(points=1, hidden=False)
@@ -109,18 +109,18 @@ def numerical_gradient_central_differences(numerical_gradient):
             c = rng.standard_normal(x.shape)
             if np.abs(c * (3e-3 * x + 1e-6)).max() > 1e-4 and np.abs(c).max() < 5:
                 break
-        spec = {"kind": "cubic", "c": c}
+        spec, case = {"kind": "cubic", "c": c}, f"random {ndim}-D input, h=1e-3 (central differences needed)"
+        expected = _central(spec, x, 1e-3)                 # FIRST: the student's call may leave x perturbed
         student("numerical_gradient", numerical_gradient).compare(
-            _gradient(numerical_gradient, spec, x, 1e-3), _central(spec, x, 1e-3), rtol=0.0, atol=1e-7,
-            case=f"random {ndim}-D input, h=1e-3 (central differences needed)")
+            _gradient(numerical_gradient, spec, x, 1e-3, case), expected, rtol=0.0, atol=1e-7, case=case)
 
 
 @test_case(points=0.5, hidden=True)
 def numerical_gradient_float32(numerical_gradient):
     spec, x = _float32_case("numerical_gradient float32")
-    student("numerical_gradient", numerical_gradient).compare(
-        _gradient(numerical_gradient, spec, x, 1e-2), (3 * spec["c"] * x.astype(np.float64) ** 2).astype(np.float32),
-        rtol=0.0, atol=2e-3, case="float32 input, h=1e-2")
+    expected = (3 * spec["c"] * x.astype(np.float64) ** 2).astype(np.float32)   # FIRST: x may be left perturbed
+    student("numerical_gradient", numerical_gradient).compare(_gradient(numerical_gradient, spec, x, 1e-2), expected,
+                                                              rtol=0.0, atol=2e-3, case="float32 input, h=1e-2")
 
 
 @test_case(points=0.5, hidden=True)
@@ -138,18 +138,20 @@ def numerical_gradient_coupled_function(numerical_gradient):
     for shape in ((7,), (3, 4)):
         x = rng.standard_normal(shape)
         spec = _mix_spec(rng, shape)
+        case = f"{len(shape)}-D input, every element's gradient depends on all others"
+        expected = _central(spec, x, 1e-4)                 # FIRST: the student's call may leave x perturbed
         student("numerical_gradient", numerical_gradient).compare(
-            _gradient(numerical_gradient, spec, x, 1e-4), _central(spec, x, 1e-4), rtol=1e-6, atol=1e-7,
-            case=f"{len(shape)}-D input, every element's gradient depends on all others")
+            _gradient(numerical_gradient, spec, x, 1e-4, case), expected, rtol=1e-6, atol=1e-7, case=case)
     for layout, shape in (("F", (3, 4)), ("strided", (2, 3, 4))):   # x.reshape(-1) is a copy of these
         x = rng.standard_normal(shape)
         spec = _mix_spec(rng, shape)
-        got = helper("numerical_gradient_layout", "numerical_gradient", numerical_gradient, numerical_gradient,
-                     spec, x, 1e-4, layout)
-        student("numerical_gradient", numerical_gradient).compare(
-            got, _central(spec, x, 1e-4), rtol=1e-6, atol=1e-7,
-            case=f"{'Fortran-order' if layout == 'F' else 'non-contiguous (strided view)'} {len(shape)}-D input: "
-                 "perturb x itself, not a reshaped copy")
+        case = (f"{'Fortran-order' if layout == 'F' else 'non-contiguous (strided view)'} {len(shape)}-D input: "
+                "perturb x itself, not a reshaped copy")
+        expected = _central(spec, x, 1e-4)
+        with labelled("numerical_gradient", case):
+            got = helper("numerical_gradient_layout", "numerical_gradient", numerical_gradient, numerical_gradient,
+                         spec, x, 1e-4, layout)
+        student("numerical_gradient", numerical_gradient).compare(got, expected, rtol=1e-6, atol=1e-7, case=case)
 
 
 @test_case(points=0, hidden=True)
