@@ -131,8 +131,8 @@ def _random_network(rng, dims):
 def _exercised(networks):
     """What a set of ``(shape, layers, summary)`` exercises: a conv layer with bias=False, a linear layer with
     bias=False, a pooling layer with stride=None, a dilated conv, a strided layer whose output size rounds
-    down (floor != ceil), and conv layers with padding "valid", "full" and "same" with an odd total d*(k-1)
-    (the extra pixel goes after)."""
+    down (floor != ceil), and conv layers with padding "valid", "full" (one of them dilated) and "same" with an
+    odd total d*(k-1) (the extra pixel goes after)."""
     found = set()
     for shape, layers, summary in networks:
         for layer, in_shape in zip(layers, [shape] + [out for out, _ in summary]):
@@ -150,6 +150,8 @@ def _exercised(networks):
             p = layer.get("padding", 0)
             if kind.startswith("conv") and p in ("valid", "full") and k > 1:
                 found.add(p)
+            if kind.startswith("conv") and p == "full" and k > 1 and layer.get("dilation", 1) > 1:
+                found.add("full dilated")
             if kind.startswith("conv") and p == "same" and d * (k - 1) % 2:
                 found.add("same odd")
             p = {"valid": 0, "same": 0, "full": d * (k - 1)}.get(p, p)
@@ -158,7 +160,8 @@ def _exercised(networks):
     return found
 
 
-EXERCISED = {"no bias", "linear no bias", "stride None", "dilation", "floor", "valid", "full", "same odd"}
+EXERCISED = {"no bias", "linear no bias", "stride None", "dilation", "floor", "valid", "full", "full dilated",
+             "same odd"}
 # END HIDDEN TESTS
 
 

@@ -63,8 +63,8 @@ def corr2d_convolve2d_random(corr2d, convolve2d):
     rng = case_rng("corr2d random")
     for _ in range(4):
         image = rng.standard_normal(tuple(int(v) for v in rng.integers(3, 12, size=2)))
-        while True:   # rectangular (KH != KW), so at least 2 wide on one axis: the flip always shows
-            kh, kw = int(rng.integers(1, image.shape[0] + 1)), int(rng.integers(1, image.shape[1] + 1))
+        while True:   # rectangular (KH != KW), both >= 2: a flip or transposed kernel axes always show
+            kh, kw = int(rng.integers(2, image.shape[0] + 1)), int(rng.integers(2, image.shape[1] + 1))
             if kh != kw:
                 break
         kernel = rng.standard_normal((kh, kw))

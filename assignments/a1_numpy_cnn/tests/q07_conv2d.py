@@ -68,8 +68,7 @@ def conv2d_rectangular_stride(conv2d):
 
 @test_case(points=1, hidden=True)
 def conv2d_stride_larger_than_kernel(conv2d):
-    kernel = [(2, 2), (2, 1), (1, 2)][int(case_rng("stride 3 kernel").integers(3))]
-    _check_conv2d(conv2d, "stride 3 with a small kernel", kernel=kernel, stride=3)
+    _check_conv2d(conv2d, "stride 3 with a small kernel", kernel=(2, 1), stride=3)   # the same kernel for everyone
 
 
 @test_case(points=1, hidden=True)
