@@ -12,7 +12,8 @@ what they return with the reference, computed in the trusted process::
         got = call("conv2d", conv2d, x, w, stride=2)
         check_array("conv2d", got, reference().conv2d(x, w, stride=2), case="stride 2")
 
-The same file runs under our sandboxed engine (the student's functions are proxies to a worker
+``autograder/checks/toolkit.py`` makes the common case one line (``student("conv2d", conv2d).same(x, w,
+case="stride 2", stride=2)``). The same file runs under our sandboxed engine (the student's functions are proxies to a worker
 process) and under plain ``otter run`` (they are the real functions): the helpers handle both.
 """
 from autograder.checks.compare import (
@@ -46,8 +47,22 @@ from autograder.checks.remote import (
     tensor_dtype,
     worker_has_cuda,
 )
+from autograder.checks.toolkit import (
+    INFO,
+    Student,
+    agree_with_torch,
+    cached,
+    conv_inputs,
+    labelled,
+    pair,
+    random_extent,
+    student,
+    torch_grads,
+)
 
 __all__ = [
+    "INFO", "Student", "agree_with_torch", "cached", "conv_inputs", "labelled", "pair", "random_extent", "student",
+    "torch_grads",
     "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "build_model", "call",
     "call_timed", "case_rng", "check_array", "check_int", "check_ints", "check_reference", "check_scalar",
     "check_true", "expect_array", "expect_raises", "get_context", "helper", "inputs_kept", "is_proxy", "is_tensor",

@@ -101,13 +101,15 @@ def expect_array(name: str, got, shape: tuple, *, kinds: str = "biuf", case: str
 
 
 def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: float | None = None,
-                atol: float | None = None, what: str = "") -> None:
+                atol: float | None = None, what: str = "", dtype: bool = True) -> None:
     """``got`` must be a plain ndarray equal to ``expected`` in shape, dtype and values (type, dtype kind
-    and shape are checked before any arithmetic: ``expect_array``)."""
+    and shape are checked before any arithmetic: ``expect_array``). With ``dtype=False`` the dtype is not
+    checked (a dtype case scores it): the values are compared in float64 at the default tolerance of the
+    looser of the two dtypes (a float32 result of a float64 computation is not also a value error)."""
     where = _where(name, case) + (f" {what}" if what else "")
     expected = np.asarray(expected)
     expect_array(name, got, expected.shape, case=case, what=what)
-    if got.dtype != expected.dtype:
+    if dtype and got.dtype != expected.dtype:
         raise CheckFailure(f"{where} has the wrong dtype: got {got.dtype}, expected {expected.dtype}")
     finite = np.isfinite(expected)
     bad = ~np.isfinite(got) & finite
@@ -116,6 +118,9 @@ def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: f
     if not np.array_equal(got[~finite], expected[~finite]):
         raise CheckFailure(f"{where} is wrong where the expected values are infinite")
     default_rtol, default_atol = TOLERANCES.get(expected.dtype, (1e-7, 1e-9))
+    if not dtype:
+        default_rtol, default_atol = (max(a, b) for a, b in zip((default_rtol, default_atol),
+                                                                 TOLERANCES.get(got.dtype, (0.0, 0.0))))
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     g, e = got[finite].astype(np.float64), expected[finite].astype(np.float64)

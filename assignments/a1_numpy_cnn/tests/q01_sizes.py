@@ -6,7 +6,7 @@ and every invalid-argument rule of the conventions.
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_ints, check_reference, expect_raises, reference
+from autograder.checks import case_rng, reference, student
 
 OK_FORMAT = False
 name = "q01_sizes"
@@ -15,49 +15,46 @@ name = "q01_sizes"
 @test_case(points=1, hidden=False)
 def conv_output_size_lecture(conv_output_size):
     """``O = floor((W - K + 2P) / S) + 1``: the lecture's 5x5 input and 3x3 kernel, LeNet-5's 32 -> 28."""
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 5, 3), 3, case="n=5, k=3")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 32, 5), 28, case="n=32, k=5")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 5, 3, stride=2, padding=1), 3,
-              case="n=5, k=3, stride 2, padding 1")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 28, 3, padding=1), 28,
-              case="n=28, k=3, padding 1 (half padding keeps the size)")
+    f = student("conv_output_size", conv_output_size)
+    f.expect(3, 5, 3, case="n=5, k=3")
+    f.expect(28, 32, 5, case="n=32, k=5")
+    f.expect(3, 5, 3, stride=2, padding=1, case="n=5, k=3, stride 2, padding 1")
+    f.expect(28, 28, 3, padding=1, case="n=28, k=3, padding 1 (half padding keeps the size)")
 
 
 @test_case(points=1, hidden=False)
 def conv_output_size_rounds_down(conv_output_size):
     """When the stride does not divide evenly, the last incomplete window is dropped (floor)."""
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 6, 3, stride=2), 2,
-              case="n=6, k=3, stride 2")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 10, 3, stride=4), 2,
-              case="n=10, k=3, stride 4")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 7, 2, stride=3, padding=1), 3,
-              case="n=7, k=2, stride 3, padding 1")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 7, 3, dilation=2), 3,
-              case="n=7, k=3, dilation 2 (the kernel spans 5)")
+    f = student("conv_output_size", conv_output_size)
+    f.expect(2, 6, 3, stride=2, case="n=6, k=3, stride 2")
+    f.expect(2, 10, 3, stride=4, case="n=10, k=3, stride 4")
+    f.expect(3, 7, 2, stride=3, padding=1, case="n=7, k=2, stride 3, padding 1")
+    f.expect(3, 7, 3, dilation=2, case="n=7, k=3, dilation 2 (the kernel spans 5)")
 
 
 @test_case(points=1, hidden=False)
 def pool_output_size_lecture(pool_output_size):
     """Pooling: ``stride=None`` means stride = kernel size; an odd size loses its last row (floor)."""
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 28, 2), 14, case="n=28, k=2")
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 5, 2), 2, case="n=5, k=2")
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 7, 3, stride=2, padding=1), 4,
-              case="n=7, k=3, stride 2, padding 1")
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 6, 3, stride=1), 4,
-              case="n=6, k=3, stride 1 (overlapping windows)")
+    f = student("pool_output_size", pool_output_size)
+    f.expect(14, 28, 2, case="n=28, k=2")
+    f.expect(2, 5, 2, case="n=5, k=2")
+    f.expect(4, 7, 3, stride=2, padding=1, case="n=7, k=3, stride 2, padding 1")
+    f.expect(4, 6, 3, stride=1, case="n=6, k=3, stride 1 (overlapping windows)")
 
 
 @test_case(points=1, hidden=False)
 def effective_same_full_padding(effective_kernel_size, same_padding, full_padding):
     """A dilated kernel spans ``d*(k-1)+1``; "same" puts the extra pixel of an even kernel AFTER."""
-    check_int("effective_kernel_size", call("effective_kernel_size", effective_kernel_size, 3), 3, case="k=3")
-    check_int("effective_kernel_size", call("effective_kernel_size", effective_kernel_size, 3, 2), 5,
-              case="k=3, dilation 2")
-    check_ints("same_padding", call("same_padding", same_padding, 3), (1, 1), case="k=3")
-    check_ints("same_padding", call("same_padding", same_padding, 4), (1, 2), case="k=4 (even kernel)")
-    check_ints("same_padding", call("same_padding", same_padding, 3, 2), (2, 2), case="k=3, dilation 2")
-    check_int("full_padding", call("full_padding", full_padding, 3), 2, case="k=3")
-    check_int("full_padding", call("full_padding", full_padding, 3, 3), 6, case="k=3, dilation 3")
+    span = student("effective_kernel_size", effective_kernel_size)
+    same = student("same_padding", same_padding)
+    full = student("full_padding", full_padding)
+    span.expect(3, 3, case="k=3")
+    span.expect(5, 3, 2, case="k=3, dilation 2")
+    same.expect((1, 1), 3, case="k=3")
+    same.expect((1, 2), 4, case="k=4 (even kernel)")
+    same.expect((2, 2), 3, 2, case="k=3, dilation 2")
+    full.expect(2, 3, case="k=3")
+    full.expect(6, 3, 3, case="k=3, dilation 3")
 
 
 # BEGIN HIDDEN TESTS
@@ -77,17 +74,15 @@ def _conv_args(rng, kind=None):
 
 @test_case(points=1, hidden=True)
 def conv_output_size_random(conv_output_size):
-    rng = case_rng("conv_output_size random")
+    f, rng = student("conv_output_size", conv_output_size), case_rng("conv_output_size random")
     for i in range(25):
         n, k, s, p, d = _conv_args(rng, [None, "inexact", "dilated"][i % 3])
-        expected = reference().conv_output_size(n, k, s, p, d)
-        got = call("conv_output_size", conv_output_size, n, k, stride=s, padding=p, dilation=d)
-        check_int("conv_output_size", got, expected, case="random n, k, stride, padding, dilation")
+        f.same(n, k, stride=s, padding=p, dilation=d, case="random n, k, stride, padding, dilation")
 
 
 @test_case(points=1, hidden=True)
 def pool_output_size_random(pool_output_size):
-    rng = case_rng("pool_output_size random")
+    f, rng = student("pool_output_size", pool_output_size), case_rng("pool_output_size random")
     for i in range(25):
         while True:   # every other draw: a stride that does not divide (floor != ceil)
             k = int(rng.integers(1, 7))
@@ -97,14 +92,15 @@ def pool_output_size_random(pool_output_size):
             step = k if s is None else s
             if i % 2 or (step > 1 and (n + 2 * p - k) % step):
                 break
-        expected = reference().pool_output_size(n, k, s, p)
-        got = call("pool_output_size", pool_output_size, n, k, stride=s, padding=p)
-        check_int("pool_output_size", got, expected,
-                  case="random sizes, stride=None" if s is None else "random sizes, stride and padding")
+        f.same(n, k, stride=s, padding=p,
+               case="random sizes, stride=None" if s is None else "random sizes, stride and padding")
 
 
 @test_case(points=1, hidden=True)
 def same_full_padding_random(effective_kernel_size, same_padding, full_padding):
+    span = student("effective_kernel_size", effective_kernel_size)
+    same = student("same_padding", same_padding)
+    full = student("full_padding", full_padding)
     rng = case_rng("same/full padding random")
     ref = reference()
     for i in range(12):
@@ -114,31 +110,29 @@ def same_full_padding_random(effective_kernel_size, same_padding, full_padding):
         elif i % 3 == 1:  # a dilated kernel wider than 1
             k, d = int(rng.integers(2, 9)), int(rng.integers(2, 5))
         expected = ref.effective_kernel_size(k, d), ref.same_padding(k, d), ref.full_padding(k, d)
-        check_int("effective_kernel_size", call("effective_kernel_size", effective_kernel_size, k, d),
-                  expected[0], case="random k and dilation")
-        check_ints("same_padding", call("same_padding", same_padding, k, d), expected[1],
-                   case="random k (odd and even) and dilation")
-        check_int("full_padding", call("full_padding", full_padding, k, d), expected[2],
-                  case="random k and dilation")
+        span.expect(expected[0], k, d, case="random k and dilation")
+        same.expect(expected[1], k, d, case="random k (odd and even) and dilation")
+        full.expect(expected[2], k, d, case="random k and dilation")
 
 
 @test_case(points=1, hidden=True)
 def sizes_invalid_arguments(conv_output_size, pool_output_size):
+    conv_size = student("conv_output_size", conv_output_size)
+    pool_size = student("pool_output_size", pool_output_size)
     rng = case_rng("sizes invalid arguments: valid calls first")
     n, k = int(rng.integers(9, 30)), int(rng.integers(2, 6))
-    check_reference("conv_output_size", conv_output_size, n, k, stride=2, padding=1, case="a valid call first")
-    check_reference("pool_output_size", pool_output_size, n, k, case="a valid call first")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 0, 3, case="n=0")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 0, case="k=0")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 3, stride=0, case="stride 0")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 3, dilation=0, case="dilation 0")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 3, padding=-1, case="padding -1")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 3, 5, case="kernel larger than the input")
-    expect_raises(ValueError, "conv_output_size", conv_output_size, 5, 3, dilation=3,
-                  case="dilated kernel larger than the input")
-    expect_raises(TypeError, "conv_output_size", conv_output_size, 5.0, 3, case="n=5.0 (a float)")
-    expect_raises(TypeError, "conv_output_size", conv_output_size, 5, 3, stride=True, case="stride True (a bool)")
-    expect_raises(ValueError, "pool_output_size", pool_output_size, 8, 3, padding=2, case="padding > k // 2")
-    expect_raises(ValueError, "pool_output_size", pool_output_size, 8, 2, stride=0, case="stride 0")
-    expect_raises(ValueError, "pool_output_size", pool_output_size, 2, 3, case="window larger than the input")
-    expect_raises(TypeError, "pool_output_size", pool_output_size, 8, 2.0, case="k=2.0 (a float)")
+    conv_size.same(n, k, stride=2, padding=1, case="a valid call first")
+    pool_size.same(n, k, case="a valid call first")
+    conv_size.raises(ValueError, 0, 3, case="n=0")
+    conv_size.raises(ValueError, 5, 0, case="k=0")
+    conv_size.raises(ValueError, 5, 3, stride=0, case="stride 0")
+    conv_size.raises(ValueError, 5, 3, dilation=0, case="dilation 0")
+    conv_size.raises(ValueError, 5, 3, padding=-1, case="padding -1")
+    conv_size.raises(ValueError, 3, 5, case="kernel larger than the input")
+    conv_size.raises(ValueError, 5, 3, dilation=3, case="dilated kernel larger than the input")
+    conv_size.raises(TypeError, 5.0, 3, case="n=5.0 (a float)")
+    conv_size.raises(TypeError, 5, 3, stride=True, case="stride True (a bool)")
+    pool_size.raises(ValueError, 8, 3, padding=2, case="padding > k // 2")
+    pool_size.raises(ValueError, 8, 2, stride=0, case="stride 0")
+    pool_size.raises(ValueError, 2, 3, case="window larger than the input")
+    pool_size.raises(TypeError, 8, 2.0, case="k=2.0 (a float)")

@@ -5,7 +5,7 @@ Hidden cases: random stacks (seeded per student), compared with the reference; i
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_reference, expect_raises, reference
+from autograder.checks import case_rng, student
 
 OK_FORMAT = False
 name = "q02_receptive_field"
@@ -14,66 +14,63 @@ name = "q02_receptive_field"
 @test_case(points=1, hidden=False)
 def stacked_3x3_layers(receptive_field):
     """The lecture: two 3x3 stride-1 layers see 5x5 input pixels, three see 7x7; no layer sees 1."""
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1), (3, 1)]), 5,
-              case="two 3x3 stride-1 layers")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1), (3, 1), (3, 1)]), 7,
-              case="three 3x3 stride-1 layers")
-    check_int("receptive_field", call("receptive_field", receptive_field, []), 1, case="no layers")
+    f = student("receptive_field", receptive_field)
+    f.expect(5, [(3, 1), (3, 1)], case="two 3x3 stride-1 layers")
+    f.expect(7, [(3, 1), (3, 1), (3, 1)], case="three 3x3 stride-1 layers")
+    f.expect(1, [], case="no layers")
 
 
 @test_case(points=1, hidden=False)
 def strides_multiply_the_jump(receptive_field):
     """After a stride-2 layer, one step of the next layer moves 2 input pixels: its kernel adds twice as much."""
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 2), (3, 1)]), 7,
-              case="3x3 stride 2, then 3x3 stride 1")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(2, 2), (2, 2), (2, 2)]), 8,
-              case="three 2x2 stride-2 pooling layers")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(5, 1), (2, 2), (5, 1), (2, 2)]), 16,
-              case="LeNet-5: conv 5, pool 2, conv 5, pool 2")
+    f = student("receptive_field", receptive_field)
+    f.expect(7, [(3, 2), (3, 1)], case="3x3 stride 2, then 3x3 stride 1")
+    f.expect(8, [(2, 2), (2, 2), (2, 2)], case="three 2x2 stride-2 pooling layers")
+    f.expect(16, [(5, 1), (2, 2), (5, 1), (2, 2)], case="LeNet-5: conv 5, pool 2, conv 5, pool 2")
 
 
 @test_case(points=1, hidden=False)
 def dilation_widens_the_kernel(receptive_field):
     """A dilated kernel spans ``d*(k-1)+1`` pixels; doubling dilations grow the field exponentially."""
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1, 2)]), 5,
-              case="one 3-tap layer, dilation 2")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1, 1), (3, 1, 2), (3, 1, 4)]), 15,
-              case="dilations 1, 2, 4")
+    f = student("receptive_field", receptive_field)
+    f.expect(5, [(3, 1, 2)], case="one 3-tap layer, dilation 2")
+    f.expect(15, [(3, 1, 1), (3, 1, 2), (3, 1, 4)], case="dilations 1, 2, 4")
 
 
 # BEGIN HIDDEN TESTS
 def _random_layers(rng, jump=False):
     """A random stack; with ``jump``, a layer wider than 1 follows a stride > 1 (earlier strides then
-    multiply its contribution)."""
+    multiply its contribution); without, a layer wider than 1 has a dilation > 1."""
     while True:
         layers = []
         for _ in range(int(rng.integers(2 if jump else 1, 7))):
             k, s = int(rng.integers(1, 8)), int(rng.integers(1, 4))
             layers.append((k, s) if rng.random() < 0.5 else (k, s, int(rng.integers(1, 4))))
         strided = [i for i, layer in enumerate(layers) if layer[1] > 1]
-        if not jump or (strided and any(layer[0] > 1 for layer in layers[strided[0] + 1:])):
+        if jump and strided and any(layer[0] > 1 for layer in layers[strided[0] + 1:]):
+            return layers
+        if not jump and any(len(layer) == 3 and layer[0] > 1 and layer[2] > 1 for layer in layers):
             return layers
 # END HIDDEN TESTS
 
 
 @test_case(points=0.5, hidden=True)
 def receptive_field_random(receptive_field):
+    f = student("receptive_field", receptive_field)
     rng = case_rng("receptive_field random")
     for i in range(10):
-        layers = _random_layers(rng, jump=i % 2 == 0)
-        expected = reference().receptive_field(layers)
-        check_int("receptive_field", call("receptive_field", receptive_field, layers), expected,
-                  case="random stack of (k, s) and (k, s, d) layers")
+        f.same(_random_layers(rng, jump=i % 2 == 0), case="random stack of (k, s) and (k, s, d) layers")
 
 
 @test_case(points=0.5, hidden=True)
 def receptive_field_invalid(receptive_field):
+    f = student("receptive_field", receptive_field)
     rng = case_rng("receptive field invalid: a valid call first")
     # stride 1 everywhere: a jump bug is charged in the cases about strides, the same for every student
     layers = [(int(rng.integers(2, 6)), 1) for _ in range(3)]
-    check_reference("receptive_field", receptive_field, layers, case="a valid call first")
-    expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1), (3, 0)], case="stride 0")
-    expect_raises(ValueError, "receptive_field", receptive_field, [(0, 1)], case="k=0")
-    expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1, 0)], case="dilation 0")
-    expect_raises(ValueError, "receptive_field", receptive_field, [(3, 1, 1, 1)], case="a layer of 4 numbers")
-    expect_raises(TypeError, "receptive_field", receptive_field, [(3.0, 1)], case="k=3.0 (a float)")
+    f.same(layers, case="a valid call first")
+    f.raises(ValueError, [(3, 1), (3, 0)], case="stride 0")
+    f.raises(ValueError, [(0, 1)], case="k=0")
+    f.raises(ValueError, [(3, 1, 0)], case="dilation 0")
+    f.raises(ValueError, [(3, 1, 1, 1)], case="a layer of 4 numbers")
+    f.raises(TypeError, [(3.0, 1)], case="k=3.0 (a float)")

@@ -7,7 +7,7 @@ inconsistent networks that must raise ValueError.
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_ints, check_reference, expect_raises, reference
+from autograder.checks import case_rng, reference, student
 
 OK_FORMAT = False
 name = "q04_network_summary"
@@ -39,29 +39,21 @@ MNIST1D_CNN = [
 ]
 
 
-def _total(summary):
-    return sum(n for _, n in summary) if isinstance(summary, (list, tuple)) else None
-
-
 @test_case(points=1, hidden=False)
 def lenet5_summary(network_summary):
     """LeNet-5 on a (1, 32, 32) image: 61,706 parameters, most of them in the first linear layer."""
-    got = call("network_summary", network_summary, (1, 32, 32), LENET5)
     expected = [((6, 28, 28), 156), ((6, 28, 28), 0), ((6, 14, 14), 0), ((16, 10, 10), 2416), ((16, 10, 10), 0),
                 ((16, 5, 5), 0), ((400,), 0), ((120,), 48120), ((120,), 0), ((84,), 10164), ((84,), 0),
                 ((10,), 850)]
-    check_ints("network_summary", got, expected, case="LeNet-5")
-    check_int("total of network_summary", _total(got), 61_706, case="LeNet-5")
+    student("network_summary", network_summary).expect(expected, (1, 32, 32), LENET5, case="LeNet-5")
 
 
 @test_case(points=1, hidden=False)
 def mnist1d_cnn_summary(network_summary):
     """The lecture's MNIST-1D CNN on a (1, 40) signal: 40 -> 19 -> 9 -> 4 positions, 2,050 parameters."""
-    got = call("network_summary", network_summary, (1, 40), MNIST1D_CNN)
     expected = [((15, 19), 60), ((15, 19), 0), ((15, 9), 690), ((15, 9), 0), ((15, 4), 690), ((15, 4), 0),
                 ((60,), 0), ((10,), 610)]
-    check_ints("network_summary", got, expected, case="MNIST-1D CNN")
-    check_int("total of network_summary", _total(got), 2_050, case="MNIST-1D CNN")
+    student("network_summary", network_summary).expect(expected, (1, 40), MNIST1D_CNN, case="MNIST-1D CNN")
 
 
 @test_case(points=1, hidden=False)
@@ -71,11 +63,9 @@ def mnist1d_mlp_summary(network_summary):
               {"type": "linear", "out_features": 135}, {"type": "relu"},
               {"type": "linear", "out_features": 60}, {"type": "relu"},
               {"type": "linear", "out_features": 10}]
-    got = call("network_summary", network_summary, (40,), layers)
     expected = [((285,), 11685), ((285,), 0), ((135,), 38610), ((135,), 0), ((60,), 8160), ((60,), 0),
                 ((10,), 610)]
-    check_ints("network_summary", got, expected, case="MNIST-1D MLP")
-    check_int("total of network_summary", _total(got), 59_065, case="MNIST-1D MLP")
+    student("network_summary", network_summary).expect(expected, (40,), layers, case="MNIST-1D MLP")
 
 
 @test_case(points=1, hidden=False)
@@ -89,10 +79,10 @@ def padding_and_pooling_summary(network_summary):
               {"type": "conv2d", "out_channels": 10, "kernel_size": 1, "bias": False},
               {"type": "avgpool2d", "kernel_size": 4},
               {"type": "flatten"}]
-    got = call("network_summary", network_summary, (3, 32, 32), layers)
     expected = [((16, 32, 32), 448), ((16, 32, 32), 0), ((16, 16, 16), 0), ((32, 8, 8), 4640), ((32, 4, 4), 0),
                 ((10, 4, 4), 320), ((10, 1, 1), 0), ((10,), 0)]
-    check_ints("network_summary", got, expected, case='"same" padding, stride 2, pooling, 1x1 conv')
+    student("network_summary", network_summary).expect(expected, (3, 32, 32), layers,
+                                                       case='"same" padding, stride 2, pooling, 1x1 conv')
 
 
 # BEGIN HIDDEN TESTS
@@ -140,8 +130,9 @@ def _random_network(rng, dims):
 
 def _exercised(networks):
     """What a set of ``(shape, layers, summary)`` exercises: a conv layer with bias=False, a linear layer with
-    bias=False, a pooling layer
-    with stride=None, a dilated conv, and a strided layer whose output size rounds down (floor != ceil)."""
+    bias=False, a pooling layer with stride=None, a dilated conv, a strided layer whose output size rounds
+    down (floor != ceil), and conv layers with padding "valid", "full" (one of them dilated) and "same" with an
+    odd total d*(k-1) (the extra pixel goes after)."""
     found = set()
     for shape, layers, summary in networks:
         for layer, in_shape in zip(layers, [shape] + [out for out, _ in summary]):
@@ -157,10 +148,20 @@ def _exercised(networks):
                 found.add("dilation")
             s = layer.get("stride", k if "pool" in kind else 1)
             p = layer.get("padding", 0)
+            if kind.startswith("conv") and p in ("valid", "full") and k > 1:
+                found.add(p)
+            if kind.startswith("conv") and p == "full" and k > 1 and layer.get("dilation", 1) > 1:
+                found.add("full dilated")
+            if kind.startswith("conv") and p == "same" and d * (k - 1) % 2:
+                found.add("same odd")
             p = {"valid": 0, "same": 0, "full": d * (k - 1)}.get(p, p)
             if s > 1 and any((n + 2 * p - d * (k - 1) - 1) % s for n in in_shape[1:]):
                 found.add("floor")
     return found
+
+
+EXERCISED = {"no bias", "linear no bias", "stride None", "dilation", "floor", "valid", "full", "full dilated",
+             "same odd"}
 # END HIDDEN TESTS
 
 
@@ -169,12 +170,11 @@ def network_summary_random(network_summary):
     rng = case_rng("network_summary random")
     while True:   # redraw until the five networks exercise every rule, whatever the student id
         networks = [_random_network(rng, dims) for dims in (1, 2, 1, 2, 2)]
-        if _exercised(networks) == {"no bias", "linear no bias", "stride None", "dilation", "floor"}:
+        if _exercised(networks) == EXERCISED:
             break
     for (shape, layers, expected), dims in zip(networks, (1, 2, 1, 2, 2)):
-        got = call("network_summary", network_summary, shape, layers)
-        check_ints("network_summary", got, expected,
-                   case=f"random {dims}-D network: strides, paddings, dilation, pooling")
+        student("network_summary", network_summary).expect(
+            expected, shape, layers, case=f"random {dims}-D network: strides, paddings, dilation, pooling")
 
 
 @test_case(points=1, hidden=True)
@@ -184,15 +184,11 @@ def network_summary_invalid(network_summary):
     rng = case_rng("network summary invalid: a valid call first")
     valid = [dict(conv, out_channels=int(rng.integers(2, 9))), {"type": "relu"}, {"type": "flatten"},
              dict(linear, out_features=int(rng.integers(2, 11)))]
-    check_reference("network_summary", network_summary, (1, int(rng.integers(6, 12)), 8), valid,
-                    case="a valid call first")
-    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [conv, linear],
-                  case="linear layer on an unflattened shape")
-    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [{"type": "dense", "out_features": 3}],
-                  case="unknown layer type")
-    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8), [dict(conv, kernal_size=3)],
-                  case="unknown key (a typo)")
-    expect_raises(ValueError, "network_summary", network_summary, (1, 4, 4), [dict(conv, kernel_size=5)],
-                  case="output size < 1")
-    expect_raises(ValueError, "network_summary", network_summary, (1, 8, 8),
-                  [{"type": "maxpool2d", "kernel_size": 2, "padding": 2}], case="pool padding > kernel_size // 2")
+    f = student("network_summary", network_summary)
+    f.same((1, int(rng.integers(6, 12)), 8), valid, case="a valid call first")
+    f.raises(ValueError, (1, 8, 8), [conv, linear], case="linear layer on an unflattened shape")
+    f.raises(ValueError, (1, 8, 8), [{"type": "dense", "out_features": 3}], case="unknown layer type")
+    f.raises(ValueError, (1, 8, 8), [dict(conv, kernal_size=3)], case="unknown key (a typo)")
+    f.raises(ValueError, (1, 4, 4), [dict(conv, kernel_size=5)], case="output size < 1")
+    f.raises(ValueError, (1, 8, 8), [{"type": "maxpool2d", "kernel_size": 2, "padding": 2}],
+             case="pool padding > kernel_size // 2")

@@ -3,13 +3,13 @@
 Public cases: small maps worked out by hand (the maximum takes the gradient; ties go to the FIRST maximum
 in row-major order; overlapping windows add up; the average shares dout equally).
 Hidden cases: gradient checks on random shapes (seeded per student) with overlapping windows, padding,
-ties, ``stride=None`` and float32, compared with the reference; the reference itself is cross-checked
-against torch autograd in the grader.
+ties, ``stride=None`` and float32, compared with the reference (the dtype rules in their own case); the
+reference itself is cross-checked against torch autograd in the grader.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
+from autograder.checks import agree_with_torch, case_rng, pair, random_extent, reference, student, torch_grads
 
 OK_FORMAT = False
 name = "q11_pool_backward"
@@ -21,65 +21,44 @@ DOUT = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
 @test_case(points=1, hidden=False)
 def max_pool2d_backward_by_hand(max_pool2d_backward):
     """Each window's gradient goes to its maximum; with 3x3 windows at stride 1, the 6 wins twice and adds up."""
-    expected = np.array([[[[0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64)
-    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, X4, 2), expected,
-                case="4x4 input, kernel 2")
-    expected = np.array([[[[0, 0, 0, 0], [0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64)
-    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, X4, 3, stride=1),
-                expected, case="4x4 input, kernel 3, stride 1 (overlapping windows)")
+    f = student("max_pool2d_backward", max_pool2d_backward)
+    f.expect(np.array([[[[0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64), DOUT, X4, 2,
+             case="4x4 input, kernel 2")
+    f.expect(np.array([[[[0, 0, 0, 0], [0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64), DOUT, X4, 3,
+             stride=1, case="4x4 input, kernel 3, stride 1 (overlapping windows)")
 
 
 @test_case(points=1, hidden=False)
 def max_pool2d_backward_ties(max_pool2d_backward):
     """A window of equal values: the gradient goes to its FIRST maximum in row-major order (its top-left)."""
-    expected = np.array([[[[1, 2, 0], [3, 4, 0], [0, 0, 0]]]], dtype=np.float64)
-    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, np.ones((1, 1, 3, 3)),
-                                            2, stride=1), expected, case="3x3 ones, kernel 2, stride 1 (all tied)")
+    student("max_pool2d_backward", max_pool2d_backward).expect(
+        np.array([[[[1, 2, 0], [3, 4, 0], [0, 0, 0]]]], dtype=np.float64), DOUT, np.ones((1, 1, 3, 3)), 2, stride=1,
+        case="3x3 ones, kernel 2, stride 1 (all tied)")
 
 
 @test_case(points=1, hidden=False)
 def avg_pool2d_backward_by_hand(avg_pool2d_backward):
     """Every element of a window gets ``dout / (KH*KW)``; overlapping windows add up."""
-    expected = np.array([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]], dtype=np.float64)
-    check_array("avg_pool2d_backward", call("avg_pool2d_backward", avg_pool2d_backward, 4 * DOUT, (1, 1, 4, 4), 2),
-                expected, case="4x4 input, kernel 2")
-    expected = np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]])
-    check_array("avg_pool2d_backward", call("avg_pool2d_backward", avg_pool2d_backward, np.ones((1, 1, 2, 2)),
-                                            (1, 1, 3, 3), 2, stride=1),
-                expected, case="3x3 input, kernel 2, stride 1 (overlapping windows)")
+    f = student("avg_pool2d_backward", avg_pool2d_backward)
+    f.expect(np.array([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]], dtype=np.float64), 4 * DOUT,
+             (1, 1, 4, 4), 2, case="4x4 input, kernel 2")
+    f.expect(np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]]), np.ones((1, 1, 2, 2)),
+             (1, 1, 3, 3), 2, stride=1, case="3x3 input, kernel 2, stride 1 (overlapping windows)")
 
 
 # BEGIN HIDDEN TESTS
-def _torch_pool_grad(kind, dout, x, kernel_size, stride, padding):
-    """dx of torch's max/avg pooling by autograd, in float64 on the CPU (ties: first maximum)."""
-    import torch
-    import torch.nn.functional as F
-
-    tx = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
-    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
-    pool(tx, kernel_size, stride, padding).backward(torch.tensor(np.asarray(dout, dtype=np.float64)))
-    return tx.grad.numpy()
-
-
-def _pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
 def _random_pool_case(label, kernel_size, stride, padding, *, ties=False, negative=False, dtype=np.float64):
-    """Random (dout, x). Whatever the student id: on every axis with a stride > 1 the output size rounds
-    down (ceil != floor); with ``ties`` the first window's in-bounds elements all hold the array's maximum
-    (the first and the last maximum of that window differ)."""
+    """Random (dout, x). Whatever the student id: N >= 2, C >= 2, H != W, and on every axis with a stride > 1
+    the output size rounds down (ceil != floor); with ``ties`` the first window's in-bounds elements all
+    hold the array's maximum (the first and the last maximum of that window differ)."""
     rng = case_rng(label)
-    k, p = _pair(kernel_size), _pair(padding)
-    s = k if stride is None else _pair(stride)
-    hw = []
-    for ki, si, pi in zip(k, s, p):
-        while True:
-            n = int(rng.integers(5, 12))
-            if si == 1 or (n + 2 * pi - ki) % si:
-                hw.append(n)
-                break
-    shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)                 # N >= 2, C >= 2
+    k, p = pair(kernel_size), pair(padding)
+    s = k if stride is None else pair(stride)
+    while True:
+        hw = [random_extent(rng, 5, 12, ki, si, pi) for ki, si, pi in zip(k, s, p)]
+        if hw[0] != hw[1]:
+            break
+    shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)
     x = rng.integers(-1, 2, size=shape).astype(np.float64) if ties else rng.standard_normal(shape)
     x = -np.abs(x) - (1.0 if ties else 0.0) if negative else x
     if ties:
@@ -89,23 +68,25 @@ def _random_pool_case(label, kernel_size, stride, padding, *, ties=False, negati
 
 
 def _check_max(max_pool2d_backward, label, kernel_size, stride=None, padding=0, **options):
+    import torch.nn.functional as F
+
     dout, x = _random_pool_case(label, kernel_size, stride, padding, **options)
     expected = reference().max_pool2d_backward(dout, x, kernel_size, stride, padding)
-    torch_dx = _torch_pool_grad("max", dout, x, kernel_size, stride, padding)
-    if not np.allclose(expected, torch_dx, rtol=1e-6, atol=1e-6):
-        raise RuntimeError(f"reference max_pool2d_backward disagrees with torch autograd ({label})")
-    got = call("max_pool2d_backward", max_pool2d_backward, dout, x, kernel_size, stride, padding)
-    check_array("max_pool2d_backward", got, expected, case=label)
+    agree_with_torch(f"max_pool2d_backward ({label})", (expected,),
+                     torch_grads(F.max_pool2d, dout, x, kernel_size=kernel_size, stride=stride, padding=padding), 1e-6)
+    student("max_pool2d_backward", max_pool2d_backward).expect(expected, dout, x, kernel_size, stride, padding,
+                                                               case=label)
 
 
 def _check_avg(avg_pool2d_backward, label, kernel_size, stride=None, padding=0, dtype=np.float64):
+    import torch.nn.functional as F
+
     dout, x = _random_pool_case(label, kernel_size, stride, padding, dtype=dtype)
     expected = reference().avg_pool2d_backward(dout, x.shape, kernel_size, stride, padding)
-    torch_dx = _torch_pool_grad("avg", dout, x, kernel_size, stride, padding)
-    if not np.allclose(expected, torch_dx, rtol=1e-6, atol=1e-6):
-        raise RuntimeError(f"reference avg_pool2d_backward disagrees with torch autograd ({label})")
-    got = call("avg_pool2d_backward", avg_pool2d_backward, dout, x.shape, kernel_size, stride, padding)
-    check_array("avg_pool2d_backward", got, expected, case=label)
+    agree_with_torch(f"avg_pool2d_backward ({label})", (expected,),
+                     torch_grads(F.avg_pool2d, dout, x, kernel_size=kernel_size, stride=stride, padding=padding), 1e-6)
+    student("avg_pool2d_backward", avg_pool2d_backward).expect(expected, dout, x.shape, kernel_size, stride, padding,
+                                                               case=label)
 # END HIDDEN TESTS
 
 
@@ -148,24 +129,28 @@ def avg_backward_padding(avg_pool2d_backward):
     _check_avg(avg_pool2d_backward, "kernel (4, 2), stride (1, 2), padding (2, 1)", (4, 2), (1, 2), (2, 1))
 
 
-@test_case(points=1, hidden=True)
+@test_case(points=0.5, hidden=True)
+def pool_backward_dtypes(max_pool2d_backward, avg_pool2d_backward):
+    dout, x = _random_pool_case("pool backward dtypes", 3, 2, 1, negative=True, dtype=np.float32)
+    student("max_pool2d_backward", max_pool2d_backward).dtype(dout, x, 3, 2, 1, case="float32 in: float32 out")
+    student("avg_pool2d_backward", avg_pool2d_backward).dtype(dout, x.shape, 3, 2, 1, case="float32 in: float32 out")
+
+
+@test_case(points=0.5, hidden=True)
 def pool_backward_float32_and_errors(max_pool2d_backward, avg_pool2d_backward):
-    _check_max(max_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32,
+    _check_max(max_pool2d_backward, "float32 input, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32,
                negative=True)
-    _check_avg(avg_pool2d_backward, "float32 in: float32 out, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
+    _check_avg(avg_pool2d_backward, "float32 input, kernel 3, stride 2, padding 1", 3, 2, 1, dtype=np.float32)
     dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
-    expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout[..., :-1], x, 2,
-                  case="dout of the wrong shape")
-    expect_raises(ValueError, "avg_pool2d_backward", avg_pool2d_backward, dout[..., :-1], x.shape, 2,
-                  case="dout of the wrong shape")
-    expect_raises(ValueError, "max_pool2d_backward", max_pool2d_backward, dout, x, 2, padding=2,
-                  case="padding > kernel_size // 2")
+    fmax = student("max_pool2d_backward", max_pool2d_backward)
+    favg = student("avg_pool2d_backward", avg_pool2d_backward)
+    fmax.raises(ValueError, dout[..., :-1], x, 2, case="dout of the wrong shape")
+    favg.raises(ValueError, dout[..., :-1], x.shape, 2, case="dout of the wrong shape")
+    fmax.raises(ValueError, dout, x, 2, padding=2, case="padding > kernel_size // 2")
 
 
 @test_case(points=0, hidden=True)
 def pool_backward_keeps_inputs_info(max_pool2d_backward, avg_pool2d_backward):
     dout, x = _random_pool_case("pool backward invalid arguments", 2, None, 0)
-    check_true(inputs_kept("max_pool2d_backward", max_pool2d_backward, (dout, x, 2), {}) is not False,
-               "'max_pool2d_backward' modified its input arrays: never write into dout or x (for information, worth no points: only the sandbox sees this, so it is your code's word)")
-    check_true(inputs_kept("avg_pool2d_backward", avg_pool2d_backward, (dout, x.shape, 2), {}) is not False,
-               "'avg_pool2d_backward' modified its input array: never write into dout (for information, worth no points: only the sandbox sees this, so it is your code's word)")
+    student("max_pool2d_backward", max_pool2d_backward).keeps_inputs(dout, x, 2, what="dout or x")
+    student("avg_pool2d_backward", avg_pool2d_backward).keeps_inputs(dout, x.shape, 2, what="dout")
