@@ -120,7 +120,7 @@ def check_array(name: str, got, expected: np.ndarray, *, case: str = "", rtol: f
     default_rtol, default_atol = TOLERANCES.get(expected.dtype, (1e-7, 1e-9))
     if not dtype:
         default_rtol, default_atol = (max(a, b) for a, b in zip((default_rtol, default_atol),
-                                                                 TOLERANCES.get(got.dtype, (0.0, 0.0))))
+                                                                 TOLERANCES.get(got.dtype, (0.0, 0.0)), strict=False))
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     g, e = got[finite].astype(np.float64), expected[finite].astype(np.float64)

@@ -27,8 +27,20 @@ import threading
 
 import numpy as np
 
-from autograder.checks.compare import (_check_same, _is_int, call, check_array, check_int, check_ints, check_scalar,
-                                       check_true, expect_array, expect_raises, inputs_kept, verified)
+from autograder.checks.compare import (
+    _check_same,
+    _is_int,
+    call,
+    check_array,
+    check_int,
+    check_ints,
+    check_scalar,
+    check_true,
+    expect_array,
+    expect_raises,
+    inputs_kept,
+    verified,
+)
 from autograder.checks.context import case_rng, get_context, reference
 from autograder.checks.errors import CheckFailure, StudentCallError
 
@@ -153,7 +165,7 @@ def conv_inputs(label: str, *, kernel=None, stride=1, padding=0, dilation=1, dty
         p = (d[0] * (kh - 1), d[1] * (kw - 1))
     else:
         p = pair(0 if padding in ("valid", "same") else padding)
-    hw = [random_extent(rng, *size, k, si, pi, di) for k, si, pi, di in zip((kh, kw), s, p, d)]
+    hw = [random_extent(rng, *size, k, si, pi, di) for k, si, pi, di in zip((kh, kw), s, p, d, strict=False)]
     x = rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw))
     f = int(rng.choice([v for v in (2, 3, 4) if v != x.shape[1]]))
     w = rng.standard_normal((f, x.shape[1], kh, kw))
@@ -205,7 +217,7 @@ def torch_grads(fn, dout, *inputs, **kwargs) -> tuple:
 def agree_with_torch(what: str, ours, theirs, tol: float) -> None:
     """A RuntimeError (a grader error, never the student's score) unless the reference's gradients ``ours``
     equal torch autograd's ``theirs`` (tuples of arrays or None)."""
-    for i, (r, t) in enumerate(zip(ours, theirs)):
+    for i, (r, t) in enumerate(zip(ours, theirs, strict=False)):
         if (r is None) != (t is None) or (r is not None and not np.allclose(r, t, rtol=tol, atol=tol)):
             raise RuntimeError(f"the reference {what} (output {i}) disagrees with torch autograd")
 

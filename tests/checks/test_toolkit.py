@@ -4,8 +4,19 @@ assignments: tests/solutions, verify)."""
 import numpy as np
 import pytest
 
-from autograder.checks import (CheckFailure, GradingContext, StudentCallError, agree_with_torch, cached, conv_inputs,
-                               pair, random_extent, student, torch_grads, use_context)
+from autograder.checks import (
+    CheckFailure,
+    GradingContext,
+    StudentCallError,
+    agree_with_torch,
+    cached,
+    conv_inputs,
+    pair,
+    random_extent,
+    student,
+    torch_grads,
+    use_context,
+)
 
 REFERENCE = '''
 import numpy as np
@@ -114,7 +125,7 @@ def test_conv_inputs_exercise_their_case_for_every_student(hyper):
         s, d = pair(hyper.get("stride", 1)), pair(hyper.get("dilation", 1))
         p = hyper.get("padding", 0)
         p = (d[0] * (kh - 1), d[1] * (kw - 1)) if p == "full" else pair(0 if p == "same" else p)
-        for size, k, si, pi, di in zip((h, wd), (kh, kw), s, p, d):
+        for size, k, si, pi, di in zip((h, wd), (kh, kw), s, p, d, strict=False):
             room = size + 2 * pi - di * (k - 1) - 1
             assert room >= 0 and (si == 1 or room % si)
 
