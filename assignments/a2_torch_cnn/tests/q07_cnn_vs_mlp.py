@@ -16,7 +16,7 @@ import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, build_model, call_timed, check_true, get_context, predictions
-from autograder.checks.context import datasets_package, hidden_mnist1d_set
+from autograder.checks.context import datasets_package, parent_support
 
 OK_FORMAT = False
 name = "q07_cnn_vs_mlp"
@@ -91,7 +91,7 @@ def cnn_beats_mlp_public_test_split(MNIST1DConvNet, MNIST1DMLP, train):
 
 
 def _hidden_test_set():
-    return hidden_mnist1d_set(1000)
+    return parent_support().hidden_mnist1d_set(1000)
 
 
 _EXTRA_TEST_SETS.append(_hidden_test_set)
