@@ -108,3 +108,23 @@ def test_support_files_resolved(tmp_path):
     shutil.rmtree(folder / "support")
     with pytest.raises(AssignmentError, match="parent"):
         load_assignment("demo", tmp_path)
+
+
+def test_demo_tables_name_existing_mutants():
+    """Does some assignment give `demo` its sample class, and does each [demo] student hand in a mutant that
+    exists?"""
+    names = sorted(p.parent.name for p in (REPO_ROOT / "assignments").glob("*/assignment.toml"))
+    demos = [load_assignment(n) for n in names if load_assignment(n).demo.mutant_students]
+    assert demos, "no assignment has a [demo] table: `python -m autograder demo` would grade nothing"
+    for a in demos:
+        for student, mutant in a.demo.mutant_students.items():
+            assert (a.mutants_dir / f"{mutant}.toml").is_file(), f"{a.toml_path} [demo]: {student} = {mutant!r}"
+
+
+def test_demo_table_typed(tmp_path):
+    """Is [demo] mutant_students a table of strings (anything else refused by key)?"""
+    _write(tmp_path, MINIMAL + '[demo]\nmutant_students = { carol = 3 }\n')
+    with pytest.raises(AssignmentError, match=r"\[demo\]: mutant_students = .* must be a table of a string"):
+        load_assignment("demo", tmp_path)
+    _write(tmp_path, MINIMAL + '[demo]\nmutant_students = { carol = "m1" }\n')
+    assert load_assignment("demo", tmp_path).demo.mutant_students == {"carol": "m1"}
