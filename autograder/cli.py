@@ -1,6 +1,6 @@
 """Thin command line: maps flags onto each verb's ``main``; defaults come from ``main.__kwdefaults__``.
 
-``python -m autograder release|verify|check|grade|merge|export|doctor|demo`` (also the ``cnn-autograder`` script).
+``python -m autograder release|verify|check|grade|merge|export|doctor|demo|new`` (also the ``cnn-autograder`` script).
 Verbs are imported when their command runs, and a verb is offered only where its module is present:
 the student bundle's partial copy of the package offers ``check`` alone.
 """
@@ -208,10 +208,22 @@ def demo(assignments: tuple[str, ...]) -> None:
     sys.exit(_verb("demo")(assignments=assignments))
 
 
+@cli.command(name="new")
+@click.argument("name")
+@click.option("--student-file", default=None, help="The file students submit (default: NAME.py).")
+@click.option("--title", default=None, help="The assignment's title.")
+def new(name: str, student_file: str | None, title: str | None) -> None:
+    """Scaffold assignments/NAME and solutions/NAME (docs/authoring.md says what to do next)."""
+    for path in _verb("scaffold")(name, student_file=student_file, title=title):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: write the reference and tests (docs/authoring.md), then `python -m autograder release {name}` "
+               f"and `python -m autograder verify {name}`")
+
+
 #: Each verb's module; a copy of the package without it (the student bundle's) does not list the verb.
 for _name, _module in {"release": "release", "verify": "verify", "check": "student", "grade": "grade/batch.py",
                        "doctor": "doctor", "demo": "demo.py", "export": "export",
-                       "merge": "grade/batch.py"}.items():
+                       "merge": "grade/batch.py", "new": "scaffold.py"}.items():
     if not (Path(__file__).parent / _module).exists():
         del cli.commands[_name]
 

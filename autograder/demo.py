@@ -2,9 +2,10 @@
 
 1. checks that ``starter_code/`` is up to date and releases every assignment into
    ``demo-out/dist/`` (student bundle, otter and Gradescope zips);
-2. builds a class of sample A1 submissions in ``demo-out/submissions/``: a correct one (the
-   reference), the starter stubs, three realistic bugs (mutants), and the hand-written broken and
-   hostile ones of ``examples/submissions/``;
+2. builds a class of sample submissions in ``demo-out/submissions/`` for the first assignment whose
+   assignment.toml has a ``[demo]`` table: a correct one (the reference), the starter stubs, the
+   realistic bugs (mutants) that table names, and the hand-written broken and hostile ones of
+   ``examples/submissions/``;
 3. grades them with the sandboxed engine into ``demo-out/grades/``, printing the gradebook and the
    path of the report.
 
@@ -20,8 +21,6 @@ import sys
 
 from autograder.core.assignment import REPO_ROOT, load_assignment
 
-#: Sample students: name -> how their file is made.
-MUTANT_STUDENTS = {"carol": "pool_backward_overwrite", "dan": "conv_size_ceil", "erin": "maxpool_zero_padding"}
 #: Samples that attack the grader: graded only inside a real sandbox.
 HOSTILE_SAMPLES = ("mallory_hostile.py",)
 
@@ -39,7 +38,7 @@ def _sandbox() -> tuple[str, str | None]:
 
 
 def main(*, assignments: tuple[str, ...] = (), out: str = "demo-out", jobs: int = 2) -> int:
-    """Release the assignments into ``<out>/dist`` and grade a class of sample A1 submissions into
+    """Release the assignments into ``<out>/dist`` and grade a class of sample submissions into
     ``<out>/grades``. Returns 0 when the demo ran, 1 on grader errors or a stale starter_code/."""
     from autograder.grade.batch import main as grade
     from autograder.release import main as release
@@ -58,14 +57,18 @@ def main(*, assignments: tuple[str, ...] = (), out: str = "demo-out", jobs: int 
         r = release(name, dist=base / "dist" / name, starter=base / "starter_code" / name)
         print(f"released {name}: " + ", ".join(p.relative_to(REPO_ROOT).as_posix() for p in r.outputs
                                                 if p.is_relative_to(REPO_ROOT)))
-    a = load_assignment("a1_numpy_cnn")
+    demos = [a for a in (load_assignment(n) for n in sorted(names)) if a.demo.mutant_students]
+    if not demos:
+        print(f"no [demo] table in the assignment.toml of {', '.join(names)}: nothing to grade", file=sys.stderr)
+        return 1
+    a = demos[0]
     subs = base / "submissions"
     subs.mkdir(parents=True)
     reference = a.solution_file.read_text()
     (subs / "ada.py").write_text(reference)
     shutil.copy(a.starter_dir / a.student_file, subs / "bob.py")
     mutants = {m.name: m for m in load_mutants(a.mutants_dir)}
-    for student, mutant in MUTANT_STUDENTS.items():
+    for student, mutant in a.demo.mutant_students.items():
         (subs / f"{student}.py").write_text(mutants[mutant].apply(reference))
     sandbox, why_not = _sandbox()
     left_out = []
@@ -89,5 +92,5 @@ def main(*, assignments: tuple[str, ...] = (), out: str = "demo-out", jobs: int 
     print(f"sandbox: {', '.join(sorted(s.backends))}; {s.wall_s:.1f} s")
     print(f"feedback: {base / 'grades' / 'feedback'}/<student>.md")
     print(f"report:   {base / 'grades' / 'report.html'}")
-    print("next: python -m autograder verify a1_numpy_cnn  (reference full marks, stubs 0, every mutant caught)")
+    print(f"next: python -m autograder verify {a.name}  (reference full marks, stubs 0, every mutant caught)")
     return 1 if s.grader_errors or stale else 0

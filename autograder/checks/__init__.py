@@ -29,7 +29,15 @@ from autograder.checks.compare import (
     inputs_kept,
     verified,
 )
-from autograder.checks.context import GradingContext, case_rng, get_context, reference, use_context
+from autograder.checks.context import (
+    GradingContext,
+    case_rng,
+    get_context,
+    parent_support,
+    reference,
+    use_context,
+    worker_support,
+)
 from autograder.checks.errors import CheckFailure, StudentCallError
 from autograder.checks.remote import (
     as_array,
@@ -66,6 +74,6 @@ __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "build_model", "call",
     "call_timed", "case_rng", "check_array", "check_int", "check_ints", "check_reference", "check_scalar",
     "check_true", "expect_array", "expect_raises", "get_context", "helper", "inputs_kept", "is_proxy", "is_tensor",
-    "load_weights", "logits", "model_weights", "predictions", "reference", "tensor", "tensor_dtype", "use_context",
-    "verified", "worker_has_cuda",
+    "load_weights", "logits", "model_weights", "parent_support", "predictions", "reference", "tensor", "tensor_dtype", "use_context",
+    "verified", "worker_has_cuda", "worker_support",
 ]

@@ -13,6 +13,7 @@ import contextvars
 import hashlib
 import importlib.util
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -45,20 +46,26 @@ class GradingContext:
     """What a test case may know about the grading run it is part of."""
 
     assignment: str = ""
-    """Assignment name, e.g. ``"a1_numpy_cnn"``."""
+    """Assignment name (its folder under ``assignments/``)."""
     seed: int = 0
     """Assignment seed from assignment.toml; hidden inputs derive from it and the student id."""
     student: str = _ReadRecorded("otter")  # type: ignore[assignment]
     """Student key (the submission's id unless the batch gives keys); ``"otter"`` under plain otter run.
     Reading it marks the context (``read_student``)."""
     device: str = "cpu"
-    """Where the reference (and A2 student models) run: ``"cpu"`` or ``"cuda"``."""
+    """Where the reference (and the student's torch models) run: ``"cpu"`` or ``"cuda"``."""
     reference_path: Path | None = None
     """The reference solution file, loaded lazily in THIS (trusted) process."""
     hidden: bool = False
     """True while a hidden case runs: messages then leave out shapes and values."""
     options: dict = field(default_factory=dict)
-    """Per-assignment settings from assignment.toml (tolerances, time budgets)."""
+    """The ``[options]`` table of assignment.toml (``autograder.core.assignment.Options`` as a dict)."""
+    parent_support_path: Path | None = None
+    """The assignment's ``[support] parent`` file (hidden-data generators), loaded lazily in THIS (trusted)
+    process by ``parent_support()``; None where it is not shipped (the student bundle)."""
+    worker_support_path: Path | None = None
+    """The assignment's ``[support] worker`` file: its functions run where the student's code runs
+    (``autograder.checks.remote.helper``); ``worker_support()`` loads it here too."""
     secret: str = ""
     """The course secret (``AG_COURSE_SECRET``; empty for local use): hidden inputs derive from it."""
     submission_sha256: str = ""
@@ -80,17 +87,24 @@ class GradingContext:
         if self.reference_path is None or not Path(self.reference_path).is_file():
             raise RuntimeError("the reference solution is not available here: only the grader computes "
                                "expected values (public tests must compare with literals)")
-        path = Path(self.reference_path).resolve()
-        key = (path, path.stat().st_mtime_ns)
-        if key not in _REFERENCES:  # loaded once per process (and again if the file changes)
-            spec = importlib.util.spec_from_file_location(f"_reference_{self.assignment or 'solution'}", path)
+        return _load_module(self.reference_path, f"_reference_{self.assignment or 'solution'}")
+
+
+_MODULES: dict[tuple[Path, int], ModuleType] = {}
+_MODULES_LOCK = threading.RLock()  # re-entrant: a support module may load another
+
+
+def _load_module(path: Path, name: str) -> ModuleType:
+    """The trusted Python file ``path`` as a module, executed once per process (again if the file changes)."""
+    path = Path(path).resolve()
+    key = (path, path.stat().st_mtime_ns)
+    with _MODULES_LOCK:  # ``grade -j N``: one execution per file even when threads ask at once
+        if key not in _MODULES:
+            spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
-            _REFERENCES[key] = module
-        return _REFERENCES[key]
-
-
-_REFERENCES: dict[tuple[Path, int], ModuleType] = {}
+            _MODULES[key] = module
+        return _MODULES[key]
 
 
 #: The context of the submission being graded: ``grade -j N`` grades in N processes, one submission at a time each.
@@ -98,14 +112,26 @@ _current: contextvars.ContextVar[GradingContext | None] = contextvars.ContextVar
 
 
 def _default_context() -> GradingContext:
-    """Context under plain ``otter run``: from ``reference/context.json`` next to the tests."""
+    """Context when no engine installed one: under plain ``otter run``, from ``reference/context.json``
+    next to the tests (the otter zip); in the student bundle (its notebook's ``grader.check``), from the
+    ``check`` configuration ``autograder/student/assignment.json``: no reference, no parent support, the
+    worker support file (public cases may call its helpers)."""
     for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
         meta = base / "reference" / "context.json"
         if meta.is_file():
             info = json.loads(meta.read_text())
+            support = {f"{k}_path": meta.parent / info[k] for k in ("parent_support", "worker_support")
+                       if info.get(k)}
             return GradingContext(assignment=info["assignment"], seed=int(info["seed"]),
                                   reference_path=meta.parent / info["reference"],
-                                  options=info.get("options", {}))
+                                  options=info.get("options", {}), **support)
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        bundle = base / "autograder" / "student" / "assignment.json"
+        if bundle.is_file():
+            info = json.loads(bundle.read_text())
+            worker = info.get("worker_support")
+            return GradingContext(assignment=info.get("assignment", ""), student="local",
+                                  worker_support_path=base / worker if worker else None)
     return GradingContext()
 
 
@@ -130,6 +156,33 @@ def use_context(ctx: GradingContext):
 def reference() -> ModuleType:
     """The reference solution module, loaded in the trusted process."""
     return get_context().load_reference()
+
+
+def parent_support() -> ModuleType:
+    """The assignment's ``[support] parent`` module (assignment.toml), loaded in this trusted process: where
+    hidden data is generated (e.g. a fresh test set whose labels never leave the grader). Only the grader
+    has it: a public case that calls it fails loudly in the student bundle."""
+    ctx = get_context()
+    path = ctx.parent_support_path
+    if path is None or not Path(path).is_file():
+        raise RuntimeError(f"the parent support file of {ctx.assignment or 'this assignment'} is not available "
+                           "here: only the grader has it (a public case must not use it), and assignment.toml "
+                           "must declare it as [support] parent")
+    return _load_module(path, f"_parent_support_{ctx.assignment or 'assignment'}")
+
+
+def worker_support() -> ModuleType | None:
+    """The assignment's ``[support] worker`` module, loaded in this process (None if it has none). Its
+    functions normally run where the student's code runs (``autograder.checks.remote.helper``); a test may
+    also call one here to build the grader's own copy of something (e.g. a small trusted model)."""
+    ctx = get_context()
+    path = ctx.worker_support_path
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise RuntimeError(f"the worker support file {Path(path).name} of {ctx.assignment or 'this assignment'} "
+                           "is missing here")
+    return _load_module(path, f"_worker_support_{ctx.assignment or 'assignment'}")
 
 
 def _stable_int(text: str) -> int:
@@ -203,19 +256,3 @@ def datasets_package():
                 break
         import datasets
     return datasets
-
-
-_HIDDEN_SETS: dict = {}
-_HIDDEN_LOCK = __import__("threading").Lock()
-
-
-def hidden_mnist1d_set(n: int = 1000):
-    """A fresh MNIST-1D test set ``(x, y)`` of ``n`` signals whose seed derives from the assignment seed
-    and the student id: generated here, in the grader; its labels never leave this process."""
-    seed = int(case_rng("hidden MNIST-1D test set").integers(1, 2**31 - 1))
-    with _HIDDEN_LOCK:  # make_mnist1d swaps NumPy's global RNG state: one generation at a time
-        if (seed, n) not in _HIDDEN_SETS:
-            _HIDDEN_SETS[(seed, n)] = datasets_package().make_mnist1d(seed, n)
-            while len(_HIDDEN_SETS) > 8:
-                _HIDDEN_SETS.pop(next(iter(_HIDDEN_SETS)))
-        return _HIDDEN_SETS[(seed, n)]

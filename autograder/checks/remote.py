@@ -3,11 +3,11 @@
 Under the engine the names a test receives are proxies (``autograder/grade/proxies.py``): calling one,
 or a method of an object it returned, is a call into the sandboxed worker, and a tensor comes back as a
 ``TensorValue`` (data). Under plain ``otter run`` and ``check`` they are the real functions and objects.
-These helpers hide the difference, so an A2 test reads::
+These helpers hide the difference, so a torch test reads::
 
-    model = helper("build", "MNIST1DConvNet", MNIST1DConvNet, MNIST1DConvNet, 0)   # seeded cls()
-    call("MNIST1DConvNet", model.eval)
-    logits = as_array(call("MNIST1DConvNet", model, torch.as_tensor(x)))
+    model = helper("build", "ConvNet", ConvNet, ConvNet, 0)   # seeded cls(), where the student's code runs
+    call("ConvNet", model.eval)
+    logits = as_array(call("ConvNet", model, torch.as_tensor(x)))
 
 Points come only from data the test compares with its own computation on inputs it chose (SPEC section 6,
 invariant 3): a helper's result is the student's word and is used only as data to check.
@@ -21,17 +21,31 @@ from autograder.checks.compare import _student_error, call
 from autograder.checks.errors import StudentCallError
 
 
+def helper_function(fn: str):
+    """The trusted worker-side function ``fn``, loaded in this process: the assignment's ``[support] worker``
+    file first, then ``autograder/checks/inworker.py``. An unknown name is the test author's error (a
+    ``LookupError``: a grader error, never the student's)."""
+    from autograder.checks.context import worker_support
+
+    for module in (worker_support(), inworker):
+        if module is not None and callable(getattr(module, fn, None)):
+            return getattr(module, fn)
+    raise LookupError(f"no worker helper {fn!r}: define it in the assignment's [support] worker file "
+                      "(assignment.toml) or in autograder/checks/inworker.py")
+
+
 def helper(fn: str, name: str, anchor, *args, timeout_s: float | None = None):
-    """``autograder/checks/inworker.py``'s ``fn(student module, *args)``, run where the student's code runs
-    (``anchor``: any student function or object of this submission, to find its worker; ``name`` for
-    messages). Student objects among ``args`` travel as handles."""
+    """The worker helper ``fn(student module, *args)`` (``helper_function``), run where the student's code
+    runs (``anchor``: any student function or object of this submission, to find its worker; ``name`` for
+    messages). Student objects among ``args`` travel as handles. Its result is the student's word."""
     if anchor is None:
         raise StudentCallError(f"'{name}' is not defined: write it in your submission file", kind="missing")
     run = getattr(anchor, "run_helper", None)
     if run is not None:
         return run(fn, *args, timeout_s=timeout_s)
+    function = helper_function(fn)
     try:
-        return getattr(inworker, fn)(None, *args)
+        return function(None, *args)
     except Exception as exc:  # in-process: the student's code raised inside the helper
         raise _student_error(name, exc) from None
 
@@ -100,7 +114,7 @@ def tensor(x, dtype=None, requires_grad: bool = False):
 
 
 # =====================================================================================================
-# A2: the student's networks, reached through their own API
+# torch models: the student's networks, reached through their own API
 # =====================================================================================================
 
 

@@ -55,6 +55,9 @@ class Limits:
     """Most files and folders the scratch folder may hold (non-bwrap backends: bounds the parent's walk)."""
     max_restarts: int = 20
     """After this many worker restarts (crashes/timeouts), further calls fail at once with ``crash``."""
+    submission_timeout_s: float = 600.0
+    """Wall-clock budget of a whole submission (its ``WorkerSession`` deadline); the rest of its cases fail
+    when it is spent."""
     output_tail_bytes: int = 2048
     """How much of a call's own output ``CallResult.output`` keeps (the tail)."""
 

@@ -426,7 +426,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
                          f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
     summary.tampered += _private_folders(out)
-    visibility = a.options.get("hidden_visibility", "visible")
+    visibility = a.options.hidden_visibility
     if resume:  # what changed between the runs, before anything is regraded over it
         summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
     journal.append_batch(a.name, fingerprint, parts, shard=shard)
@@ -556,7 +556,7 @@ def merge(outs: list[Path], *, out: Path, root: Path | None = None) -> BatchSumm
     _private_folders(out)
     journal = Journal(out / "journal.jsonl")
     journal.append_batch(a.name, fingerprint, parts, shard=None, merged=[str(p) for p in outs])
-    visibility = a.options.get("hidden_visibility", "visible")
+    visibility = a.options.hidden_visibility
     for entry in sorted(entries, key=lambda e: e["student"]):
         result = submission_from_dict(entry["result"])
         files = write_submission(out, result, a.title, visibility)
@@ -649,7 +649,7 @@ def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult
     if result.status == OK and not sub.error and not sub.source.strip():
         result.status = NO_SUBMISSION  # an empty file: nothing was handed in
     result = cleaned(result)
-    files = write_submission(out, result, a.title, a.options.get("hidden_visibility", "visible"))
+    files = write_submission(out, result, a.title, a.options.hidden_visibility)
     journal.append(result, sub.sha256, files, fingerprint)
     summary.warnings.update(result.warnings)  # the sandbox session's own list, never the notes' text
     return result

@@ -135,7 +135,7 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
         result = grade_sandboxed(a, source_file, student, backend=config.get("sandbox", "auto"), device=device,
                                  ctx=grading_context(a, key or student, device, source_file))
         result.notes = sub.notes + result.notes
-        data = results_json(result, hidden_visibility=a.options.get("hidden_visibility", "visible"))
+        data = results_json(result, hidden_visibility=a.options.hidden_visibility)
         bad = [c for c in result.cases if c.status == GRADER_ERROR]
         if result.status == GRADER_ERROR or bad:
             _write(results_dir, grader_error_results(data, max_score=max_score))

@@ -10,6 +10,7 @@ failure only, never text the student's code produced (invariant 8).
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import secrets
 import shutil
@@ -20,18 +21,33 @@ from autograder.checks.context import get_context
 from autograder.checks.errors import StudentCallError, shown_type
 from autograder.core.calls import CRASH, ERROR, MISSING, OK, TIMEOUT, CallResult, Handle
 
-#: Trusted helper module copied into every worker (see ``autograder/checks/inworker.py``). Nothing it
-#: reports earns points; it is shipped under a random module name (``helper_copy``) as defence in depth.
+#: Generic trusted helper module copied into every worker (see ``autograder/checks/inworker.py``); an
+#: assignment's ``[support] worker`` file is copied next to it. Nothing they report earns points; they are
+#: shipped under random module names (``helper_copy``) as defence in depth.
 HELPERS_FILE = Path(__file__).resolve().parents[1] / "checks" / "inworker.py"
 
 
-def helper_copy() -> tuple[Path, str, Path]:
-    """``(file, module name, temp dir)``: a copy of the helper module under a random, unguessable name
-    (``_h<32 hex>``), for one session. The caller removes the temp dir."""
+def _defined_names(path: Path) -> set[str]:
+    """Top-level functions and classes of a trusted helper file (read statically: nothing is run)."""
+    tree = ast.parse(Path(path).read_text(), str(path))
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def helper_copy(worker_support: Path | None = None) -> tuple[list[Path], dict[str, str], Path]:
+    """``(files, {helper name: module name}, temp dir)``: copies of the generic helper module and of the
+    assignment's ``worker_support`` file (if any) under random, unguessable names (``_h<32 hex>``), for one
+    session. A name both define resolves to the assignment's (as ``autograder.checks.remote.helper_function``
+    does in-process). The caller removes the temp dir."""
     folder = Path(tempfile.mkdtemp(prefix="ag-helpers-"))
-    name = "_h" + secrets.token_hex(16)
-    shutil.copyfile(HELPERS_FILE, folder / f"{name}.py")
-    return folder / f"{name}.py", name, folder
+    files, where = [], {}
+    for source in (HELPERS_FILE, worker_support):  # the assignment's last: its names win
+        if source is None:
+            continue
+        name = "_h" + secrets.token_hex(16)
+        shutil.copyfile(source, folder / f"{name}.py")
+        files.append(folder / f"{name}.py")
+        where.update(dict.fromkeys(_defined_names(source), name))
+    return files, where, folder
 
 
 def _mro(exc_type: str) -> tuple[str, ...]:
@@ -93,10 +109,15 @@ class _Proxy:
         return timeout_s or self._session.limits.call_timeout_s
 
     def run_helper(self, helper: str, *args, timeout_s: float | None = None):
-        """Run ``autograder/checks/inworker.py``'s ``helper(student module, *args)`` inside the worker.
-        Its result is the student's word: use it only as data to check."""
+        """Run the worker helper ``helper(student module, *args)`` (``autograder/checks/inworker.py`` or the
+        assignment's ``[support] worker`` file) inside the worker. Its result is the student's word: use it
+        only as data to check. An unknown helper is the test author's error (``LookupError``)."""
+        module = self._state["helpers"].get(helper)
+        if module is None:
+            raise LookupError(f"no worker helper {helper!r}: define it in the assignment's [support] worker file "
+                              "(assignment.toml) or in autograder/checks/inworker.py")
         self._refuse_if_timed_out([self._label])
-        r = self._session.call_helper(self._state["helpers"], helper, *_unwrap(args), timeout_s=timeout_s)
+        r = self._session.call_helper(module, helper, *_unwrap(args), timeout_s=timeout_s)
         return self._value(r, self._label, self._timeout(timeout_s))
 
 

@@ -6,6 +6,7 @@ import importlib.util
 import itertools
 import logging
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 from autograder.checks.context import GradingContext, course_secret
@@ -22,7 +23,8 @@ def grading_context(a: Assignment, student: str, device: str = "cpu", file: Path
     from the course secret (``AG_COURSE_SECRET``), the assignment seed, the student id and the sha256 of
     the graded ``file``."""
     return GradingContext(assignment=a.name, seed=a.seed, student=student, device=device,
-                          reference_path=a.solution_file, options=a.options, secret=course_secret(),
+                          reference_path=a.solution_file, options=asdict(a.options), secret=course_secret(),
+                          parent_support_path=a.parent_support_file, worker_support_path=a.worker_support_file,
                           submission_sha256=hashlib.sha256(Path(file).read_bytes()).hexdigest() if file else "")
 
 
@@ -85,7 +87,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     the test files run here and see the student's functions as proxies."""
     import time
 
-    from autograder.core.calls import OK, Limits
+    from autograder.core.calls import OK
     from autograder.core.results import FAILED, GRADER_ERROR, CaseResult
     from autograder.grade.proxies import StudentFunction, helper_copy
     from autograder.sandbox import WorkerSession
@@ -94,19 +96,19 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
     test_files = test_files if test_files is not None else load_test_files(a.tests_dir)
     ctx = ctx or grading_context(a, student, device, file)
     result = SubmissionResult(student)
-    limits = Limits(call_timeout_s=a.limits.call_timeout_s, memory_mb=a.limits.memory_mb)
+    limits = a.limits
     all_cases = [(tf, case) for tf in test_files for case in tf.cases]
     deadline = time.monotonic() + a.limits.submission_timeout_s
 
     def fail_all(status: str, message: str) -> None:
         result.cases = every_case(test_files, status, message)
 
-    helpers_file, helpers_module, helpers_dir = helper_copy()
+    helper_files, helpers, helpers_dir = helper_copy(a.worker_support_file)
     try:
         session = WorkerSession(file, a.module_name, backend=backend, limits=limits, device=device,
                                 forbidden_imports=a.forbidden_imports,
-                                forbidden_reason=a.options.get("forbidden_reason", ""),
-                                helper_files=[helpers_file], deadline=deadline,
+                                forbidden_reason=a.options.forbidden_reason,
+                                helper_files=helper_files, deadline=deadline,
                                 budget_s=a.limits.submission_timeout_s,
                                 protect=(*course_secrets(a.root), a.solution_dir, a.tests_dir))
     except Exception as exc:  # noqa: BLE001 - the sandbox could not even be set up: our problem
@@ -135,7 +137,7 @@ def grade_sandboxed(a: Assignment, file: Path, student: str, test_files: list[Te
             result.status = import_failure_status(a, Path(file).read_text(encoding="utf-8", errors="replace"),
                                                   status.status)
             return result
-        state = {"student_s": 0.0, "timed_out": set(), "helpers": helpers_module}
+        state = {"student_s": 0.0, "timed_out": set(), "helpers": helpers}
         names = {p for _, case in all_cases for p in case.params if p != "env"}
         env = {name: StudentFunction(session, name, state) for name in names}
         env["env"] = env

@@ -11,7 +11,7 @@ import logging
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
@@ -158,11 +158,15 @@ SUPPORT = {
 }
 
 
-def _support_package(root: Path, kind: str) -> dict[str, bytes]:
+#: The engine's own package: bundles copy it from here, whatever the assignment's root.
+ENGINE = Path(__file__).resolve().parents[1]
+
+
+def _support_package(kind: str) -> dict[str, bytes]:
     """The ``SUPPORT[kind]`` subset of the ``autograder`` package, as bundle entries."""
     files = {}
     for rel in SUPPORT[kind]:
-        src = root / "autograder" / rel
+        src = ENGINE / rel
         files.update(tree_files(src, f"autograder/{rel}".rstrip("/"), suffixes=(".py",)) if src.is_dir()
                      else {f"autograder/{rel}": src.read_bytes()})
     return files
@@ -173,8 +177,8 @@ def check_config(a: Assignment) -> dict:
     the hidden-input seed): read by ``autograder/student/__init__.py`` as ``autograder/student/assignment.json``."""
     return {"generated": header("assignments/<a>/assignment.toml").strip("# \n").replace("<a>", a.name),
             "assignment": a.name, "title": a.title, "student_file": a.student_file,
-            "forbidden_imports": list(a.forbidden_imports), "forbidden_reason": a.options.get("forbidden_reason", ""),
-            "call_timeout_s": a.limits.call_timeout_s}
+            "forbidden_imports": list(a.forbidden_imports), "forbidden_reason": a.options.forbidden_reason,
+            "call_timeout_s": a.limits.call_timeout_s, "worker_support": a.support.worker}
 
 
 def zip_student_bundle(r: Release) -> None:
@@ -193,10 +197,12 @@ def zip_student_bundle(r: Release) -> None:
     files[f"{prefix}/README.md"] = readme.encode()
     files[f"{prefix}/requirements.txt"] = r.requirements.encode()
     files[f"{prefix}/autograder/student/assignment.json"] = (json.dumps(check_config(a), indent=1) + "\n").encode()
-    for rel in a.options.get("bundle_files", []):
+    if a.support.worker:  # public cases may call its helpers; never the parent support (hidden data)
+        files[f"{prefix}/{a.support.worker}"] = a.worker_support_file.read_bytes()
+    for rel in a.options.bundle_files:
         src = a.root / rel
         files.update(tree_files(src, f"{prefix}/{rel}") if src.is_dir() else {f"{prefix}/{rel}": src.read_bytes()})
-    files.update({f"{prefix}/{k}": v for k, v in _support_package(a.root, "student").items()})
+    files.update({f"{prefix}/{k}": v for k, v in _support_package("student").items()})
     r.outputs.append(write_zip(r.dist_dir / "student.zip", files))
 
 
@@ -211,7 +217,7 @@ def make_otter_zip(r: Release) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
-        for name, data in _support_package(a.root, "otter").items():
+        for name, data in _support_package("otter").items():
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             (stage / name).write_bytes(data)
         ref = stage / "reference"
@@ -219,14 +225,21 @@ def make_otter_zip(r: Release) -> None:
         (ref / a.student_file).write_bytes(a.solution_file.read_bytes())
         for name in a.provided_files:
             (ref / name).write_bytes((a.solution_dir / name).read_bytes())
+        support = {}
+        for key, rel in (("parent_support", a.support.parent), ("worker_support", a.support.worker)):
+            if rel:  # plain ``otter run`` grades hidden cases too: both support files, read by checks/context.py
+                (ref / rel).parent.mkdir(parents=True, exist_ok=True)
+                (ref / rel).write_bytes((a.source_dir / rel).read_bytes())
+                support[key] = rel
         (ref / "context.json").write_text(json.dumps(
-            {"assignment": a.name, "seed": a.seed, "reference": a.student_file, "options": a.options}, indent=1))
+            {"assignment": a.name, "seed": a.seed, "reference": a.student_file, "options": asdict(a.options),
+             **support}, indent=1))
         tests = stage / "tests"
         tests.mkdir()
         for path in sorted(a.tests_dir.glob("*.py")):
             (tests / path.name).write_bytes(path.read_bytes())
         support = ["autograder", "reference"]
-        for rel in a.options.get("bundle_files", []):  # data and loaders the tests need (A2: MNIST-1D)
+        for rel in a.options.bundle_files:  # data and loaders the tests need
             files = tree_files(a.root / rel, rel) if (a.root / rel).is_dir() else {rel: (a.root / rel).read_bytes()}
             for name, data in files.items():
                 (stage / name).parent.mkdir(parents=True, exist_ok=True)
@@ -246,8 +259,8 @@ def make_gradescope_zip(r: Release) -> None:
     from autograder.release.gradescope import gradescope_files
 
     a = r.assignment
-    files = gradescope_files(a, _support_package(a.root, "gradescope"))
-    for rel in a.options.get("bundle_files", []):
+    files = gradescope_files(a, _support_package("gradescope"))
+    for rel in a.options.bundle_files:
         src = a.root / rel
         files.update(tree_files(src, rel) if src.is_dir() else {rel: src.read_bytes()})
     r.outputs.append(write_zip(r.dist_dir / "autograder.zip", files, executable=frozenset({"setup.sh", "run_autograder"})))

@@ -47,8 +47,8 @@ def student_requirements(a: Assignment) -> str:
     """The bundle's ``requirements.txt``: the pinned lines of ``[options] student_packages``."""
     toml = a.source_dir / "assignment.toml"
     source = a.root / "requirements.txt"
-    wanted = a.options.get("student_packages")
-    if not wanted or not isinstance(wanted, list):
+    wanted = a.options.student_packages
+    if not wanted:
         raise RequirementsError(f"{toml}: [options] student_packages is missing: list the packages a student "
                                 f"installs (their versions come from {source})")
     pinned = pins(source.read_text())

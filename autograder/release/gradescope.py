@@ -154,6 +154,9 @@ def gradescope_files(a, support: dict[str, bytes]) -> dict[str, bytes]:
     files[f"{rel}/assignment.toml"] = (a.source_dir / "assignment.toml").read_bytes()
     for path in sorted(a.tests_dir.glob("*.py")):
         files[f"{rel}/tests/{path.name}"] = path.read_bytes()
+    for support in (a.support.parent, a.support.worker):  # the trusted grader runs both
+        if support:
+            files[f"{rel}/{support}"] = (a.source_dir / support).read_bytes()
     for name in (a.student_file, *a.provided_files):
         files[f"solutions/{a.name}/{name}"] = (a.solution_dir / name).read_bytes()
     return files

@@ -57,6 +57,8 @@ class CheckConfig:
     forbidden_imports: tuple[str, ...] = ()
     forbidden_reason: str = ""
     call_timeout_s: float = 10.0
+    worker_support: Path | None = None
+    """The assignment's ``[support] worker`` file (its helpers run in-process here)."""
 
 
 def load_config(assignment: str) -> CheckConfig:
@@ -66,12 +68,13 @@ def load_config(assignment: str) -> CheckConfig:
         if data["assignment"] != assignment:
             raise AssignmentError(f"this folder holds {data['assignment']}, not {assignment!r}: run "
                                   f"`python -m autograder check {data['assignment']} {data['student_file']}`")
+        worker = data.get("worker_support")
         return CheckConfig(assignment, data["student_file"], REPO_ROOT / "tests",
                            tuple(data.get("forbidden_imports", ())), data.get("forbidden_reason", ""),
-                           float(data.get("call_timeout_s", 10.0)))
+                           float(data.get("call_timeout_s", 10.0)), REPO_ROOT / worker if worker else None)
     a = load_assignment(assignment)
     return CheckConfig(assignment, a.student_file, a.tests_dir, a.forbidden_imports,
-                       a.options.get("forbidden_reason", ""), a.limits.call_timeout_s)
+                       a.options.forbidden_reason, a.limits.call_timeout_s, a.worker_support_file)
 
 
 # -- forbidden imports --------------------------------------------------------------------------------
@@ -297,7 +300,7 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
             value = getattr(module, name, None)
             env[name] = TimedFunction(name, value, state, limit, timeout_s) if callable(value) else value
         env["env"] = env
-        ctx = GradingContext(assignment=assignment, student="local")
+        ctx = GradingContext(assignment=assignment, student="local", worker_support_path=config.worker_support)
         results = run_test_files(files, env, ctx)
 
     table = Table(title=f"{assignment}: public tests on {file.name}")

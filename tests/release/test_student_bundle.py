@@ -46,7 +46,7 @@ def test_bundle_pins_what_students_need(bundles, assignment):
     repo = pins((REPO_ROOT / "requirements.txt").read_text())
     lines = [line for line in req.splitlines() if line and not line.startswith("#")]
     assert lines and all(line in repo.values() and re.search(r"==\d", line) for line in lines)
-    assert len(lines) == len(a.options["student_packages"])
+    assert len(lines) == len(a.options.student_packages)
     assert ("torch" in pins(req)) == (assignment == "a2_torch_cnn")
     readme = (folder / "README.md").read_text()
     assert readme.index("## Set-up") < readme.index("## Questions")

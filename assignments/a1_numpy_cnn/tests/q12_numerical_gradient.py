@@ -68,10 +68,10 @@ def _restore_breaks(v, h):
 def _central(spec, x, h):
     """The grader's own central differences of the same ``f`` at the same ``x`` (the reference's
     numerical_gradient, run here), after checking them against the analytic gradient."""
-    from autograder.checks import inworker, reference
+    from autograder.checks import reference, worker_support
 
     x = np.array(x, copy=True)
-    expected = reference().numerical_gradient(inworker.scalar_function(None, spec), x, h)
+    expected = reference().numerical_gradient(worker_support().scalar_function(None, spec), x, h)
     v = x.astype(np.float64)
     if spec["kind"] == "cubic":
         analytic = 3 * spec["c"] * v**2

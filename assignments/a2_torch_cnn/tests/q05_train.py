@@ -32,12 +32,12 @@ def _data(n, seed=0):
 
 def _initial_weights(seed=0):
     """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
-    from autograder.checks import inworker
+    from autograder.checks import worker_support
     import torch
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = inworker.small_model(None, "mlp")
+        model = worker_support().small_model(None, "mlp")
     return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
@@ -46,9 +46,9 @@ def _loss(state, x, y):
     import torch
     import torch.nn.functional as F
 
-    from autograder.checks import inworker
+    from autograder.checks import worker_support
 
-    model = inworker.small_model(None, "mlp")
+    model = worker_support().small_model(None, "mlp")
     model.load_state_dict({k: torch.as_tensor(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
     with torch.no_grad():
         out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(len(x), -1))
@@ -143,9 +143,9 @@ def _full_batch_grad(x, y):
     import torch
     import torch.nn.functional as F
 
-    from autograder.checks import inworker
+    from autograder.checks import worker_support
 
-    model = inworker.small_model(None, "mlp")
+    model = worker_support().small_model(None, "mlp")
     model.load_state_dict({k: torch.as_tensor(v) for k, v in _initial_weights().items()})
     out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)))
     F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()).backward()

@@ -15,7 +15,7 @@ import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, build_model, call_timed, check_true, get_context, predictions
-from autograder.checks.context import datasets_package, hidden_mnist1d_set, per_submission
+from autograder.checks.context import datasets_package, parent_support, per_submission
 
 OK_FORMAT = False
 name = "q07_cnn_vs_mlp"
@@ -75,7 +75,7 @@ def cnn_beats_mlp_public_test_split(MNIST1DConvNet, MNIST1DMLP, train):
 
 
 def _hidden_test_set():
-    return hidden_mnist1d_set(1000)
+    return parent_support().hidden_mnist1d_set(1000)
 # END HIDDEN TESTS
 
 

@@ -17,7 +17,7 @@ from otter.test_files import test_case
 
 from autograder.checks import (StudentCallError, call, call_timed, case_rng, check_true, expect_raises, get_context,
                                model_weights, predictions, verified, worker_has_cuda)
-from autograder.checks.context import datasets_package, hidden_mnist1d_set, per_submission
+from autograder.checks.context import datasets_package, parent_support, per_submission
 
 OK_FORMAT = False
 name = "q08_classifier"
@@ -72,7 +72,7 @@ def classifier_interface(make_classifier, fit):
 
 # BEGIN HIDDEN TESTS
 def _hidden_test_set():
-    return hidden_mnist1d_set(1000)
+    return parent_support().hidden_mnist1d_set(1000)
 
 
 def _fitted(make_classifier, fit):

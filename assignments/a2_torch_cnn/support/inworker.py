@@ -1,0 +1,27 @@
+"""A2's worker-side helpers ([support] worker of assignment.toml): run where the student's code runs.
+
+Copied into each worker session under a random module name, next to the engine's generic helpers
+(``autograder/checks/inworker.py``), and called with ``autograder.checks.helper(name, ...)``; under plain
+otter and ``check`` they run in-process. First argument: the student module. Nothing they return earns a
+point by itself: the parent uses it only through the student's own API or as data it checks.
+Imports torch inside each function (the worker imports this module before the student's code needs torch).
+"""
+
+
+def small_model(_module, kind):
+    """A trusted model whose weights the parent loads by name and whose forward it recomputes itself, sized
+    for MNIST-1D (40 inputs, 10 classes): ``"mlp"`` = Flatten, Linear(40, 32) ``fc1``, ReLU, Linear(32, 10)
+    ``fc2``; ``"linear_dropout"`` = Flatten, Linear(40, 10) ``fc``, Dropout(0.5) (only eval mode predicts
+    deterministically)."""
+    from collections import OrderedDict
+
+    import torch
+
+    nn = torch.nn
+    if kind == "mlp":
+        layers = [("flat", nn.Flatten()), ("fc1", nn.Linear(40, 32)), ("relu", nn.ReLU()), ("fc2", nn.Linear(32, 10))]
+    elif kind == "linear_dropout":
+        layers = [("flat", nn.Flatten()), ("fc", nn.Linear(40, 10)), ("drop", nn.Dropout(0.5))]
+    else:
+        raise ValueError(f"unknown small model {kind!r}")
+    return nn.Sequential(OrderedDict(layers))
