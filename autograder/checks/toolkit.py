@@ -5,7 +5,7 @@ A test case names the student's function once and says what it checks::
     from autograder.checks import student
 
     @test_case(points=1, hidden=True)
-    def pad2d_random(pad2d):
+    def pad2d_example(pad2d):
         f = student("pad2d", pad2d)
         f.same(x, (1, 2), case="random 4-D array, pair padding")      # values, vs the reference
         f.dtype(x.astype(np.float32), 1, case="float32 in: float32 out")
