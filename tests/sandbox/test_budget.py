@@ -116,9 +116,10 @@ def test_members_and_totals_are_measured_from_proc():
     """Does the watchdog count a child's memory (RSS, and PSS past the budget)?"""
     import subprocess
 
-    child = subprocess.Popen([sys.executable, "-c", "import time; b = b'x' * (64 * 2**20); time.sleep(30)"])
+    child = subprocess.Popen([sys.executable, "-c", "import time; b = b'x' * (64 * 2**20); print('ready', flush=True); "
+                              "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.5)
+        assert child.stdout.readline() == "ready\n"  # allocated (a fixed sleep was too short on a loaded machine)
         w = budget.MemoryWatch(os.getpid(), 10 * 2**20, interval_s=0)
         assert child.pid in w.members()
         total = w.total()
