@@ -105,7 +105,9 @@ def train_loss_decreases(train):
     check_true(losses[-1] < 0.9 * losses[0], f"'train' loss did not go down: first epoch {losses[0]:.3f}, "
                f"last {losses[-1]:.3f} (expected the last below 90% of the first)")
     _check_trained(weights, x, y, "epochs=10", factor=0.9)
-    check_true(_loss(weights, x, y) <= 1.5 * losses[-1] + 0.05,
+    # Loose on purpose: the last epoch's mean is taken over weights that still move (an unstable loop's last
+    # step may end above it); only reports far below what the returned model does are flagged here.
+    check_true(_loss(weights, x, y) <= 2.0 * losses[-1] + 0.25,
                "'train' reports epoch losses far below the loss of the model it returns")
 
 
