@@ -1,6 +1,6 @@
 """One helper per kind of check; each raises ``CheckFailure`` with a layered student message.
 
-Order of checks (SPEC section 6, invariant 4): missing -> type -> shape -> dtype -> finite -> value.
+Order of checks (README, "Grading: the trust boundary"): missing -> type -> shape -> dtype -> finite -> value.
 Messages read ``'<name>' (<case>) <problem>: got <x>, expected <y>``. In a hidden case they name
 the kind of case and the problem but never show hidden shapes or values: a relative-error figure
 is the most they say.
@@ -65,7 +65,7 @@ def call(name: str, fn, *args, **kwargs):
 
 def _student_error(name: str, exc: Exception) -> StudentCallError:
     """In-process counterpart of ``autograder.grade.proxies.call_error``: a hidden case shows the exception's
-    type (Python's own names only), never its message (SPEC section 6, invariant 8)."""
+    type (Python's own names only), never its message (README, "Grading: the trust boundary")."""
     kind = type(exc).__name__
     if get_context().hidden:
         text = f"'{name}' raised {shown_type(kind)} (hidden case: message not shown)"

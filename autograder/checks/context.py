@@ -202,7 +202,7 @@ def course_secret() -> str:
 def case_rng(label: str) -> np.random.Generator:
     """A generator seeded from (course secret, assignment seed, student id, sha256 of the submission,
     ``label``): the same file regrades identically; another student, another case or any edit of the
-    file draws different inputs (SPEC section 6, invariant 7)."""
+    file draws different inputs (README, "Grading: the trust boundary")."""
     ctx = get_context()
     return np.random.default_rng([_stable_int(ctx.secret), ctx.seed, _stable_int(ctx.student),
                                   _stable_int(ctx.submission_sha256), _stable_int(label)])

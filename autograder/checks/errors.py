@@ -1,7 +1,7 @@
 """Exceptions that mean "the student's code is wrong", as opposed to a grader error.
 
 Both subclass ``AssertionError`` so that plain ``otter run`` reports them as ordinary test failures.
-Any other exception escaping a test case is a grader error (SPEC section 6, invariant 6).
+Any other exception escaping a test case is a grader error (README, "Grading: the trust boundary").
 """
 
 

@@ -9,8 +9,8 @@ These helpers hide the difference, so a torch test reads::
     call("ConvNet", model.eval)
     logits = as_array(call("ConvNet", model, torch.as_tensor(x)))
 
-Points come only from data the test compares with its own computation on inputs it chose (SPEC section 6,
-invariant 3): a helper's result is the student's word and is used only as data to check.
+Points come only from data the test compares with its own computation on inputs it chose (README, "Grading:
+the trust boundary"): a helper's result is the student's word and is used only as data to check.
 """
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """What a grading run writes: Gradescope results JSON, student feedback, the gradebook.
 
 Only the trusted parent writes these, always atomically (write a temporary file, then rename), so a
-killed batch never leaves a half-written result (SPEC section 6, invariant 6). Written files are
+killed batch never leaves a half-written result (README, "Grading: the trust boundary"). Written files are
 read-only (0444): nothing edits them in place; the parent replaces them whole. Each writer returns
 the sha256 of what it wrote, which the journal records (tamper evidence: ``autograder.grade.batch``).
 
 Every string that may carry a student's words goes through ``autograder.core.sanitize`` for its
-destination (SPEC section 6, invariant 9): ``clean`` for results JSON (shown as plain text: see
+destination (README, "Grading: the trust boundary"): ``clean`` for results JSON (shown as plain text: see
 ``TEXT_FORMAT``), ``for_markdown`` for feedback, ``for_csv`` for the gradebook.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Does the A1 reference solution (solutions/a1_numpy_cnn/cnn_numpy.py) meet SPEC sections 3 and 4?
+"""Does the A1 reference solution (solutions/a1_numpy_cnn/cnn_numpy.py) meet the conventions and the A1 API (README "Conventions", the handout)?
 
 The oracle is PyTorch (``torch.nn.functional`` forward passes and float64 autograd for the backward
 passes), the reference's own ``numerical_gradient`` (central differences), and the lecture's worked
-examples, written here as hand-computed literals (LECTURE.md). Every mode, padding and stride
+examples, written here as hand-computed literals (the lecture's worked examples, quoted in the handout). Every mode, padding and stride
 combination is a named parameter (STYLE 13).
 
 The module under test is loaded by path (never through ``sys.path``, so it cannot collide with the
@@ -923,7 +923,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("thunk, exc, match", ERRORS)
 def test_invalid_arguments_raise_naming_the_argument(cn, thunk, exc, match):
-    """SPEC section 3: ValueError for bad values, TypeError for non-integers; the message names the argument."""
+    """README "Conventions": ValueError for bad values, TypeError for non-integers; the message names the argument."""
     with pytest.raises(exc, match=match):
         thunk(cn)
 

@@ -1,4 +1,4 @@
-"""Does the A2 reference solution (solutions/a2_torch_cnn/cnn_torch.py) meet SPEC section 5?
+"""Does the A2 reference solution (solutions/a2_torch_cnn/cnn_torch.py) meet the A2 API (README "The two assignments", the handout)?
 
 The oracle is PyTorch itself (float64 autograd of ``torch.nn.functional.conv2d``). GPU tests skip
 with a visible reason on machines without CUDA; the accuracy test is marked slow.
