@@ -80,7 +80,7 @@ def t(a, grad=False):
 def torch_padding(padding, kernel, dilation):
     """conv2d's padding argument for torch: "full" is not a torch mode, it is d*(k-1) per axis."""
     if padding == "full":
-        return tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+        return tuple(d * (k - 1) for k, d in zip(kernel, dilation, strict=False))
     return padding
 
 
@@ -184,7 +184,7 @@ def test_conv2d_backward_matches_numerical_gradient(cn, case):
     dout = rand(cn.conv2d(x, w, b, **kw).shape, seed=7)
     analytic = cn.conv2d_backward(dout, x, w, b, **kw)
     loss = lambda: float(np.sum(cn.conv2d(x, w, b, **kw) * dout))  # noqa: E731 (reads x, w, b by closure)
-    for got, arr in zip(analytic, (x, w, b)):
+    for got, arr in zip(analytic, (x, w, b), strict=False):
         assert rel_error(got, cn.numerical_gradient(lambda _: loss(), arr)) < 1e-6
 
 
@@ -430,7 +430,7 @@ def test_pool_backward_matches_numerical_gradient(cn, case):
     dout = rand(cn.max_pool2d(x, *args).shape, seed=5)
     for fwd, got in ((cn.max_pool2d, cn.max_pool2d_backward(dout, x, *args)),
                      (cn.avg_pool2d, cn.avg_pool2d_backward(dout, x.shape, *args))):
-        assert rel_error(got, cn.numerical_gradient(lambda a: np.sum(fwd(a, *args) * dout), x.copy())) < 1e-6
+        assert rel_error(got, cn.numerical_gradient(lambda a: np.sum(fwd(a, *args) * dout), x.copy())) < 1e-6  # noqa: B023 - called at once
 
 
 L2_CASES = [
@@ -593,7 +593,7 @@ def test_receptive_field_by_hand_and_torch(cn, layers, expected):
 def test_mlp_params_lecture_784_and_megabytes(cn):
     """400,906 parameters (torch agrees), 1,603,624 bytes as float32 = 1.6 MB decimal."""
     sizes = [784, 256, 256, 256, 256, 10]
-    torch_mlp = nn.Sequential(*[nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
+    torch_mlp = nn.Sequential(*[nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=False)])
     assert call(cn.mlp_params, sizes) == 400_906 == sum(p.numel() for p in torch_mlp.parameters())
     assert cn.mlp_params(sizes) * np.dtype(np.float32).itemsize == 1_603_624
     assert round(1_603_624 / 1e6, 1) == 1.6
@@ -731,7 +731,7 @@ def _outputs(result):
 @pytest.mark.parametrize("op", DTYPE_OPS)
 def test_float32_in_float32_out(cn, op):
     """float32 inputs give float32 outputs (forward and backward), with the float64 values."""
-    for got, ref in zip(_outputs(op(cn, lambda a: a.astype(np.float32))), _outputs(op(cn, lambda a: a))):
+    for got, ref in zip(_outputs(op(cn, lambda a: a.astype(np.float32))), _outputs(op(cn, lambda a: a)), strict=False):
         assert_matches(got, ref.astype(np.float32), dtype=np.float32)
 
 
@@ -739,7 +739,7 @@ def test_float32_in_float32_out(cn, op):
 def test_integer_inputs_compute_in_float64(cn, op):
     """Integer arrays are computed in float64."""
     to_int = lambda a: np.round(a * 3).astype(np.int64)  # noqa: E731
-    for got, ref in zip(_outputs(op(cn, to_int)), _outputs(op(cn, lambda a: to_int(a).astype(np.float64)))):
+    for got, ref in zip(_outputs(op(cn, to_int)), _outputs(op(cn, lambda a: to_int(a).astype(np.float64))), strict=False):
         assert_matches(got, ref, dtype=np.float64)
 
 

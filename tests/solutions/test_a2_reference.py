@@ -125,9 +125,9 @@ def test_conv2d_matches_torch(stride, padding, kernel, bias):
     inputs = (x, w) if b is None else (x, w, b)
     got = torch.autograd.grad(out, inputs, dout)
     want = torch.autograd.grad(ref, inputs, dout)
-    for name, g_got, g_want in zip(("dx", "dw", "db"), got, want):
+    for name, g_got, g_want in zip(("dx", "dw", "db"), got, want, strict=False):
         assert g_got.shape == g_want.shape, name
-        torch.testing.assert_close(g_got, g_want, rtol=1e-10, atol=1e-10, msg=lambda m: f"{name}: {m}")
+        torch.testing.assert_close(g_got, g_want, rtol=1e-10, atol=1e-10, msg=lambda m: f"{name}: {m}")  # noqa: B023 - called at once
 
 
 def test_conv2d_bias_none_gives_no_bias_grad():
@@ -245,7 +245,7 @@ def test_train_returns_epoch_losses_and_is_deterministic():
     assert len(losses) == 4 and all(type(v) is float and np.isfinite(v) for v in losses)
     assert losses[-1] < losses[0]
     assert ct.train(twin, x, y, epochs=4, batch_size=32, lr=1e-2, device="cpu", seed=3) == losses
-    for p, q in zip(model.parameters(), twin.parameters()):
+    for p, q in zip(model.parameters(), twin.parameters(), strict=False):
         assert torch.equal(p, q)
     assert ct.train(other, x, y, epochs=4, batch_size=32, lr=1e-2, device="cpu", seed=4) != losses
 
@@ -283,7 +283,7 @@ def test_make_classifier_is_seeded_and_leaves_global_rng_alone():
     a, b = ct.make_classifier(), ct.make_classifier()
     assert torch.equal(torch.get_rng_state(), state)
     assert isinstance(a, torch.nn.Module)
-    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=False):
         assert ka == kb and torch.equal(va, vb)
     assert a(torch.randn(3, 40)).shape == (3, 10)
 
@@ -339,7 +339,7 @@ def test_conv2d_on_cuda_matches_torch():
     ref = F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2))
     torch.testing.assert_close(out, ref)
     dout = torch.randn_like(ref)
-    for g, r in zip(torch.autograd.grad(out, (x, w, b), dout), torch.autograd.grad(ref, (x, w, b), dout)):
+    for g, r in zip(torch.autograd.grad(out, (x, w, b), dout), torch.autograd.grad(ref, (x, w, b), dout), strict=False):
         assert g.is_cuda
         torch.testing.assert_close(g, r)
 

@@ -98,7 +98,7 @@ def locally_connected_random(locally_connected2d_params):
             shape = (int(rng.integers(1, 5)), int(rng.integers(k[0], 20)), int(rng.integers(k[1], 20)))
             stride, padding = (int(rng.integers(1, 4)), int(rng.integers(1, 4))), (int(rng.integers(0, 3)),
                                                                                    int(rng.integers(0, 3)))
-            if i % 2 or any(s > 1 and (n + 2 * p - kk) % s for n, kk, s, p in zip(shape[1:], k, stride, padding)):
+            if i % 2 or any(s > 1 and (n + 2 * p - kk) % s for n, kk, s, p in zip(shape[1:], k, stride, padding, strict=False)):
                 break
         out_c, bias = int(rng.integers(1, 9)), i % 2 == 0
         expected = reference().locally_connected2d_params(shape, out_c, k, stride, padding, bias)

@@ -135,7 +135,7 @@ def _exercised(networks):
     odd total d*(k-1) (the extra pixel goes after)."""
     found = set()
     for shape, layers, summary in networks:
-        for layer, in_shape in zip(layers, [shape] + [out for out, _ in summary]):
+        for layer, in_shape in zip(layers, [shape] + [out for out, _ in summary], strict=False):
             kind, k = layer["type"], layer.get("kernel_size", 1)
             if kind.startswith("conv") and layer.get("bias", True) is False:
                 found.add("no bias")
@@ -172,7 +172,7 @@ def network_summary_random(network_summary):
         networks = [_random_network(rng, dims) for dims in (1, 2, 1, 2, 2)]
         if _exercised(networks) == EXERCISED:
             break
-    for (shape, layers, expected), dims in zip(networks, (1, 2, 1, 2, 2)):
+    for (shape, layers, expected), dims in zip(networks, (1, 2, 1, 2, 2), strict=False):
         student("network_summary", network_summary).expect(
             expected, shape, layers, case=f"random {dims}-D network: strides, paddings, dilation, pooling")
 

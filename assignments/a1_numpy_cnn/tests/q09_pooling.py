@@ -75,7 +75,7 @@ def _random_x(label, dtype=np.float64, k=1, s=None, p=0):
     k, p = pair(k), pair(p)
     s = k if s is None else pair(s)
     while True:
-        hw = [random_extent(rng, 5, 14, ki, si, pi) for ki, si, pi in zip(k, s, p)]
+        hw = [random_extent(rng, 5, 14, ki, si, pi) for ki, si, pi in zip(k, s, p, strict=False)]
         if hw[0] != hw[1]:
             break
     return rng.standard_normal((int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)).astype(dtype)

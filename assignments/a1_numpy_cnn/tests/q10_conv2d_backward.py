@@ -9,8 +9,18 @@ against torch autograd in the grader.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (agree_with_torch, case_rng, check_true, conv_inputs, expect_array, pair, reference,
-                               student, torch_grads, verified)
+from autograder.checks import (
+    agree_with_torch,
+    case_rng,
+    check_true,
+    conv_inputs,
+    expect_array,
+    pair,
+    reference,
+    student,
+    torch_grads,
+    verified,
+)
 
 OK_FORMAT = False
 name = "q10_conv2d_backward"
@@ -21,13 +31,13 @@ def _grads(f, *args, case, **hyper):
     got = f(*args, case=case, **hyper)
     check_true(isinstance(got, (tuple, list)) and len(got) == 3,
                f"'conv2d_backward' ({case}) must return a tuple (dx, dw, db)")
-    return dict(zip(("dx", "dw", "db"), got))
+    return dict(zip(("dx", "dw", "db"), got, strict=False))
 
 
 def _expect(f, expected, *args, case, **hyper):
     """Each of the student's dx, dw, db equals ``expected`` (values; each failure names the gradient)."""
     got = _grads(f, *args, case=case, **hyper)
-    for what, value in zip(("dx", "dw", "db"), expected):
+    for what, value in zip(("dx", "dw", "db"), expected, strict=False):
         f.compare(got[what], value, case=case, what=what)
 
 
@@ -60,7 +70,7 @@ def _expected(dout, x, w, b, **hyper):
     ref = reference().conv2d_backward(dout, x, w, b, **hyper)
     torch_hyper = dict(hyper)
     if hyper.get("padding") == "full":
-        torch_hyper["padding"] = tuple(di * (k - 1) for di, k in zip(pair(hyper.get("dilation", 1)), w.shape[2:]))
+        torch_hyper["padding"] = tuple(di * (k - 1) for di, k in zip(pair(hyper.get("dilation", 1)), w.shape[2:], strict=False))
     agree_with_torch(f"conv2d_backward for {hyper}", ref, torch_grads(F.conv2d, dout, x, w, b, **torch_hyper),
                      1e-9 if x.dtype == np.float64 else 1e-4)
     return ref
@@ -80,7 +90,7 @@ def _check_backward(conv2d_backward, label, *, what, kernel=None, no_bias=False,
     f = student("conv2d_backward", conv2d_backward)
     dout, x, w, b = _random_case(label, kernel=kernel, dtype=dtype, **hyper)
     b = None if no_bias else b
-    expected = dict(zip(("dx", "dw", "db"), _expected(dout, x, w, b, **hyper)))
+    expected = dict(zip(("dx", "dw", "db"), _expected(dout, x, w, b, **hyper), strict=False))
     got = _grads(f, dout, x, w, b, case=label, **hyper)
     if what == "db" and no_bias:
         check_true(got["db"] is None, f"'conv2d_backward' ({label}) db must be None when b is None")
@@ -170,7 +180,7 @@ def backward_dtypes(conv2d_backward):
     dout, x, w, b = _random_case("float32 dtypes", dtype=np.float32, stride=2, padding=1)
     expected = reference().conv2d_backward(dout, x, w, b, stride=2, padding=1)
     got = _grads(f, dout, x, w, b, case="float32 in: float32 dx, dw, db", stride=2, padding=1)
-    for what, e in zip(("dx", "dw", "db"), expected):
+    for what, e in zip(("dx", "dw", "db"), expected, strict=False):
         check_true(type(got[what]) is np.ndarray and got[what].dtype == e.dtype,
                    f"'conv2d_backward' (float32 in) {what} has the wrong dtype: expected {e.dtype}")
 

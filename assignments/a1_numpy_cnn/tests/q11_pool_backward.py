@@ -55,7 +55,7 @@ def _random_pool_case(label, kernel_size, stride, padding, *, ties=False, negati
     k, p = pair(kernel_size), pair(padding)
     s = k if stride is None else pair(stride)
     while True:
-        hw = [random_extent(rng, 5, 12, ki, si, pi) for ki, si, pi in zip(k, s, p)]
+        hw = [random_extent(rng, 5, 12, ki, si, pi) for ki, si, pi in zip(k, s, p, strict=False)]
         if hw[0] != hw[1]:
             break
     shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)), *hw)

@@ -13,8 +13,7 @@ points), so a bug in one gradient costs the same points whatever the other two d
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor,
-                               tensor)
+from autograder.checks import as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor, tensor
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
@@ -58,7 +57,7 @@ def _check_grad(got, expected, what, case):
 
 
 def _check_grads(got, expected, case):
-    for what, g, e in zip(GRADS, got, expected):
+    for what, g, e in zip(GRADS, got, expected, strict=False):
         _check_grad(g, e, what, case)
 
 
@@ -109,8 +108,8 @@ def _check_backward(Conv2dFunction, label, what, *, kernel=None, no_bias=False, 
     b = None if no_bias else rng.standard_normal(f)
     shape = F.conv2d(torch.as_tensor(x), torch.as_tensor(w), stride=stride, padding=padding).shape
     dout = rng.standard_normal(tuple(shape))
-    expected = dict(zip(GRADS, _torch_grads(dout, x, w, b, stride, padding)))
-    got = dict(zip(GRADS, _backward(Conv2dFunction, dout, x, w, b, stride, padding)))
+    expected = dict(zip(GRADS, _torch_grads(dout, x, w, b, stride, padding), strict=False))
+    got = dict(zip(GRADS, _backward(Conv2dFunction, dout, x, w, b, stride, padding), strict=False))
     _check_grad(got[what], expected[what], what, label)
 
 

@@ -11,8 +11,17 @@ into your network by name must give the grader's outputs.
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (build_model, check_array, check_int, check_true, case_rng, load_weights, logits,
-                               model_weights, verified)
+from autograder.checks import (
+    build_model,
+    case_rng,
+    check_array,
+    check_int,
+    check_true,
+    load_weights,
+    logits,
+    model_weights,
+    verified,
+)
 
 OK_FORMAT = False
 name = "q04_networks"

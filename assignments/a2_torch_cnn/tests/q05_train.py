@@ -14,8 +14,18 @@ tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises RuntimeError
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (call, case_rng, check_true, expect_raises, get_context, helper, load_weights, model_weights,
-                               verified, worker_has_cuda)
+from autograder.checks import (
+    call,
+    case_rng,
+    check_true,
+    expect_raises,
+    get_context,
+    helper,
+    load_weights,
+    model_weights,
+    verified,
+    worker_has_cuda,
+)
 
 OK_FORMAT = False
 name = "q05_train"
@@ -32,8 +42,9 @@ def _data(n, seed=0):
 
 def _initial_weights(seed=0):
     """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
-    from autograder.checks import worker_support
     import torch
+
+    from autograder.checks import worker_support
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

@@ -11,8 +11,17 @@ mode and leaving its weights alone are not graded (only the sandbox can see them
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (call, case_rng, check_scalar, check_true, expect_raises, get_context, helper,
-                               load_weights, worker_has_cuda)
+from autograder.checks import (
+    call,
+    case_rng,
+    check_scalar,
+    check_true,
+    expect_raises,
+    get_context,
+    helper,
+    load_weights,
+    worker_has_cuda,
+)
 
 OK_FORMAT = False
 name = "q06_evaluate"

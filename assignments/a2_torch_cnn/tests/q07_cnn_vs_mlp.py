@@ -31,7 +31,7 @@ def _train_both(MNIST1DConvNet, MNIST1DMLP, train):
     drawn per student)."""
     x_train, y_train = datasets_package().load_mnist1d("train")
     models, start = {}, time.monotonic()
-    for (key, label), cls in zip(NETWORKS, (MNIST1DConvNet, MNIST1DMLP)):
+    for (key, label), cls in zip(NETWORKS, (MNIST1DConvNet, MNIST1DMLP), strict=False):
         model = build_model(label, cls)
         left = TIME_LIMIT_S - (time.monotonic() - start)
         if left <= 1.0:

@@ -15,8 +15,19 @@ import weakref
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (StudentCallError, call, call_timed, case_rng, check_true, expect_raises, get_context,
-                               model_weights, predictions, verified, worker_has_cuda)
+from autograder.checks import (
+    StudentCallError,
+    call,
+    call_timed,
+    case_rng,
+    check_true,
+    expect_raises,
+    get_context,
+    model_weights,
+    predictions,
+    verified,
+    worker_has_cuda,
+)
 from autograder.checks.context import datasets_package, parent_support, per_submission
 
 OK_FORMAT = False

@@ -7,7 +7,7 @@ and every invalid-argument rule of the conventions.
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_ints, check_reference, expect_raises, reference
+from autograder.checks import case_rng, reference, student
 
 OK_FORMAT = False
 name = "q01_sizes"
@@ -16,46 +16,43 @@ name = "q01_sizes"
 @test_case(points=1, hidden=False)
 def conv_output_size_lecture(conv_output_size):
     """``O = floor((W - K + 2P) / S) + 1``: the lecture's 5x5 input and 3x3 kernel, LeNet-5's 32 -> 28."""
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 5, 3), 3, case="n=5, k=3")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 32, 5), 28, case="n=32, k=5")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 5, 3, stride=2, padding=1), 3,
-              case="n=5, k=3, stride 2, padding 1")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 28, 3, padding=1), 28,
-              case="n=28, k=3, padding 1 (half padding keeps the size)")
+    f = student("conv_output_size", conv_output_size)
+    f.expect(3, 5, 3, case="n=5, k=3")
+    f.expect(28, 32, 5, case="n=32, k=5")
+    f.expect(3, 5, 3, stride=2, padding=1, case="n=5, k=3, stride 2, padding 1")
+    f.expect(28, 28, 3, padding=1, case="n=28, k=3, padding 1 (half padding keeps the size)")
 
 
 @test_case(points=1, hidden=False)
 def conv_output_size_rounds_down(conv_output_size):
     """When the stride does not divide evenly, the last incomplete window is dropped (floor)."""
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 6, 3, stride=2), 2,
-              case="n=6, k=3, stride 2")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 10, 3, stride=4), 2,
-              case="n=10, k=3, stride 4")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 7, 2, stride=3, padding=1), 3,
-              case="n=7, k=2, stride 3, padding 1")
-    check_int("conv_output_size", call("conv_output_size", conv_output_size, 7, 3, dilation=2), 3,
-              case="n=7, k=3, dilation 2 (the kernel spans 5)")
+    f = student("conv_output_size", conv_output_size)
+    f.expect(2, 6, 3, stride=2, case="n=6, k=3, stride 2")
+    f.expect(2, 10, 3, stride=4, case="n=10, k=3, stride 4")
+    f.expect(3, 7, 2, stride=3, padding=1, case="n=7, k=2, stride 3, padding 1")
+    f.expect(3, 7, 3, dilation=2, case="n=7, k=3, dilation 2 (the kernel spans 5)")
 
 
 @test_case(points=1, hidden=False)
 def pool_output_size_lecture(pool_output_size):
     """Pooling: ``stride=None`` means stride = kernel size; an odd size loses its last row (floor)."""
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 28, 2), 14, case="n=28, k=2")
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 5, 2), 2, case="n=5, k=2")
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 7, 3, stride=2, padding=1), 4,
-              case="n=7, k=3, stride 2, padding 1")
-    check_int("pool_output_size", call("pool_output_size", pool_output_size, 6, 3, stride=1), 4,
-              case="n=6, k=3, stride 1 (overlapping windows)")
+    f = student("pool_output_size", pool_output_size)
+    f.expect(14, 28, 2, case="n=28, k=2")
+    f.expect(2, 5, 2, case="n=5, k=2")
+    f.expect(4, 7, 3, stride=2, padding=1, case="n=7, k=3, stride 2, padding 1")
+    f.expect(4, 6, 3, stride=1, case="n=6, k=3, stride 1 (overlapping windows)")
 
 
 @test_case(points=1, hidden=False)
 def effective_same_full_padding(effective_kernel_size, same_padding, full_padding):
     """A dilated kernel spans ``d*(k-1)+1``; "same" puts the extra pixel of an even kernel AFTER."""
-    check_int("effective_kernel_size", call("effective_kernel_size", effective_kernel_size, 3), 3, case="k=3")
-    check_int("effective_kernel_size", call("effective_kernel_size", effective_kernel_size, 3, 2), 5,
-              case="k=3, dilation 2")
-    check_ints("same_padding", call("same_padding", same_padding, 3), (1, 1), case="k=3")
-    check_ints("same_padding", call("same_padding", same_padding, 4), (1, 2), case="k=4 (even kernel)")
-    check_ints("same_padding", call("same_padding", same_padding, 3, 2), (2, 2), case="k=3, dilation 2")
-    check_int("full_padding", call("full_padding", full_padding, 3), 2, case="k=3")
-    check_int("full_padding", call("full_padding", full_padding, 3, 3), 6, case="k=3, dilation 3")
+    span = student("effective_kernel_size", effective_kernel_size)
+    same = student("same_padding", same_padding)
+    full = student("full_padding", full_padding)
+    span.expect(3, 3, case="k=3")
+    span.expect(5, 3, 2, case="k=3, dilation 2")
+    same.expect((1, 1), 3, case="k=3")
+    same.expect((1, 2), 4, case="k=4 (even kernel)")
+    same.expect((2, 2), 3, 2, case="k=3, dilation 2")
+    full.expect(2, 3, case="k=3")
+    full.expect(6, 3, 3, case="k=3, dilation 3")

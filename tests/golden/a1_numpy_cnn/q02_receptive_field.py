@@ -6,7 +6,7 @@ Hidden cases: random stacks (seeded per student), compared with the reference; i
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_reference, expect_raises, reference
+from autograder.checks import case_rng, student
 
 OK_FORMAT = False
 name = "q02_receptive_field"
@@ -15,28 +15,24 @@ name = "q02_receptive_field"
 @test_case(points=1, hidden=False)
 def stacked_3x3_layers(receptive_field):
     """The lecture: two 3x3 stride-1 layers see 5x5 input pixels, three see 7x7; no layer sees 1."""
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1), (3, 1)]), 5,
-              case="two 3x3 stride-1 layers")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1), (3, 1), (3, 1)]), 7,
-              case="three 3x3 stride-1 layers")
-    check_int("receptive_field", call("receptive_field", receptive_field, []), 1, case="no layers")
+    f = student("receptive_field", receptive_field)
+    f.expect(5, [(3, 1), (3, 1)], case="two 3x3 stride-1 layers")
+    f.expect(7, [(3, 1), (3, 1), (3, 1)], case="three 3x3 stride-1 layers")
+    f.expect(1, [], case="no layers")
 
 
 @test_case(points=1, hidden=False)
 def strides_multiply_the_jump(receptive_field):
     """After a stride-2 layer, one step of the next layer moves 2 input pixels: its kernel adds twice as much."""
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 2), (3, 1)]), 7,
-              case="3x3 stride 2, then 3x3 stride 1")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(2, 2), (2, 2), (2, 2)]), 8,
-              case="three 2x2 stride-2 pooling layers")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(5, 1), (2, 2), (5, 1), (2, 2)]), 16,
-              case="LeNet-5: conv 5, pool 2, conv 5, pool 2")
+    f = student("receptive_field", receptive_field)
+    f.expect(7, [(3, 2), (3, 1)], case="3x3 stride 2, then 3x3 stride 1")
+    f.expect(8, [(2, 2), (2, 2), (2, 2)], case="three 2x2 stride-2 pooling layers")
+    f.expect(16, [(5, 1), (2, 2), (5, 1), (2, 2)], case="LeNet-5: conv 5, pool 2, conv 5, pool 2")
 
 
 @test_case(points=1, hidden=False)
 def dilation_widens_the_kernel(receptive_field):
     """A dilated kernel spans ``d*(k-1)+1`` pixels; doubling dilations grow the field exponentially."""
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1, 2)]), 5,
-              case="one 3-tap layer, dilation 2")
-    check_int("receptive_field", call("receptive_field", receptive_field, [(3, 1, 1), (3, 1, 2), (3, 1, 4)]), 15,
-              case="dilations 1, 2, 4")
+    f = student("receptive_field", receptive_field)
+    f.expect(5, [(3, 1, 2)], case="one 3-tap layer, dilation 2")
+    f.expect(15, [(3, 1, 1), (3, 1, 2), (3, 1, 4)], case="dilations 1, 2, 4")

@@ -7,7 +7,7 @@ Hidden cases: random layer sizes (seeded per student), compared with the referen
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_int, check_reference, expect_raises, reference
+from autograder.checks import case_rng, reference, student
 
 OK_FORMAT = False
 name = "q03_params"
@@ -16,61 +16,50 @@ name = "q03_params"
 @test_case(points=1, hidden=False)
 def linear_params_by_hand(linear_params):
     """A fully connected layer has ``in*out`` weights and ``out`` biases."""
-    check_int("linear_params", call("linear_params", linear_params, 784, 256), 200_960, case="784 -> 256")
-    check_int("linear_params", call("linear_params", linear_params, 784, 256, bias=False), 200_704,
-              case="784 -> 256, bias=False")
-    check_int("linear_params", call("linear_params", linear_params, 60, 10), 610, case="60 -> 10")
+    f = student("linear_params", linear_params)
+    f.expect(200_960, 784, 256, case="784 -> 256")
+    f.expect(200_704, 784, 256, bias=False, case="784 -> 256, bias=False")
+    f.expect(610, 60, 10, case="60 -> 10")
 
 
 @test_case(points=1, hidden=False)
 def mlp_params_lecture(mlp_params):
     """The lecture's MNIST MLP [784, 256, 256, 256, 256, 10] has 400,906 parameters (1.6 MB in float32);
     the MNIST-1D MLP 40-285-135-60-10 has 59,065."""
-    check_int("mlp_params", call("mlp_params", mlp_params, [784, 256, 256, 256, 256, 10]), 400_906,
-              case="784-256x4-10")
-    check_int("mlp_params", call("mlp_params", mlp_params, [40, 285, 135, 60, 10]), 59_065,
-              case="40-285-135-60-10")
-    check_int("mlp_params", call("mlp_params", mlp_params, [784, 256, 256, 256, 256, 10], bias=False), 399_872,
-              case="784-256x4-10, bias=False")
+    f = student("mlp_params", mlp_params)
+    f.expect(400_906, [784, 256, 256, 256, 256, 10], case="784-256x4-10")
+    f.expect(59_065, [40, 285, 135, 60, 10], case="40-285-135-60-10")
+    f.expect(399_872, [784, 256, 256, 256, 256, 10], bias=False, case="784-256x4-10, bias=False")
 
 
 @test_case(points=1, hidden=False)
 def conv_params_weight_sharing(conv1d_params, conv2d_params):
     """A conv layer's count does not depend on the image: ``out_c * (in_c*KH*KW + 1)``."""
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 1, 3, 3), 30,
-              case="lecture: (3x3 + 1) x 3")
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 6, 16, 5), 2_416, case="LeNet-5 C3: 6 -> 16, 5x5")
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 3, 64, 3, bias=False), 1_728,
-              case="3 -> 64, 3x3, bias=False")
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 256, 64, 1), 16_448,
-              case="1x1 bottleneck 256 -> 64")
-    check_int("conv1d_params", call("conv1d_params", conv1d_params, 1, 15, 3), 60, case="MNIST-1D: 1 -> 15, k=3")
-    check_int("conv1d_params", call("conv1d_params", conv1d_params, 15, 15, 3), 690, case="MNIST-1D: 15 -> 15, k=3")
-    check_int("conv1d_params", call("conv1d_params", conv1d_params, 15, 15, 3, bias=False), 675,
-              case="15 -> 15, k=3, bias=False")
+    conv2d, conv1d = student("conv2d_params", conv2d_params), student("conv1d_params", conv1d_params)
+    conv2d.expect(30, 1, 3, 3, case="lecture: (3x3 + 1) x 3")
+    conv2d.expect(2_416, 6, 16, 5, case="LeNet-5 C3: 6 -> 16, 5x5")
+    conv2d.expect(1_728, 3, 64, 3, bias=False, case="3 -> 64, 3x3, bias=False")
+    conv2d.expect(16_448, 256, 64, 1, case="1x1 bottleneck 256 -> 64")
+    conv1d.expect(60, 1, 15, 3, case="MNIST-1D: 1 -> 15, k=3")
+    conv1d.expect(690, 15, 15, 3, case="MNIST-1D: 15 -> 15, k=3")
+    conv1d.expect(675, 15, 15, 3, bias=False, case="15 -> 15, k=3, bias=False")
 
 
 @test_case(points=1, hidden=False)
 def conv2d_params_groups_and_rectangles(conv2d_params):
     """Groups split the input channels (``in_c / groups`` per kernel); ``k`` may be a pair (KH, KW)."""
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 4, 8, 3, groups=2), 152,
-              case="4 -> 8, 3x3, groups 2")
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 8, 8, 3, groups=8), 80,
-              case="depthwise 8 -> 8, 3x3, groups 8")
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 2, 4, (1, 5), bias=False), 40,
-              case="2 -> 4, kernel (1, 5), bias=False")
-    check_int("conv2d_params", call("conv2d_params", conv2d_params, 3, 6, (3, 5)), 276, case="3 -> 6, kernel (3, 5)")
+    f = student("conv2d_params", conv2d_params)
+    f.expect(152, 4, 8, 3, groups=2, case="4 -> 8, 3x3, groups 2")
+    f.expect(80, 8, 8, 3, groups=8, case="depthwise 8 -> 8, 3x3, groups 8")
+    f.expect(40, 2, 4, (1, 5), bias=False, case="2 -> 4, kernel (1, 5), bias=False")
+    f.expect(276, 3, 6, (3, 5), case="3 -> 6, kernel (3, 5)")
 
 
 @test_case(points=1, hidden=False)
 def locally_connected_no_sharing(locally_connected2d_params):
     """Same geometry as conv2d, but every output position has its own weights and biases."""
-    check_int("locally_connected2d_params",
-              call("locally_connected2d_params", locally_connected2d_params, (1, 5, 5), 1, 3, bias=False), 81,
-              case="(1, 5, 5) input, 1 channel, 3x3, bias=False: 9 positions x 9 weights")
-    check_int("locally_connected2d_params",
-              call("locally_connected2d_params", locally_connected2d_params, (1, 6, 6), 5, 3), 800,
-              case="(1, 6, 6) input, 5 channels, 3x3: 16 positions x 50")
-    check_int("locally_connected2d_params",
-              call("locally_connected2d_params", locally_connected2d_params, (3, 8, 8), 4, 3, stride=2, padding=1),
-              1_792, case="(3, 8, 8) input, 4 channels, 3x3, stride 2, padding 1")
+    f = student("locally_connected2d_params", locally_connected2d_params)
+    f.expect(81, (1, 5, 5), 1, 3, bias=False,
+             case="(1, 5, 5) input, 1 channel, 3x3, bias=False: 9 positions x 9 weights")
+    f.expect(800, (1, 6, 6), 5, 3, case="(1, 6, 6) input, 5 channels, 3x3: 16 positions x 50")
+    f.expect(1_792, (3, 8, 8), 4, 3, stride=2, padding=1, case="(3, 8, 8) input, 4 channels, 3x3, stride 2, padding 1")

@@ -3,13 +3,13 @@
 
 Public cases: a 2x2 image padded by hand with an int, a pair and a 4-tuple ``(top, bottom, left, right)``
 (NOT ``torch.nn.functional.pad``'s ``(left, right, top, bottom)``).
-Hidden cases: random shapes and paddings (seeded per student), compared with the reference; dtypes,
-inputs left unchanged, invalid paddings.
+Hidden cases: random shapes and paddings (seeded per student), compared with the reference; the dtype
+rules (their own case: value cases compare values only), invalid paddings, inputs left unchanged.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
+from autograder.checks import case_rng, student
 
 OK_FORMAT = False
 name = "q05_pad2d"
@@ -20,20 +20,19 @@ SMALL = np.array([[1.0, 2.0], [3.0, 4.0]])
 @test_case(points=1, hidden=False)
 def pad2d_int_and_pair(pad2d):
     """An int pads every side; a pair ``(ph, pw)`` pads top/bottom by ph and left/right by pw."""
-    expected = np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0], [0, 0, 0, 0]], dtype=np.float64)
-    check_array("pad2d", call("pad2d", pad2d, SMALL, 1), expected, case="padding 1")
-    expected = np.array([[0, 0], [1, 2], [3, 4], [0, 0]], dtype=np.float64)
-    check_array("pad2d", call("pad2d", pad2d, SMALL, (1, 0)), expected, case="padding (1, 0)")
-    expected = np.array([[[[9, 9, 9, 9], [9, 1, 2, 9], [9, 3, 4, 9], [9, 9, 9, 9]]]], dtype=np.float64)
-    check_array("pad2d", call("pad2d", pad2d, SMALL[None, None], 1, 9.0), expected,
-                case="(1, 1, 2, 2) batch, padding 1, value 9")
+    f = student("pad2d", pad2d)
+    f.expect(np.array([[0, 0, 0, 0], [0, 1, 2, 0], [0, 3, 4, 0], [0, 0, 0, 0]], dtype=np.float64), SMALL, 1,
+             case="padding 1")
+    f.expect(np.array([[0, 0], [1, 2], [3, 4], [0, 0]], dtype=np.float64), SMALL, (1, 0), case="padding (1, 0)")
+    f.expect(np.array([[[[9, 9, 9, 9], [9, 1, 2, 9], [9, 3, 4, 9], [9, 9, 9, 9]]]], dtype=np.float64),
+             SMALL[None, None], 1, 9.0, case="(1, 1, 2, 2) batch, padding 1, value 9")
 
 
 @test_case(points=1, hidden=False)
 def pad2d_four_sides(pad2d):
     """``(top, bottom, left, right)``: rows first, then columns (torch's F.pad order is the other way round)."""
-    x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    expected = np.array([[0, 0, 0, 0, 0], [0, 0, 1, 2, 3], [0, 0, 4, 5, 6]], dtype=np.float64)
-    check_array("pad2d", call("pad2d", pad2d, x, (1, 0, 2, 0)), expected, case="padding (1, 0, 2, 0)")
-    expected = np.array([[1, 2, 3, 0], [4, 5, 6, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=np.float64)
-    check_array("pad2d", call("pad2d", pad2d, x, (0, 2, 0, 1)), expected, case="padding (0, 2, 0, 1)")
+    f, x = student("pad2d", pad2d), np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    f.expect(np.array([[0, 0, 0, 0, 0], [0, 0, 1, 2, 3], [0, 0, 4, 5, 6]], dtype=np.float64), x, (1, 0, 2, 0),
+             case="padding (1, 0, 2, 0)")
+    f.expect(np.array([[1, 2, 3, 0], [4, 5, 6, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=np.float64), x, (0, 2, 0, 1),
+             case="padding (0, 2, 0, 1)")

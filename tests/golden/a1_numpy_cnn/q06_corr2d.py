@@ -5,12 +5,12 @@ true, flipped convolution.
 Public cases: the lecture's worked examples (5x5 -> 25 at the top left; the UFLDL example), the classic
 sharpen / box-blur / edge kernels on a small step image, and a flipped kernel, all worked out by hand.
 Hidden cases: random images and rectangular kernels (seeded per student), compared with the reference;
-dtypes, inputs left unchanged, invalid shapes.
+the dtype rules (their own case: value cases compare values only), invalid shapes, inputs left unchanged.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
+from autograder.checks import case_rng, student
 
 OK_FORMAT = False
 name = "q06_corr2d"
@@ -23,8 +23,8 @@ STEP = np.array([[1.0, 1.0, 1.0, 5.0, 5.0]] * 4)   # a dark region (1) next to a
 @test_case(points=1, hidden=False)
 def corr2d_lecture_example(corr2d):
     """The lecture's 5x5 integer input and 3x3 kernel: 25 at the top left (integers are computed in float64)."""
-    expected = np.array([[25, 18, 17], [18, 22, 14], [20, 15, 23]], dtype=np.float64)
-    check_array("corr2d", call("corr2d", corr2d, LECTURE_X, LECTURE_K), expected, case="lecture 5x5 example")
+    student("corr2d", corr2d).expect(np.array([[25, 18, 17], [18, 22, 14], [20, 15, 23]], dtype=np.float64),
+                                     LECTURE_X, LECTURE_K, case="lecture 5x5 example")
 
 
 @test_case(points=1, hidden=False)
@@ -33,8 +33,8 @@ def corr2d_ufldl_example(corr2d):
     image = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]],
                      dtype=np.float64)
     kernel = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=np.float64)
-    expected = np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]], dtype=np.float64)
-    check_array("corr2d", call("corr2d", corr2d, image, kernel), expected, case="UFLDL example")
+    student("corr2d", corr2d).expect(np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]], dtype=np.float64), image, kernel,
+                                     case="UFLDL example")
 
 
 @test_case(points=1, hidden=False)
@@ -43,20 +43,17 @@ def corr2d_classic_kernels(corr2d):
     sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64)
     blur = np.ones((3, 3))
     edge = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float64)
-    check_array("corr2d", call("corr2d", corr2d, STEP, sharpen), np.array([[1.0, -3.0, 9.0]] * 2),
-                case="sharpen kernel on a step image")
-    check_array("corr2d", call("corr2d", corr2d, STEP, blur), np.array([[9.0, 21.0, 33.0]] * 2),
-                case="box-blur kernel on a step image")
-    check_array("corr2d", call("corr2d", corr2d, STEP, edge), np.array([[0.0, 4.0, -4.0]] * 2),
-                case="edge kernel on a step image")
+    f = student("corr2d", corr2d)
+    f.expect(np.array([[1.0, -3.0, 9.0]] * 2), STEP, sharpen, case="sharpen kernel on a step image")
+    f.expect(np.array([[9.0, 21.0, 33.0]] * 2), STEP, blur, case="box-blur kernel on a step image")
+    f.expect(np.array([[0.0, 4.0, -4.0]] * 2), STEP, edge, case="edge kernel on a step image")
 
 
 @test_case(points=1, hidden=False)
 def convolve2d_flips_the_kernel(convolve2d):
     """True convolution flips the kernel on both axes; a kernel symmetric under the flip gives corr2d's result."""
     kernel = np.array([[1.0, 2.0], [0.0, -1.0]])
-    expected = np.array([[22, 14, 12, 3], [-5, -1, 8, 4], [13, 13, 17, 19], [0, 14, 16, 2]], dtype=np.float64)
-    check_array("convolve2d", call("convolve2d", convolve2d, LECTURE_X, kernel), expected,
-                case="lecture 5x5 input, asymmetric 2x2 kernel")
-    check_array("convolve2d", call("convolve2d", convolve2d, STEP, np.ones((3, 3))), np.array([[9.0, 21.0, 33.0]] * 2),
-                case="box blur (symmetric kernel)")
+    f = student("convolve2d", convolve2d)
+    f.expect(np.array([[22, 14, 12, 3], [-5, -1, 8, 4], [13, 13, 17, 19], [0, 14, 16, 2]], dtype=np.float64),
+             LECTURE_X, kernel, case="lecture 5x5 input, asymmetric 2x2 kernel")
+    f.expect(np.array([[9.0, 21.0, 33.0]] * 2), STEP, np.ones((3, 3)), case="box blur (symmetric kernel)")

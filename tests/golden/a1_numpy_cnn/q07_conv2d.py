@@ -2,12 +2,13 @@
 """Q7 conv2d: multi-channel cross-correlation with stride, padding, dilation and bias.
 
 Public cases: the lecture's worked examples, expected values written out by hand.
-Hidden cases: random shapes and hyper-parameters (seeded per student), compared with the reference.
+Hidden cases: random shapes and hyper-parameters (seeded per student), compared with the reference; the
+dtype rules (their own case: value cases compare values only); invalid arguments; inputs left unchanged.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_reference, check_true, expect_raises, inputs_kept, reference
+from autograder.checks import case_rng, conv_inputs, student
 
 OK_FORMAT = False
 name = "q07_conv2d"
@@ -20,9 +21,8 @@ LECTURE_K = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]], dtype=np.float64)
 @test_case(points=1, hidden=False)
 def conv2d_lecture_example(conv2d):
     """The lecture's 5x5 input and 3x3 filter, as a (1, 1, 5, 5) batch: 25 at the top left."""
-    got = call("conv2d", conv2d, LECTURE_X[None, None], LECTURE_K[None, None])
     expected = np.array([[[[25, 18, 17], [18, 22, 14], [20, 15, 23]]]], dtype=np.float64)
-    check_array("conv2d", got, expected, case="lecture 5x5 example")
+    student("conv2d", conv2d).expect(expected, LECTURE_X[None, None], LECTURE_K[None, None], case="lecture 5x5 example")
 
 
 @test_case(points=1, hidden=False)
@@ -31,14 +31,13 @@ def conv2d_two_channels_bias(conv2d):
     x = np.stack([LECTURE_X, np.ones((5, 5))])[None]                  # (1, 2, 5, 5)
     w = np.stack([LECTURE_K, np.zeros((3, 3))])[None]                 # (1, 2, 3, 3)
     w[0, 1, 1, 1] = 2.0                                               # + 2 * (channel of ones)
-    got = call("conv2d", conv2d, x, w, np.array([0.5]))
     expected = np.array([[[[27.5, 20.5, 19.5], [20.5, 24.5, 16.5], [22.5, 17.5, 25.5]]]])
-    check_array("conv2d", got, expected, case="2 channels, bias 0.5")
+    student("conv2d", conv2d).expect(expected, x, w, np.array([0.5]), case="2 channels, bias 0.5")
 
 
 @test_case(points=1, hidden=False)
 def conv2d_stride_2_padding_1(conv2d):
     """Stride 2 with zero padding 1 on the lecture example: output 3x3."""
-    got = call("conv2d", conv2d, LECTURE_X[None, None], LECTURE_K[None, None], stride=2, padding=1)
     expected = np.array([[[[10, 11, 9], [5, 22, 11], [1, 16, 15]]]], dtype=np.float64)
-    check_array("conv2d", got, expected, case="stride 2, padding 1")
+    student("conv2d", conv2d).expect(expected, LECTURE_X[None, None], LECTURE_K[None, None], stride=2, padding=1,
+                                     case="stride 2, padding 1")

@@ -3,35 +3,52 @@
 
 Public cases: one window and four overlapping windows, worked out by hand.
 Hidden cases: gradient checks on random shapes (seeded per student) with stride, padding (int, pair,
-"same", "full"), dilation, rectangular kernels, no bias and float32, compared with the reference; the
-reference itself is cross-checked against torch autograd in the grader.
+"same", "full"), dilation, rectangular kernels, no bias and float32, compared with the reference (dx, dw
+and db each in their own cases; the dtype rules in their own case); the reference itself is cross-checked
+against torch autograd in the grader.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (call, case_rng, check_array, check_true, expect_array, expect_raises, inputs_kept,
-                               reference, verified)
+from autograder.checks import (
+    agree_with_torch,
+    case_rng,
+    check_true,
+    conv_inputs,
+    expect_array,
+    pair,
+    reference,
+    student,
+    torch_grads,
+    verified,
+)
 
 OK_FORMAT = False
 name = "q10_conv2d_backward"
 
 
-def _grads(got, case):
-    """The student's ``(dx, dw, db)``, after checking that it is a triple."""
+def _grads(f, *args, case, **hyper):
+    """The student's ``(dx, dw, db)`` of ``conv2d_backward(*args, **hyper)``, after checking that it is a triple."""
+    got = f(*args, case=case, **hyper)
     check_true(isinstance(got, (tuple, list)) and len(got) == 3,
                f"'conv2d_backward' ({case}) must return a tuple (dx, dw, db)")
-    return got
+    return dict(zip(("dx", "dw", "db"), got, strict=False))
+
+
+def _expect(f, expected, *args, case, **hyper):
+    """Each of the student's dx, dw, db equals ``expected`` (values; each failure names the gradient)."""
+    got = _grads(f, *args, case=case, **hyper)
+    for what, value in zip(("dx", "dw", "db"), expected, strict=False):
+        f.compare(got[what], value, case=case, what=what)
 
 
 @test_case(points=1, hidden=False)
 def backward_single_window(conv2d_backward):
     """One output: dx = dout * w, dw = dout * x, db = dout."""
     x, w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), np.array([[[[5.0, 6.0], [7.0, 8.0]]]])
-    dx, dw, db = _grads(call("conv2d_backward", conv2d_backward, np.array([[[[2.0]]]]), x, w, np.zeros(1)),
-                        "one window")
-    check_array("conv2d_backward", dx, np.array([[[[10.0, 12.0], [14.0, 16.0]]]]), case="one window", what="dx")
-    check_array("conv2d_backward", dw, np.array([[[[2.0, 4.0], [6.0, 8.0]]]]), case="one window", what="dw")
-    check_array("conv2d_backward", db, np.array([2.0]), case="one window", what="db")
+    expected = np.array([[[[10.0, 12.0], [14.0, 16.0]]]]), np.array([[[[2.0, 4.0], [6.0, 8.0]]]]), np.array([2.0])
+    _expect(student("conv2d_backward", conv2d_backward), expected, np.array([[[[2.0]]]]), x, w, np.zeros(1),
+            case="one window")
 
 
 @test_case(points=1, hidden=False)
@@ -39,10 +56,7 @@ def backward_overlapping_windows(conv2d_backward):
     """Four overlapping 2x2 windows on a 3x3 input: the centre pixel collects all four kernel weights."""
     x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
     w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-    got = call("conv2d_backward", conv2d_backward, np.ones((1, 1, 2, 2)), x, w, np.zeros(1))
-    dx, dw, db = _grads(got, "overlapping windows")
-    check_array("conv2d_backward", dx, np.array([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]]]),
-                case="3x3 input, 2x2 kernel, dout of ones", what="dx")
-    check_array("conv2d_backward", dw, np.array([[[[12.0, 16.0], [24.0, 28.0]]]]),
-                case="3x3 input, 2x2 kernel, dout of ones", what="dw")
-    check_array("conv2d_backward", db, np.array([4.0]), case="3x3 input, 2x2 kernel, dout of ones", what="db")
+    expected = (np.array([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]]]),
+                np.array([[[[12.0, 16.0], [24.0, 28.0]]]]), np.array([4.0]))
+    _expect(student("conv2d_backward", conv2d_backward), expected, np.ones((1, 1, 2, 2)), x, w, np.zeros(1),
+            case="3x3 input, 2x2 kernel, dout of ones")

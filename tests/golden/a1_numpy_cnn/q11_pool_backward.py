@@ -4,13 +4,13 @@
 Public cases: small maps worked out by hand (the maximum takes the gradient; ties go to the FIRST maximum
 in row-major order; overlapping windows add up; the average shares dout equally).
 Hidden cases: gradient checks on random shapes (seeded per student) with overlapping windows, padding,
-ties, ``stride=None`` and float32, compared with the reference; the reference itself is cross-checked
-against torch autograd in the grader.
+ties, ``stride=None`` and float32, compared with the reference (the dtype rules in their own case); the
+reference itself is cross-checked against torch autograd in the grader.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, expect_raises, reference, inputs_kept
+from autograder.checks import agree_with_torch, case_rng, pair, random_extent, reference, student, torch_grads
 
 OK_FORMAT = False
 name = "q11_pool_backward"
@@ -22,29 +22,26 @@ DOUT = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
 @test_case(points=1, hidden=False)
 def max_pool2d_backward_by_hand(max_pool2d_backward):
     """Each window's gradient goes to its maximum; with 3x3 windows at stride 1, the 6 wins twice and adds up."""
-    expected = np.array([[[[0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64)
-    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, X4, 2), expected,
-                case="4x4 input, kernel 2")
-    expected = np.array([[[[0, 0, 0, 0], [0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64)
-    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, X4, 3, stride=1),
-                expected, case="4x4 input, kernel 3, stride 1 (overlapping windows)")
+    f = student("max_pool2d_backward", max_pool2d_backward)
+    f.expect(np.array([[[[0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64), DOUT, X4, 2,
+             case="4x4 input, kernel 2")
+    f.expect(np.array([[[[0, 0, 0, 0], [0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 4]]]], dtype=np.float64), DOUT, X4, 3,
+             stride=1, case="4x4 input, kernel 3, stride 1 (overlapping windows)")
 
 
 @test_case(points=1, hidden=False)
 def max_pool2d_backward_ties(max_pool2d_backward):
     """A window of equal values: the gradient goes to its FIRST maximum in row-major order (its top-left)."""
-    expected = np.array([[[[1, 2, 0], [3, 4, 0], [0, 0, 0]]]], dtype=np.float64)
-    check_array("max_pool2d_backward", call("max_pool2d_backward", max_pool2d_backward, DOUT, np.ones((1, 1, 3, 3)),
-                                            2, stride=1), expected, case="3x3 ones, kernel 2, stride 1 (all tied)")
+    student("max_pool2d_backward", max_pool2d_backward).expect(
+        np.array([[[[1, 2, 0], [3, 4, 0], [0, 0, 0]]]], dtype=np.float64), DOUT, np.ones((1, 1, 3, 3)), 2, stride=1,
+        case="3x3 ones, kernel 2, stride 1 (all tied)")
 
 
 @test_case(points=1, hidden=False)
 def avg_pool2d_backward_by_hand(avg_pool2d_backward):
     """Every element of a window gets ``dout / (KH*KW)``; overlapping windows add up."""
-    expected = np.array([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]], dtype=np.float64)
-    check_array("avg_pool2d_backward", call("avg_pool2d_backward", avg_pool2d_backward, 4 * DOUT, (1, 1, 4, 4), 2),
-                expected, case="4x4 input, kernel 2")
-    expected = np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]])
-    check_array("avg_pool2d_backward", call("avg_pool2d_backward", avg_pool2d_backward, np.ones((1, 1, 2, 2)),
-                                            (1, 1, 3, 3), 2, stride=1),
-                expected, case="3x3 input, kernel 2, stride 1 (overlapping windows)")
+    f = student("avg_pool2d_backward", avg_pool2d_backward)
+    f.expect(np.array([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]], dtype=np.float64), 4 * DOUT,
+             (1, 1, 4, 4), 2, case="4x4 input, kernel 2")
+    f.expect(np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]]), np.ones((1, 1, 2, 2)),
+             (1, 1, 3, 3), 2, stride=1, case="3x3 input, kernel 2, stride 1 (overlapping windows)")

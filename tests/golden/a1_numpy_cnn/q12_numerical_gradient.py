@@ -9,21 +9,21 @@ of x**3 is exactly 3*x**2 + h**2). Whether ``x`` is restored bit for bit is repo
 (zero points: only the sandbox can see it).
 Hidden cases: random shapes (seeded per student and per submission) with a step at which only CENTRAL
 differences are accurate enough; float32; a function in which every element's gradient depends on all the
-others (an ``x`` left perturbed shows).
+others (an ``x`` left perturbed shows); Fortran-order and strided ``x``; the dtype rule in its own case.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import call, case_rng, check_array, check_true, helper
+from autograder.checks import INFO, case_rng, check_true, helper, labelled, student
 
 OK_FORMAT = False
 name = "q12_numerical_gradient"
 
 
-def _gradient(numerical_gradient, spec, x, h):
+def _gradient(numerical_gradient, spec, x, h, case=""):
     """What the student's ``numerical_gradient(f, x, h)`` returns, ``f`` built from ``spec`` where their code runs."""
     f = helper("scalar_function", "numerical_gradient", numerical_gradient, spec)
-    return call("numerical_gradient", numerical_gradient, f, x, h)
+    return student("numerical_gradient", numerical_gradient)(f, x, h, case=case)
 
 
 @test_case(points=1, hidden=False)
@@ -31,7 +31,8 @@ def numerical_gradient_cubic(numerical_gradient):
     """f(x) = sum(c * x**3) at x = [1, 2, -1] with c = [1, 1, 2]: the gradient 3*c*x**2 is [3, 12, 6]."""
     got = _gradient(numerical_gradient, {"kind": "cubic", "c": np.array([1.0, 1.0, 2.0])},
                     np.array([1.0, 2.0, -1.0]), 1e-5)
-    check_array("numerical_gradient", got, np.array([3.0, 12.0, 6.0]), case="cubic, 3 elements", rtol=1e-6, atol=1e-6)
+    student("numerical_gradient", numerical_gradient).compare(got, np.array([3.0, 12.0, 6.0]), case="cubic, 3 elements",
+                                                              rtol=1e-6, atol=1e-6)
 
 
 @test_case(points=1, hidden=False)
@@ -40,8 +41,8 @@ def numerical_gradient_restores_x(numerical_gradient):
     which needs each element put back before the next one is perturbed."""
     got = _gradient(numerical_gradient, {"kind": "cubic", "c": np.ones((2, 2))}, np.array([[0.1, -0.3], [0.2, 0.01]]),
                     1.0)
-    check_array("numerical_gradient", got, np.array([[1.03, 1.27], [1.12, 1.0003]]),
-                case="2x2 input, h=1: 3*x**2 + h**2", rtol=1e-9, atol=1e-9)
+    student("numerical_gradient", numerical_gradient).compare(
+        got, np.array([[1.03, 1.27], [1.12, 1.0003]]), case="2x2 input, h=1: 3*x**2 + h**2", rtol=1e-9, atol=1e-9)
 
 
 @test_case(points=0, hidden=False)
@@ -51,4 +52,4 @@ def numerical_gradient_bit_for_bit_info(numerical_gradient):
     restored = helper("numerical_gradient_restores", "numerical_gradient", numerical_gradient, numerical_gradient,
                       {"kind": "cubic", "c": np.ones((2, 2))}, np.array([[0.1, -0.3], [0.2, 0.01]]), 1.0)
     check_true(restored is True, "'numerical_gradient' (2x2 input, h=1) did not restore x bit for bit: save each "
-               "element's old value and put it back (for information, worth no points: only the sandbox sees this)")
+               f"element's old value and put it back ({INFO})")

@@ -8,20 +8,26 @@ returned ``(dx, dw, db, None, None)`` with torch autograd computed in the grader
 backward" is not graded (only the sandbox could see it).
 Public cases: one window and four overlapping windows, worked out by hand.
 Hidden gradient checks (float64, seeded per student and submission): random shapes, stride 2 and 3,
-padding, pairs, rectangular kernels, bias None.
+padding, pairs, rectangular kernels, bias None. dx, dw and db are scored in separate cases (3, 3 and 1
+points), so a bug in one gradient costs the same points whatever the other two do.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import as_array, call, case_rng, check_array, check_true, helper, is_tensor, tensor
+from autograder.checks import as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor, tensor
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
 
 
+GRADS = ("dx", "dw", "db")
+#: The shape each gradient must have, in the words of the handout.
+SHAPES = {"dx": "(N, C, H, W), the shape of x", "dw": "(F, C, KH, KW), the shape of weight", "db": "(F,)"}
+
+
 def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
     """``Conv2dFunction.backward(ctx, dout)`` after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
-    both called by the grader: the returned gradients as ndarrays (None where None was returned)."""
+    both called by the grader: the 3 returned gradients, as returned (checked one at a time by ``_check_grad``)."""
     ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
     t = [None if a is None else tensor(a) for a in (x, w, b)]
     out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
@@ -32,18 +38,28 @@ def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
                "'Conv2dFunction.backward' must return 5 values (dx, dw, db, None, None): one per input of forward")
     check_true(grads[3] is None and grads[4] is None,
                "'Conv2dFunction.backward' must return None as the gradients of stride and padding")
-    for what, g in zip(("dx", "dw", "db"), grads[:3]):
-        check_true(g is None or is_tensor(g), f"'Conv2dFunction.backward' returned a {what} that is not a tensor")
-    return tuple(None if g is None else as_array(g) for g in grads[:3])
+    return tuple(grads[:3])
+
+
+def _check_grad(got, expected, what, case):
+    """ONE gradient (``what``: "dx", "dw" or "db") against the grader's: each gradient is scored in its own
+    cases, so a bug in one of them costs the same few points whatever it is. The messages name the case and
+    the gradient, never the hidden values."""
+    where = f"'Conv2dFunction.backward' ({case})"
+    if expected is None:
+        check_true(got is None, f"{where} {what} must be None when bias is None")
+        return
+    check_true(got is not None, f"{where} returned no gradient for {what} (None)")
+    check_true(is_tensor(got), f"{where} returned a {what} that is not a torch.Tensor")
+    got = as_array(got)
+    shapes = "" if get_context().hidden else f": got {got.shape}, expected {expected.shape}"
+    check_true(got.shape == expected.shape, f"{where} {what} has the wrong shape (expected {SHAPES[what]}){shapes}")
+    check_array("Conv2dFunction.backward", got, expected, case=case, what=what)
 
 
 def _check_grads(got, expected, case):
-    for what, g, e in zip(("dx", "dw", "db"), got, expected):
-        if e is None:
-            check_true(g is None, f"'Conv2dFunction.backward' ({case}) db must be None when bias is None")
-        else:
-            check_true(g is not None, f"'Conv2dFunction.backward' ({case}) returned no gradient for {what}")
-            check_array("Conv2dFunction.backward", g, e, case=case, what=what)
+    for what, g, e in zip(GRADS, got, expected, strict=False):
+        _check_grad(g, e, what, case)
 
 
 @test_case(points=1, hidden=False)

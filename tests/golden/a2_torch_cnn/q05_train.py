@@ -7,14 +7,26 @@ your networks does not cost these points. After each call the grader reads the t
 computes the loss of that model on the training data ITSELF: every case needs the loss to go down.
 Public cases: `epochs` Python floats; the loss goes down.
 Hidden cases: same seed -> identical losses and weights, another seed -> different; the epoch loss is the
-mean over all N samples (ragged last batch); tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA
-raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
+mean over all N samples (ragged last batch); the gradients are zeroed between steps (with lr=0 and one batch
+per epoch the weights never move, so the grader computes the one-batch gradient itself and compares it with
+the gradients ``train`` leaves in the model: a loop that never zeroes them leaves the sum over all epochs);
+tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (call, case_rng, check_true, expect_raises, get_context, helper, load_weights, model_weights,
-                               verified, worker_has_cuda)
+from autograder.checks import (
+    call,
+    case_rng,
+    check_true,
+    expect_raises,
+    get_context,
+    helper,
+    load_weights,
+    model_weights,
+    verified,
+    worker_has_cuda,
+)
 
 OK_FORMAT = False
 name = "q05_train"
@@ -31,12 +43,13 @@ def _data(n, seed=0):
 
 def _initial_weights(seed=0):
     """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
-    from autograder.checks import inworker
     import torch
+
+    from autograder.checks import worker_support
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = inworker.small_model(None, "mlp")
+        model = worker_support().small_model(None, "mlp")
     return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
@@ -45,9 +58,9 @@ def _loss(state, x, y):
     import torch
     import torch.nn.functional as F
 
-    from autograder.checks import inworker
+    from autograder.checks import worker_support
 
-    model = inworker.small_model(None, "mlp")
+    model = worker_support().small_model(None, "mlp")
     model.load_state_dict({k: torch.as_tensor(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
     with torch.no_grad():
         out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(len(x), -1))
@@ -104,5 +117,22 @@ def train_loss_decreases(train):
     check_true(losses[-1] < 0.9 * losses[0], f"'train' loss did not go down: first epoch {losses[0]:.3f}, "
                f"last {losses[-1]:.3f} (expected the last below 90% of the first)")
     _check_trained(weights, x, y, "epochs=10", factor=0.9)
-    check_true(_loss(weights, x, y) <= 1.5 * losses[-1] + 0.05,
+    # Loose on purpose: the last epoch's mean is taken over weights that still move (an unstable loop's last
+    # step may end above it); only reports far below what the returned model does are flagged here.
+    check_true(_loss(weights, x, y) <= 2.0 * losses[-1] + 0.25,
                "'train' reports epoch losses far below the loss of the model it returns")
+
+
+def _full_batch_grad(x, y):
+    """The gradient of the mean cross-entropy of the small model at its initial weights over all of (x, y),
+    computed in the grader: ``{parameter name: ndarray}``."""
+    import torch
+    import torch.nn.functional as F
+
+    from autograder.checks import worker_support
+
+    model = worker_support().small_model(None, "mlp")
+    model.load_state_dict({k: torch.as_tensor(v) for k, v in _initial_weights().items()})
+    out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)))
+    F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()).backward()
+    return {k: p.grad.numpy().astype(np.float64) for k, p in model.named_parameters()}

@@ -16,7 +16,7 @@ import numpy as np
 from otter.test_files import test_case
 
 from autograder.checks import StudentCallError, build_model, call_timed, check_true, get_context, predictions
-from autograder.checks.context import datasets_package, hidden_mnist1d_set, per_submission
+from autograder.checks.context import datasets_package, parent_support, per_submission
 
 OK_FORMAT = False
 name = "q07_cnn_vs_mlp"
@@ -32,7 +32,7 @@ def _train_both(MNIST1DConvNet, MNIST1DMLP, train):
     drawn per student)."""
     x_train, y_train = datasets_package().load_mnist1d("train")
     models, start = {}, time.monotonic()
-    for (key, label), cls in zip(NETWORKS, (MNIST1DConvNet, MNIST1DMLP)):
+    for (key, label), cls in zip(NETWORKS, (MNIST1DConvNet, MNIST1DMLP), strict=False):
         model = build_model(label, cls)
         left = TIME_LIMIT_S - (time.monotonic() - start)
         if left <= 1.0:
