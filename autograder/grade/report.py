@@ -46,7 +46,7 @@ BAND_COLOURS = {"good": "#228833", "fair": "#ccbb44", "poor": "#ee6677"}
 MISSING = re.compile(r"'[^'\s]+' is not defined(?: in [^\s']+|: write it in your submission file)")
 #: A starter stub's ``raise NotImplementedError`` (the function is not written yet either), as the grader
 #: words a raised exception (``autograder/grade/proxies.py``).
-NOT_IMPLEMENTED = re.compile(r"'[^'\s]+' raised NotImplementedError\b.*", re.DOTALL)
+NOT_IMPLEMENTED = re.compile(r"'[^'\s]+'(?: \(.*?\))? raised NotImplementedError\b.*", re.DOTALL)  # (case label)
 #: Numbers in a message (sizes, errors, indices): masked to group messages that differ only in them.
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?", re.IGNORECASE)
 
