@@ -23,8 +23,8 @@ def test_verify_passes(assignment):
     ids = 20 if assignment == "a1_numpy_cnn" else 0
     assert main(assignment, ids=ids, out=out) == 0, out.getvalue()
     assert "checks hold" in out.getvalue()
-    assert f"mutation score of {assignment}: mutants a question catches for every one of {1 + ids} student ids" \
-        in out.getvalue()
+    text = " ".join(out.getvalue().split())  # the table title wraps with the console's width
+    assert f"mutation score of {assignment}" in text and f"every one of {1 + ids} student ids" in text
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
