@@ -568,9 +568,6 @@ class PidsCgroup:
                     pass
         return None
 
-    def allow(self, uid: int) -> None:
-        os.chown(self.path / "cgroup.procs", uid, uid)
-
     def join_self(self) -> None:
         """Called in the child between fork and exec (``preexec_fn``)."""
         fd = os.open(str(self.path / "cgroup.procs"), os.O_WRONLY)

@@ -111,10 +111,6 @@ class WorkerCgroups:
                 pass
         return sorted(out)
 
-    def allow(self, uid: int) -> None:
-        for d in self.dirs:
-            os.chown(d / "cgroup.procs", uid, uid)
-
     def join_self(self) -> None:
         """Called in the child between fork and exec (``preexec_fn``): only os.open/os.write."""
         for d in self.dirs:
