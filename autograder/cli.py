@@ -115,8 +115,12 @@ def check(assignment: str, file: Path) -> None:
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV mapping files (column 'file', a name or pattern) or ids ('id') to students: "
                    "student, name, email, sid, submitted, late.")
+@click.option("--no-reference-check", "reference_check", flag_value=False, default=True,
+              help="Do not grade the reference first (by default the batch refuses to start unless the "
+                   "reference scores full marks in the same sandbox, device and limits).")
 def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, sandbox: str, device: str,
-          resume: bool, regrade: tuple[str, ...], regrade_all: bool, shard: str | None, roster: Path | None) -> None:
+          resume: bool, regrade: tuple[str, ...], regrade_all: bool, shard: str | None, roster: Path | None,
+          reference_check: bool) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
     from autograder.core.sanitize import for_terminal
     from autograder.grade.batch import BatchError, check_sandbox
@@ -128,11 +132,13 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                         "only for trusted code", fg="yellow", err=True)
         s = _verb("grade.batch")(assignment, list(submissions), out=out, jobs=jobs, sandbox=sandbox,
                                  device=device, resume=resume, regrade=regrade, regrade_all=regrade_all,
-                                 shard=shard, roster=roster)
+                                 shard=shard, roster=roster, reference_check=reference_check)
     except (BatchError, ValueError, OSError) as exc:  # may name a student's file: sanitised
         raise Refused(for_terminal(exc)) from exc
     for warning in sorted(s.warnings):  # the grader's own list (sandbox sessions, tampering), never notes
         click.secho(for_terminal(f"WARNING: {warning}"), fg="yellow", err=True)
+    if s.reference:
+        click.echo(f"reference check: the reference scores {s.reference} in this sandbox")
     click.echo(f"graded {s.graded} submission(s), {len(s.results) - s.graded} from the journal, "
                f"in {s.wall_s:.1f} s; sandbox: {', '.join(sorted(s.backends))}")
     click.echo(for_terminal((s.out / "gradebook.csv").read_text()), nl=False)

@@ -34,6 +34,7 @@ from autograder.core.results import (
     GRADER_ERROR,
     NO_SUBMISSION,
     OK,
+    PASSED,
     UNREADABLE,
     SubmissionResult,
     submission_from_dict,
@@ -69,6 +70,8 @@ class BatchSummary:
     """Output files found changed, missing or foreign (each was rewritten from the journal or removed)."""
     wall_s: float = 0.0
     student_s: float = 0.0
+    reference: str = ""
+    """The reference check's outcome (``check_reference``), e.g. ``92/92 in 6.1 s``; empty when skipped."""
 
     @property
     def flagged(self) -> list[str]:
@@ -143,6 +146,40 @@ def check_sandbox_device(a: Assignment, sandbox: str, device: str) -> None:
     if why:
         raise BatchError(f"--device {device}: the {sandbox} sandbox's worker cannot use the GPU ({why}); "
                          "nothing was graded. Grade with --device cpu, or see `python -m autograder doctor`")
+
+
+#: The student id the reference is graded under by ``check_reference`` (never written to the outputs).
+REFERENCE_ID = "reference-check"
+
+
+def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path) -> str:
+    """Grade the reference solution, before any submission, exactly as a submission is graded (same
+    sandbox, device, limits and grading process), and refuse the batch (BatchError naming the lost
+    cases) unless it scores full marks. A reference that loses points here says the grading
+    environment is wrong (a machine too slow for the training budgets, a memory limit that a torch
+    build needs more of, a sandbox hiding a device or a file), and every student would be charged for
+    it with status ok: a wrong gradebook that looks right. Returns ``"<score>/<points> in <s> s"``."""
+    path = Path(tmp) / REFERENCE_ID / a.student_file
+    path.parent.mkdir(parents=True)
+    shutil.copyfile(a.solution_file, path)
+    task = {REFERENCE_ID: (a.name, str(a.root), str(path), REFERENCE_ID, sandbox, device)}
+    start = time.perf_counter()
+    (_, result), = _graded(task, 1)
+    wall = time.perf_counter() - start
+    if not isinstance(result, SubmissionResult):
+        raise BatchError(f"the reference check could not grade {a.solution_file.name} ({result}); nothing was "
+                         "graded. See the log and `python -m autograder doctor`")
+    lost = [f"{c.question}/{c.name}: {c.message}" for c in result.cases if c.status != PASSED]
+    lost += [f"note: {n}" for n in result.notes]
+    if result.score != a.points or lost:
+        shown = "; ".join(" ".join(x.split())[:200] for x in lost[:5]) + ("; ..." if len(lost) > 5 else "")
+        raise BatchError(
+            f"the reference solution scores {result.score:g}/{a.points:g} here (sandbox {sandbox}, device {device}), "
+            f"so students would lose points for the grader's environment; nothing was graded. Lost: {shown}. "
+            "Usual causes: a loaded or slow machine (training time limits: lower --jobs), a memory limit, a "
+            "sandbox that hides a device or a file (`python -m autograder doctor`). --no-reference-check grades "
+            "anyway")
+    return f"{result.score:g}/{a.points:g} in {wall:.1f} s"
 
 
 def _tree_sha(root: Path, pattern: str = "*", skip: tuple[str, ...] = ()) -> str:
@@ -372,7 +409,7 @@ class _Progress:
 def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, sandbox: str = "auto",
          device: str = "cpu", resume: bool = False, regrade: tuple[str, ...] = (), regrade_all: bool = False,
          shard: str | None = None, progress: bool = True, root: Path | None = None,
-         roster: Path | None = None) -> BatchSummary:
+         roster: Path | None = None, reference_check: bool = True) -> BatchSummary:
     """Grade ``submissions`` (files or folders of them) of ``assignment`` into ``out``.
 
     Writes ``results/<student>.json`` (Gradescope format), ``feedback/<student>.md``, ``gradebook.csv``,
@@ -388,7 +425,10 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     and the report cover every submission of the journal, not only those given this time. Output
     files that changed since the grader wrote them are reported in ``tampered`` (and ``warnings``)
     and rewritten from the journal. ``shard="K/N"`` grades only the K-th of N parts of the
-    submissions (``shard_of``); ``merge`` combines the shards' out folders (docs/cluster.md).
+    submissions (``shard_of``); ``merge`` combines the shards' out folders (docs/cluster.md). Before the
+    first submission is graded, ``check_reference`` grades the reference the same way and refuses the
+    batch unless it scores full marks (``reference_check=False`` skips this: trusted in-process
+    grading skips it too).
     """
     start = time.perf_counter()
     a = load_assignment(assignment, root)
@@ -425,6 +465,11 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
                          f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
+    if reference_check and sandbox != "in-process" and any(
+            not _reusable(journaled.get(sub.student), sub, regrade, regrade_all, fingerprint) and not sub.error
+            for sub in subs):  # before anything is written (the journal included)
+        with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+            summary.reference = check_reference(a, sandbox_used, device, Path(tmp))
     summary.tampered += _private_folders(out)
     visibility = a.options.hidden_visibility
     if resume:  # what changed between the runs, before anything is regraded over it
@@ -434,8 +479,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     todo = []
     for sub in subs:
         previous = journaled.get(sub.student)
-        if (previous is not None and previous.get("sha256") == sub.sha256 and sub.student not in regrade and not regrade_all
-                and previous.get("fingerprint") == fingerprint and not _has_grader_error(previous)):
+        if _reusable(previous, sub, regrade, regrade_all, fingerprint):
             done[sub.student] = submission_from_dict(previous["result"])
         elif sub.error:
             done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary, fingerprint)
@@ -472,6 +516,13 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     for r in summary.results:
         summary.backends.add(r.backend)
     return summary
+
+
+def _reusable(previous: dict | None, sub, regrade: tuple[str, ...], regrade_all: bool, fingerprint: str) -> bool:
+    """Is the journal's ``previous`` entry for ``sub`` its grade now (same content and fingerprint, no
+    grader error, not asked to regrade)?"""
+    return (previous is not None and previous.get("sha256") == sub.sha256 and sub.student not in regrade
+            and not regrade_all and previous.get("fingerprint") == fingerprint and not _has_grader_error(previous))
 
 
 def _batch_files(a: Assignment, out: Path, journal: Journal, summary: BatchSummary) -> None:

@@ -18,13 +18,19 @@ run, a case the grader could not judge, any exception of ours) is never a silent
   score (Gradescope's results spec: "If test cases are hidden, students will not be able to see their
   total score") until the staff fix the cause, regrade and publish;
 * the exit status is 1 (0 when the submission was graded, whatever its score).
+
+``setup.sh`` also runs ``--check-reference``: the reference graded exactly as a submission is, in the
+built image; the build fails unless it scores full marks (a machine too slow for the training budgets or
+a sandbox that hides something would otherwise cost every student points, with status ok).
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -158,5 +164,31 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
         return 1
 
 
+def check_reference(source: Path) -> int:
+    """Grade the reference of the assignment under ``source`` (the zip's files) as ``run_autograder``
+    grades a submission, in a temporary root; 0 when it scores full marks, else 1 with what it lost
+    printed (every student would lose it too: the image is wrong, not the students)."""
+    from autograder.core.assignment import load_assignment
+
+    a = load_assignment(json.loads((source / "gradescope.json").read_text())["assignment"], source)
+    with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+        root = Path(tmp)
+        (root / "source").symlink_to(Path(source).resolve(), target_is_directory=True)
+        (root / "submission").mkdir()
+        shutil.copyfile(a.solution_file, root / "submission" / a.student_file)
+        rc = main(root)
+        data = json.loads((root / "results" / "results.json").read_text())
+    lost = [f"{t.get('name')}: {' '.join(str(t.get('output', '')).split())[:200]}" for t in data.get("tests", [])
+            if float(t.get("score", 0)) < float(t.get("max_score", 0))]
+    if rc != 0 or float(data.get("score", 0)) != a.points or lost:
+        print(f"REFERENCE CHECK FAILED: the reference scores {float(data.get('score', 0)):g}/{a.points:g} in this "
+              "image, so every student would lose these points. Lost: " + ("; ".join(lost[:8]) or "see above"))
+        return 1
+    print(f"reference check: the reference scores {a.points:g}/{a.points:g} in this image")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--check-reference"] and len(sys.argv) == 3:
+        sys.exit(check_reference(Path(sys.argv[2])))
     sys.exit(main())

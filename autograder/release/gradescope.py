@@ -109,6 +109,12 @@ say "$AG is readable by root only; the venv $VENV is usable by every uid"
 say "python -m autograder doctor --require"
 (cd "$SRC" && COLUMNS=140 PYTHONPATH="$SRC" "$VENV/bin/python" -m autograder doctor --require) ||
   die "a sandbox guarantee does not hold in this image (the REQUIRED lines above say which and why); see docs/gradescope.md"
+
+# --- the reference, graded as run_autograder grades a submission: full marks, or the build fails -------
+say "grading the reference solution as a submission"
+(cd "$SRC" && PYTHONPATH="$SRC" OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+  "$VENV/bin/python" -m autograder.grade.gradescope --check-reference "$SRC") ||
+  die "the reference solution loses points in this image (above: which cases and why); every student would lose them too. A machine too slow for the time limits, or a sandbox that hides something: see docs/gradescope.md"
 say "done"
 """
 

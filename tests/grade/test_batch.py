@@ -121,3 +121,43 @@ def test_unavailable_device_is_refused_clearly(tmp_path, device, message):
     with pytest.raises(BatchError, match=message):
         grade("a1_numpy_cnn", [A.solution_file], out=tmp_path / "out", device=device, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_reference_that_loses_points_here_refuses_the_batch(tmp_path):
+    """A grading environment where the reference loses points (here: a per-call time limit no machine
+    meets, as a slow or loaded grader meets a training budget) would charge every student for it with
+    status ok. Is the batch refused before anything is written, naming the lost cases, and does
+    --no-reference-check grade anyway?"""
+    import shutil
+
+    root = tmp_path / "repo"
+    for name in ("assignments", "solutions"):
+        shutil.copytree(REPO_ROOT / name / A.name, root / name / A.name,
+                        ignore=shutil.ignore_patterns("__pycache__", "mutants"))
+    toml = root / "assignments" / A.name / "assignment.toml"
+    toml.write_text(toml.read_text().replace("call_timeout_s = 10.0", "call_timeout_s = 0.001"))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text(A.solution_file.read_text())
+    with pytest.raises(BatchError) as refused:
+        grade(A.name, [subs], out=tmp_path / "out", jobs=1, progress=False, root=root)
+    message = str(refused.value)
+    assert "the reference solution scores 0/92 here" in message and "nothing was graded" in message, message
+    assert "q01_sizes/" in message and "--no-reference-check" in message
+    assert not (tmp_path / "out").exists()
+    s = grade(A.name, [subs], out=tmp_path / "out", jobs=1, progress=False, root=root, reference_check=False)
+    assert s.reference == "" and s.results[0].score < A.points  # what every student would have got
+
+
+@pytest.mark.slow
+def test_the_reference_check_passes_and_is_reported(tmp_path):
+    """In a sound environment the reference check passes and says so (and a resume with nothing to
+    grade does not run it again)."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text(A.solution_file.read_text())
+    s = grade(A.name, [subs], out=tmp_path / "out", jobs=1, progress=False)
+    assert s.reference.startswith(f"{A.points:g}/{A.points:g} in ") and s.results[0].score == A.points
+    again = grade(A.name, [subs], out=tmp_path / "out", jobs=1, progress=False, resume=True)
+    assert again.reference == "" and again.graded == 0

@@ -129,6 +129,28 @@ def test_reference_full_marks_and_stub_zero(gradescope_zip, tmp_path):
 
 
 @pytest.mark.slow
+def test_check_reference_fails_an_image_where_the_reference_loses_points(gradescope_zip, tmp_path):
+    """setup.sh's last step (``--check-reference``): the reference graded as a submission. Does it pass in
+    a sound image, and fail (exit 1, naming the lost cases) where a time limit the machine cannot meet would
+    cost every student points?"""
+    a = gradescope_zip
+    source = tmp_path / "source"
+    with zipfile.ZipFile(a.dist_dir / "autograder.zip") as zf:
+        zf.extractall(source)
+    argv = [sys.executable, "-m", "autograder.grade.gradescope", "--check-reference", str(source)]
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    ok = subprocess.run(argv, capture_output=True, text=True, cwd=source, env=env)
+    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
+    assert f"reference check: the reference scores {a.points:g}/{a.points:g} in this image" in ok.stdout
+    toml = source / "assignments" / a.name / "assignment.toml"
+    toml.write_text(toml.read_text().replace("call_timeout_s = 10.0", "call_timeout_s = 0.001"))
+    bad = subprocess.run(argv, capture_output=True, text=True, cwd=source, env=env)
+    assert bad.returncode == 1, bad.stdout[-2000:] + bad.stderr[-2000:]
+    assert f"REFERENCE CHECK FAILED: the reference scores 0/{a.points:g} in this image" in bad.stdout
+    assert "Lost: q01_sizes" in bad.stdout, bad.stdout[-2000:]
+
+
+@pytest.mark.slow
 def test_course_secret_file_reaches_the_grader(gradescope_zip, tmp_path):
     """A ``course_secret`` file added to the zip becomes AG_COURSE_SECRET for the grader (Gradescope
     has no environment settings); hidden inputs change with it, the reference still gets full marks."""
@@ -243,6 +265,7 @@ def test_setup_sh_builds_a_safe_image(gradescope_image):
     assert "setup.sh: Python: " in setup.stdout and "doctor --require" in setup.stdout and "setup.sh: done" in setup.stdout
     assert "grading would use: bwrap" in setup.stdout or "grading would use: uid" in setup.stdout
     assert "REQUIRED" not in setup.stdout
+    assert f"reference check: the reference scores {a.points:g}/{a.points:g} in this image" in setup.stdout
     version = _sh([str(venv_py), "-c", "import sys, torch; print(sys.version_info >= (3, 11), torch.version.cuda)"])
     assert version.stdout.split() == ["True", "None"], version
     # the sandbox user can run the venv, and can read nothing under /autograder
