@@ -659,14 +659,20 @@ def _source_of(data: bytes, name: str) -> str:
     return _decode(data, name)
 
 
+def _loadable(name: str, notes: list[str]) -> bool:
+    """False, with a note, for a file that can hold pickled objects (never loaded); ``name`` is printable."""
+    if Path(name).suffix.lower() in DROPPED_SUFFIXES or Path(name).name == ".OTTER_LOG":
+        notes.append(f"ignored {name}: files that can hold pickled objects are never loaded")
+        return False
+    return True
+
+
 def _load_folder(path: Path, student_file: str, notes: list[str]) -> str:
     origin = f"folder {_printable(path.name)}"
     files = {}
     for rel, p in _folder_files(path, origin).items():
-        if Path(rel).suffix.lower() in DROPPED_SUFFIXES or Path(rel).name == ".OTTER_LOG":
-            notes.append(f"ignored {_printable(rel)}: files that can hold pickled objects are never loaded")
-            continue
-        files[rel] = p
+        if _loadable(_printable(rel), notes):
+            files[rel] = p
     chosen = _choose(list(files), student_file, origin)
     label = f"{_printable(path.name)}/{_printable(chosen)}"
     cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
@@ -686,12 +692,8 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
                 raise SubmissionError(f"{zname} has {len(infos)} entries (limit {MAX_ENTRIES}): rejected")
             members = {}
             for info, name, _ in _checked_entries(infos, zname, MAX_UNCOMPRESSED, SubmissionError):
-                if info.is_dir():
-                    continue
-                if Path(name).suffix.lower() in DROPPED_SUFFIXES or Path(name).name == ".OTTER_LOG":
-                    notes.append(f"ignored {name}: files that can hold pickled objects are never loaded")
-                    continue
-                members[name] = info
+                if not info.is_dir() and _loadable(name, notes):
+                    members[name] = info
             chosen = _choose(list(members), student_file, zname)
             label = f"{zname}: {chosen}"
             cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
