@@ -94,6 +94,12 @@ def test_otter_log_and_pickles_are_dropped_unread(tmp_path):
                                                    "weights.pkl": b"\x80\x04evil"})], "x")[0], "cnn_numpy.py")
     assert sub.source == SOURCE and not sub.error
     assert any(".OTTER_LOG" in n for n in sub.notes) and any("weights.pkl" in n for n in sub.notes)
+    folder = tmp_path / "class" / "bob"  # the same rule for a folder submission (a folder in the class folder)
+    folder.mkdir(parents=True)
+    (folder / "cnn_numpy.py").write_text(SOURCE.decode() if isinstance(SOURCE, bytes) else SOURCE)
+    (folder / "model.pt").write_bytes(b"\x80\x04evil")
+    sub = load(collect([folder.parent], "x")[0], "cnn_numpy.py")
+    assert not sub.error and any("model.pt" in n and "never loaded" in n for n in sub.notes), sub.notes
 
 
 def test_unusable_submissions_get_a_message(tmp_path):
