@@ -13,7 +13,18 @@ points), so a bug in one gradient costs the same points whatever the other two d
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor, tensor
+from autograder.checks import (
+    as_array,
+    call,
+    case_rng,
+    check_array,
+    check_true,
+    get_context,
+    helper,
+    is_tensor,
+    labelled,
+    tensor,
+)
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
@@ -24,20 +35,35 @@ GRADS = ("dx", "dw", "db")
 SHAPES = {"dx": "(N, C, H, W), the shape of x", "dw": "(F, C, KH, KW), the shape of weight", "db": "(F,)"}
 
 
-def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
-    """``Conv2dFunction.backward(ctx, dout)`` after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
-    both called by the grader: the 3 returned gradients, as returned (checked one at a time by ``_check_grad``)."""
+def _forward(Conv2dFunction, out_shape, x, w, b=None, stride=1, padding=0, case=""):
+    """``Conv2dFunction.forward(ctx, x, w, b, stride, padding)`` called by the grader with a fresh ``ctx``; the
+    output must be a tensor of ``out_shape``. Returns the ``ctx`` (a handle: it stays where the student's code runs)."""
     ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
     t = [None if a is None else tensor(a) for a in (x, w, b)]
-    out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
+    with labelled("Conv2dFunction.forward", case):
+        out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
     check_true(is_tensor(out), "'Conv2dFunction.forward' did not return a torch.Tensor")
-    check_true(as_array(out).shape == dout.shape, "'Conv2dFunction.forward' returned an output of the wrong shape")
-    grads = call("Conv2dFunction.backward", Conv2dFunction.backward, ctx, tensor(dout))
+    check_true(as_array(out).shape == tuple(out_shape),
+               "'Conv2dFunction.forward' returned an output of the wrong shape")
+    return ctx
+
+
+def _backward_of(Conv2dFunction, ctx, dout, case=""):
+    """``Conv2dFunction.backward(ctx, dout)`` for a ``ctx`` that ``_forward`` filled: the 3 returned gradients,
+    as returned (checked one at a time by ``_check_grad``)."""
+    with labelled("Conv2dFunction.backward", case):
+        grads = call("Conv2dFunction.backward", Conv2dFunction.backward, ctx, tensor(dout))
     check_true(isinstance(grads, (tuple, list)) and len(grads) == 5,
                "'Conv2dFunction.backward' must return 5 values (dx, dw, db, None, None): one per input of forward")
     check_true(grads[3] is None and grads[4] is None,
                "'Conv2dFunction.backward' must return None as the gradients of stride and padding")
     return tuple(grads[:3])
+
+
+def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
+    """``Conv2dFunction.backward(ctx, dout)`` right after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
+    both called by the grader: the 3 returned gradients."""
+    return _backward_of(Conv2dFunction, _forward(Conv2dFunction, dout.shape, x, w, b, stride, padding), dout)
 
 
 def _check_grad(got, expected, what, case):
@@ -92,9 +118,9 @@ def _torch_grads(dout, x, w, b, stride, padding):
     return tuple(None if a is None else a.grad.numpy() for a in t)
 
 
-def _check_backward(Conv2dFunction, label, what, *, kernel=None, no_bias=False, stride=1, padding=0):
-    """Check the gradient ``what`` of one random case. Whatever the student id: N >= 2 and F >= 2 (dw and db sum
-    over the batch), F != N (db summed over the wrong axis shows), KH != KW unless fixed (transposed kernel
+def _random_case(label, *, kernel=None, no_bias=False, stride=1, padding=0):
+    """Random ``(dout, x, w, b)`` drawn from ``case_rng(label)``. Whatever the student id: N >= 2 and F >= 2 (dw and
+    db sum over the batch), F != N (db summed over the wrong axis shows), KH != KW unless fixed (transposed kernel
     axes show), C != F."""
     import torch
     import torch.nn.functional as F
@@ -107,7 +133,12 @@ def _check_backward(Conv2dFunction, label, what, *, kernel=None, no_bias=False, 
     w = rng.standard_normal((f, c, kh, kw))
     b = None if no_bias else rng.standard_normal(f)
     shape = F.conv2d(torch.as_tensor(x), torch.as_tensor(w), stride=stride, padding=padding).shape
-    dout = rng.standard_normal(tuple(shape))
+    return rng.standard_normal(tuple(shape)), x, w, b
+
+
+def _check_backward(Conv2dFunction, label, what, *, stride=1, padding=0, **draw):
+    """Check the gradient ``what`` of one random case (``_random_case``)."""
+    dout, x, w, b = _random_case(label, stride=stride, padding=padding, **draw)
     expected = dict(zip(GRADS, _torch_grads(dout, x, w, b, stride, padding), strict=False))
     got = dict(zip(GRADS, _backward(Conv2dFunction, dout, x, w, b, stride, padding), strict=False))
     _check_grad(got[what], expected[what], what, label)
@@ -165,3 +196,22 @@ def backward_dw_rectangular_no_bias(Conv2dFunction):
 def backward_db(Conv2dFunction):
     """db on every configuration: the sum of dout over N, H_out, W_out, shape (F,), and None when bias is None."""
     _check_all(Conv2dFunction, "db", STRIDES, PADDINGS, KERNELS)
+
+
+@test_case(points=1, hidden=True)
+def backward_two_in_flight(Conv2dFunction):
+    """Two convolutions in flight, as in a network with two conv layers of the same shape: forward A, forward B,
+    then backward A and backward B, each on its own ctx. Each backward must use what its own forward saved on
+    its ctx (``ctx.save_for_backward``), not the last forward's tensors: A's gradients are checked by value."""
+    stride, padding = 2, 1
+    first = _random_case("two in flight", kernel=(3, 2), stride=stride, padding=padding)
+    rng = case_rng("two in flight: second convolution")
+    draws = {"A": first, "B": tuple(None if a is None else rng.standard_normal(a.shape) for a in first)}
+    case = {k: f"convolution {k} of two in flight: forward A, forward B, backward A, backward B" for k in draws}
+    ctxs = {k: _forward(Conv2dFunction, dout.shape, x, w, b, stride, padding, case[k])
+            for k, (dout, x, w, b) in draws.items()}
+    for k, (dout, x, w, b) in draws.items():
+        got = _backward_of(Conv2dFunction, ctxs[k], dout, case[k])
+        expected = _torch_grads(dout, x, w, b, stride, padding)
+        for what, g, e in list(zip(GRADS, got, expected, strict=False))[:2]:   # dx, dw: what forward saved
+            _check_grad(g, e, what, case[k])

@@ -14,7 +14,18 @@ points), so a bug in one gradient costs the same points whatever the other two d
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor, tensor
+from autograder.checks import (
+    as_array,
+    call,
+    case_rng,
+    check_array,
+    check_true,
+    get_context,
+    helper,
+    is_tensor,
+    labelled,
+    tensor,
+)
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
@@ -25,20 +36,35 @@ GRADS = ("dx", "dw", "db")
 SHAPES = {"dx": "(N, C, H, W), the shape of x", "dw": "(F, C, KH, KW), the shape of weight", "db": "(F,)"}
 
 
-def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
-    """``Conv2dFunction.backward(ctx, dout)`` after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
-    both called by the grader: the 3 returned gradients, as returned (checked one at a time by ``_check_grad``)."""
+def _forward(Conv2dFunction, out_shape, x, w, b=None, stride=1, padding=0, case=""):
+    """``Conv2dFunction.forward(ctx, x, w, b, stride, padding)`` called by the grader with a fresh ``ctx``; the
+    output must be a tensor of ``out_shape``. Returns the ``ctx`` (a handle: it stays where the student's code runs)."""
     ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
     t = [None if a is None else tensor(a) for a in (x, w, b)]
-    out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
+    with labelled("Conv2dFunction.forward", case):
+        out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
     check_true(is_tensor(out), "'Conv2dFunction.forward' did not return a torch.Tensor")
-    check_true(as_array(out).shape == dout.shape, "'Conv2dFunction.forward' returned an output of the wrong shape")
-    grads = call("Conv2dFunction.backward", Conv2dFunction.backward, ctx, tensor(dout))
+    check_true(as_array(out).shape == tuple(out_shape),
+               "'Conv2dFunction.forward' returned an output of the wrong shape")
+    return ctx
+
+
+def _backward_of(Conv2dFunction, ctx, dout, case=""):
+    """``Conv2dFunction.backward(ctx, dout)`` for a ``ctx`` that ``_forward`` filled: the 3 returned gradients,
+    as returned (checked one at a time by ``_check_grad``)."""
+    with labelled("Conv2dFunction.backward", case):
+        grads = call("Conv2dFunction.backward", Conv2dFunction.backward, ctx, tensor(dout))
     check_true(isinstance(grads, (tuple, list)) and len(grads) == 5,
                "'Conv2dFunction.backward' must return 5 values (dx, dw, db, None, None): one per input of forward")
     check_true(grads[3] is None and grads[4] is None,
                "'Conv2dFunction.backward' must return None as the gradients of stride and padding")
     return tuple(grads[:3])
+
+
+def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
+    """``Conv2dFunction.backward(ctx, dout)`` right after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
+    both called by the grader: the 3 returned gradients."""
+    return _backward_of(Conv2dFunction, _forward(Conv2dFunction, dout.shape, x, w, b, stride, padding), dout)
 
 
 def _check_grad(got, expected, what, case):
