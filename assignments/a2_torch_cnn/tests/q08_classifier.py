@@ -8,7 +8,8 @@ Bands (partial credit, cumulative), calibrated on the reference (98.8% on the st
 about 6 s of one CPU thread): >= 70%, >= 80%, >= 90%, >= 95%, 2 points each. A fit that runs out of time,
 or a model that always predicts the same class, loses only these points.
 Public case: the interface, on a small synthetic set (training accuracy >= 50%, counted by the grader).
-Hidden cases: the accuracy bands; ``fit(device="cuda")`` without CUDA raises RuntimeError.
+Hidden cases: the accuracy bands; two calls of ``make_classifier()`` give the same model (seeded initialisation:
+the same logits on the grader's signals); ``fit(device="cuda")`` without CUDA raises RuntimeError.
 """
 import weakref
 
@@ -23,6 +24,7 @@ from autograder.checks import (
     check_true,
     expect_raises,
     get_context,
+    logits,
     model_weights,
     predictions,
     verified,
@@ -128,6 +130,20 @@ def accuracy_at_least_90(make_classifier, fit):
 @test_case(points=2, hidden=True)
 def accuracy_at_least_95(make_classifier, fit):
     _check_band(make_classifier, fit, 0.95)
+
+
+@test_case(points=1, hidden=True)
+def classifier_seeded(make_classifier):
+    """make_classifier() seeds its initialisation: two fresh models give the same logits (eval mode) on the
+    grader's signals."""
+    case = "two fresh models from make_classifier(), the same signals"
+    x = case_rng("seeded initialisation").standard_normal((64, 40)).astype(np.float32)
+    first, second = (logits("make_classifier", call("make_classifier", make_classifier), x) for _ in range(2))
+    check_true(bool(np.isfinite(first).all()), f"'make_classifier' ({case}): NaN or infinite logits")
+    check_true(np.allclose(first, second, rtol=1e-5, atol=1e-6),
+               f"'make_classifier' ({case}): the two models give different logits: seed the initialisation "
+               "(torch.manual_seed inside torch.random.fork_rng, so the caller's random state is left alone)")
+    verified("make_classifier")
 
 
 @test_case(points=1, hidden=True)

@@ -9,7 +9,8 @@ Bands (partial credit, cumulative), calibrated on the reference (98.8% on the st
 about 6 s of one CPU thread): >= 70%, >= 80%, >= 90%, >= 95%, 2 points each. A fit that runs out of time,
 or a model that always predicts the same class, loses only these points.
 Public case: the interface, on a small synthetic set (training accuracy >= 50%, counted by the grader).
-Hidden cases: the accuracy bands; ``fit(device="cuda")`` without CUDA raises RuntimeError.
+Hidden cases: the accuracy bands; two calls of ``make_classifier()`` give the same model (seeded initialisation:
+the same logits on the grader's signals); ``fit(device="cuda")`` without CUDA raises RuntimeError.
 """
 import weakref
 
@@ -24,6 +25,7 @@ from autograder.checks import (
     check_true,
     expect_raises,
     get_context,
+    logits,
     model_weights,
     predictions,
     verified,
