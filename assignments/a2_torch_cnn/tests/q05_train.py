@@ -9,7 +9,9 @@ Hidden cases: same seed -> identical losses and weights, another seed -> differe
 mean over all N samples (ragged last batch); the gradients are zeroed between steps (with lr=0 and one batch
 per epoch the weights never move, so the grader computes the one-batch gradient itself and compares it with
 the gradients ``train`` leaves in the model: a loop that never zeroes them leaves the sum over all epochs);
-tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
+a model handed over in eval mode is trained in training mode (its BatchNorm's running statistics, read back, are those
+of training-mode steps: the grader computes them); tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises
+RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
 """
 import numpy as np
 from otter.test_files import test_case
@@ -40,7 +42,7 @@ def _data(n, seed=0):
     return x, y
 
 
-def _initial_weights(seed=0):
+def _initial_weights(seed=0, kind="mlp"):
     """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
     import torch
 
@@ -48,7 +50,7 @@ def _initial_weights(seed=0):
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = worker_support().small_model(None, "mlp")
+        model = worker_support().small_model(None, kind)
     return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
@@ -184,6 +186,34 @@ def train_zeroes_gradients(train):
                f"'train' does not zero the gradients between steps: with lr=0 and {epochs} epochs of one batch, the "
                f"gradients it leaves in the model are {left / one:.1f} times those of one batch (they add up over "
                "the steps; call optimizer.zero_grad() before each loss.backward())")
+
+
+@test_case(points=1, hidden=True)
+def train_sets_training_mode(train):
+    """A model handed over in eval mode, with BatchNorm and dropout, must be trained in training mode
+    (``model.train()`` before the loop). One batch of all N samples per epoch: each training-mode step moves
+    BatchNorm's running mean a tenth of the way to the mean of x (running_mean = c * mean(x) with c = 1 - 0.9^k
+    after k steps, running_var = (1 - c) + c * var(x)); in eval mode they stay 0 and 1. The grader computes both."""
+    case = "model handed over in eval mode, with BatchNorm and dropout"
+    x, y = _data(90, seed=6)
+    model = helper("small_model", "train", train, "batchnorm_dropout")
+    initial = _initial_weights(kind="batchnorm_dropout")
+    load_weights("train", model, initial)
+    call("train", model.eval)
+    losses = call("train", train, model, x, y, epochs=3, batch_size=len(x), lr=1e-2, device="cpu", seed=0)
+    _check_losses(losses, 3, case)
+    state = model_weights("train", model)
+    check_true(set(state) == set(initial) and all(state[k].shape == v.shape for k, v in initial.items()),
+               "'train' changed the model's layers (the grader reads back its weights by name)")
+    xs = x.astype(np.float32).astype(np.float64)
+    mean, var = xs.mean(axis=0), xs.var(axis=0, ddof=1)
+    rm, rv = state["bn.running_mean"].astype(np.float64), state["bn.running_var"].astype(np.float64)
+    c = float(rm @ mean / (mean @ mean)) if np.isfinite(rm).all() else 0.0
+    check_true(0.09 <= c <= 1.0 + 1e-6 and np.allclose(rm, c * mean, rtol=1e-4, atol=1e-5)
+               and np.allclose(rv, (1 - c) + c * var, rtol=1e-4, atol=1e-5),
+               f"'train' ({case}) did not train in training mode: BatchNorm's running statistics are not those of "
+               "training-mode steps on the data (call model.train() before the loop: the model may come in eval mode)")
+    verified("train")
 
 
 @test_case(points=1, hidden=True)

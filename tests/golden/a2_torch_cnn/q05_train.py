@@ -10,7 +10,9 @@ Hidden cases: same seed -> identical losses and weights, another seed -> differe
 mean over all N samples (ragged last batch); the gradients are zeroed between steps (with lr=0 and one batch
 per epoch the weights never move, so the grader computes the one-batch gradient itself and compares it with
 the gradients ``train`` leaves in the model: a loop that never zeroes them leaves the sum over all epochs);
-tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
+a model handed over in eval mode is trained in training mode (its BatchNorm's running statistics, read back, are those
+of training-mode steps: the grader computes them); tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises
+RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
 """
 import numpy as np
 from otter.test_files import test_case
@@ -41,7 +43,7 @@ def _data(n, seed=0):
     return x, y
 
 
-def _initial_weights(seed=0):
+def _initial_weights(seed=0, kind="mlp"):
     """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
     import torch
 
@@ -49,7 +51,7 @@ def _initial_weights(seed=0):
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = worker_support().small_model(None, "mlp")
+        model = worker_support().small_model(None, kind)
     return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
