@@ -78,6 +78,14 @@ def _reference_model(cls_name, state=None):
     return parent_model(getattr(reference(), cls_name), state=state).eval()
 
 
+def _check_logits(cls_name, model, ref, rng, input_shapes, case):
+    """The student's ``model`` and the grader's ``ref`` give the same logits on random inputs of each shape."""
+    for shape in input_shapes:
+        x = rng.standard_normal(shape).astype(np.float32)
+        check_array(cls_name, logits(cls_name, model, x), torch_values(ref, x), case=f"{case}, {len(shape)}-D input",
+                    rtol=1e-4, atol=1e-4)
+
+
 def _check_layers(cls_name, cls, input_shapes):
     """The student's network's own initial weights, read back as named arrays, must fit the reference
     architecture name by name, and give the student's network's outputs on the grader's inputs."""
@@ -90,12 +98,8 @@ def _check_layers(cls_name, cls, input_shapes):
     wrong = [f"{n}: expected {expected[n]}" for n in expected if state[n].shape != expected[n]]
     check_true(not wrong, f"'{cls_name}' has parameters of the wrong shape: {'; '.join(wrong)}")
     mine = _reference_model(cls_name, {k: v.astype(np.float32) for k, v in state.items()})
-    rng = case_rng(f"{cls_name} layers")
-    for shape in input_shapes:
-        x = rng.standard_normal(shape).astype(np.float32)
-        check_array(cls_name, logits(cls_name, model, x), torch_values(mine, x),
-                    case=f"your initial weights in the grader's copy of the architecture, {len(shape)}-D input",
-                    rtol=1e-4, atol=1e-4)
+    _check_logits(cls_name, model, mine, case_rng(f"{cls_name} layers"), input_shapes,
+                  "your initial weights in the grader's copy of the architecture")
 
 
 def _check_forward(cls_name, cls, input_shapes):
@@ -107,10 +111,7 @@ def _check_forward(cls_name, cls, input_shapes):
     ref = _reference_model(cls_name, state)
     model = build_model(cls_name, cls)
     load_weights(cls_name, model, state)
-    for shape in input_shapes:
-        x = rng.standard_normal(shape).astype(np.float32)
-        check_array(cls_name, logits(cls_name, model, x), torch_values(ref, x),
-                    case=f"forward with given weights, {len(shape)}-D input", rtol=1e-4, atol=1e-4)
+    _check_logits(cls_name, model, ref, rng, input_shapes, "forward with given weights")
 # END HIDDEN TESTS
 
 
