@@ -131,7 +131,7 @@ def classifier_seeded(make_classifier):
     f = student("make_classifier", make_classifier)
     first, second = (logits("make_classifier", f(case=case), x) for _ in range(2))
     check_true(bool(np.isfinite(first).all()), f"'make_classifier' ({case}): NaN or infinite logits")
-    check_true(np.allclose(first, second, rtol=1e-5, atol=1e-6),
+    check_true(np.allclose(first, second, rtol=1e-4, atol=1e-5),   # a GPU run may differ in the last bits
                f"'make_classifier' ({case}): the two models give different logits: seed the initialisation "
                "(torch.manual_seed inside torch.random.fork_rng, so the caller's random state is left alone)")
     verified("make_classifier")
