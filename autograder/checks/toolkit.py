@@ -16,6 +16,13 @@ student's function and compares. Value checks compare values only; a question's 
 in its own dtype case (``dtype``), so one dtype slip is not charged again in every value case (the rule
 is written in each assignment's handout). Every failure, a crash included, names the case label.
 
+For torch code the parent sends tensors and checks values it computes itself: ``f.tensor(*tensors(x, w))`` (the
+student's output tensor's values), ``autograd_forward`` (an autograd Function's forward called with a fresh ctx),
+``torch_values``/``torch_grads`` (the oracle's values and gradients), ``parent_model`` (the parent's own seeded
+copy of a model, a state loaded by name), ``worker_model`` (a trusted model built where the student's code
+runs, handed to the function under test), ``f.refuses_missing_cuda`` (the device rule) and ``cached`` (a
+training run shared by the cases of a submission).
+
 Works the three ways a test file runs: under the engine (the student's functions are proxies to the
 sandboxed worker), under plain ``otter run`` and in the student bundle's ``check`` (the real functions,
 called in-process); the bundle ships this package.
@@ -23,7 +30,6 @@ called in-process); the bundle ships this package.
 from __future__ import annotations
 
 import contextlib
-import threading
 
 import numpy as np
 
@@ -41,8 +47,9 @@ from autograder.checks.compare import (
     inputs_kept,
     verified,
 )
-from autograder.checks.context import case_rng, get_context, reference
+from autograder.checks.context import case_rng, per_submission, reference
 from autograder.checks.errors import CheckFailure, StudentCallError
+from autograder.checks.remote import as_array, helper, load_weights, tensor
 
 INFO = "for information, worth no points: only the sandbox sees this, so it is your code's word"
 
@@ -92,7 +99,8 @@ class Student:
         elif _is_int(expected):
             check_int(self.name, got, expected, case=case)
         elif isinstance(expected, float):
-            check_scalar(self.name, got, expected, case=case)
+            tol = {k: v for k, v in (("rtol", rtol), ("atol", atol)) if v is not None}
+            check_scalar(self.name, got, expected, case=case, **tol)
         elif isinstance(expected, (tuple, list)) and not any(isinstance(e, np.ndarray) or e is None for e in expected):
             check_ints(self.name, got, expected, case=case)
         else:
@@ -120,6 +128,20 @@ class Student:
         expected = np.asarray(getattr(reference(), self.name)(*args, **kwargs))
         expect_array(self.name, self(*args, case=case, **kwargs), expected.shape, kinds="biuf", case=case)
         verified(self.name)
+
+    def tensor(self, *args, case: str = "", **kwargs) -> np.ndarray:
+        """The student's ``fn(*args, **kwargs)``, which must return a torch tensor: its values as an ndarray
+        (the student's word, for the caller to check)."""
+        got = self(*args, case=case, **kwargs)
+        values = as_array(got)
+        check_true(values is not None, f"'{self.name}'{f' ({case})' if case else ''} did not return a torch.Tensor")
+        return values
+
+    def refuses_missing_cuda(self, *args, **kwargs) -> None:
+        """``fn(*args, device="cuda", **kwargs)`` must raise RuntimeError on a machine without CUDA (after a
+        checked valid call in the case): a requested device that is not there is an error, not a silent CPU run."""
+        self.raises(RuntimeError, *args, device="cuda", **kwargs,
+                    case="device='cuda' on a machine without CUDA: an unavailable device is an error")
 
     def raises(self, error, *args, case: str, **kwargs) -> None:
         """The student's ``fn(*args, **kwargs)`` must raise ``error`` (after a checked valid call in the case)."""
@@ -175,24 +197,13 @@ def conv_inputs(label: str, *, kernel=None, stride=1, padding=0, dilation=1, dty
 
 # ---- per-submission cache ----------------------------------------------------------------------------------
 
-_CACHE: dict = {}
-_CACHE_LOCK = threading.Lock()
-
 
 def cached(key: str, compute):
-    """``compute()`` once per submission (student id, submission sha256, assignment) and ``key``: cases
-    of a test file that share an expensive result (a trained model) compute it once. Keeps the last 32."""
-    ctx = get_context()
-    full = (ctx.assignment, ctx.student, ctx.submission_sha256, ctx.secret, key)
-    with _CACHE_LOCK:
-        if full in _CACHE:
-            return _CACHE[full]
-    value = compute()
-    with _CACHE_LOCK:
-        _CACHE[full] = value
-        while len(_CACHE) > 32:
-            _CACHE.pop(next(iter(_CACHE)))
-    return value
+    """``compute()`` once per graded submission, shared by every case that asks for ``key`` (a trained model):
+    ``autograder.checks.context.per_submission``, the one store, with its rules (a failure is kept and raised
+    again in each case; in ``verify``'s sweeps over student ids a value that read nothing per student is shared
+    by the ids). The cases that take a value must not change it."""
+    return per_submission(key, compute)
 
 
 # ---- the oracle's oracle -----------------------------------------------------------------------------------
@@ -222,5 +233,68 @@ def agree_with_torch(what: str, ours, theirs, tol: float) -> None:
             raise RuntimeError(f"the reference {what} (output {i}) disagrees with torch autograd")
 
 
-__all__ = ["CheckFailure", "INFO", "Student", "agree_with_torch", "cached", "conv_inputs", "labelled", "pair",
-           "random_extent", "student", "torch_grads"]
+# ---- torch: the parent's tensors, models and oracle ----------------------------------------------------------
+
+
+def tensors(*arrays) -> list:
+    """CPU tensors the parent sends, one per array (copies; None stays None)."""
+    return [None if a is None else tensor(a) for a in arrays]
+
+
+def torch_values(fn, *inputs, **kwargs) -> np.ndarray:
+    """The oracle's output: ``fn(*inputs, **kwargs)`` (a torch function, or a model of the parent's) on CPU
+    tensors of the arrays (dtypes kept, None kept), without autograd, as an ndarray."""
+    import torch
+
+    with torch.no_grad():
+        out = fn(*[None if a is None else torch.as_tensor(a) for a in inputs], **kwargs)
+    return out.detach().cpu().numpy()
+
+
+def autograd_forward(name: str, function, *inputs, case: str = ""):
+    """``function.forward(ctx, *inputs)`` of the student's ``torch.autograd.Function`` subclass (called
+    ``name``), called by the grader itself with a fresh ``ctx`` (kept where the student's code runs; it offers
+    what torch's does: ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``, attributes). Array inputs
+    are sent as tensors and need a gradient; the others (None, ints, pairs) are sent as they are. Returns
+    ``(ctx, values)``: the ctx for ``function.backward(ctx, ...)`` and the output tensor's values."""
+    ctx = helper("new_ctx", name, function, tuple(isinstance(v, np.ndarray) for v in inputs))
+    sent = [tensor(v) if isinstance(v, np.ndarray) else v for v in inputs]
+    return ctx, Student(f"{name}.forward", function.forward).tensor(ctx, *sent, case=case)
+
+
+def parent_model(factory, *, seed: int | None = 0, state: dict | None = None):
+    """The parent's own copy of a model: ``factory()``, built under ``torch.manual_seed(seed)`` without changing
+    the global random state (``seed=None``: built as is, the global RNG draws the initial weights), then
+    ``state`` (``{name: array}``, e.g. weights read back from the student's model) loaded by name (strict)."""
+    import torch
+
+    if seed is None:
+        model = factory()
+    else:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed))
+            model = factory()
+    if state is not None:
+        model.load_state_dict({k: torch.as_tensor(np.asarray(v)) for k, v in state.items()})
+    return model
+
+
+def weights_of(model) -> dict:
+    """A parent model's ``state_dict`` as ``{name: ndarray}`` (copies)."""
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def worker_model(name: str, anchor, builder: str, *args, state: dict | None = None):
+    """A trusted model built where the student's code runs by the worker helper ``builder(*args)``
+    (``autograder.checks.remote.helper``; ``anchor``: a student function of the submission, ``name`` for
+    messages), with the parent's ``state`` loaded by name: a student object to hand to the function under test.
+    What it becomes is the student's word: read it back (``model_weights``) and check it in the parent."""
+    model = helper(builder, name, anchor, *args)
+    if state is not None:
+        load_weights(name, model, state)
+    return model
+
+
+__all__ = ["CheckFailure", "INFO", "Student", "agree_with_torch", "autograd_forward", "cached", "conv_inputs", "labelled", "pair",
+           "parent_model", "random_extent", "student", "tensors", "torch_grads", "torch_values", "weights_of",
+           "worker_model"]

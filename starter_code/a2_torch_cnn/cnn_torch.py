@@ -204,6 +204,7 @@ def train(model, x, y, *, epochs, batch_size, lr, device=None, seed=0):
       (not the global RNG), in batches of ``batch_size`` (the last one may be smaller).
     - Epoch loss = sum over batches of ``loss * batch_len`` / N (the mean loss per sample).
     - ``device=None`` means ``get_device()``; the model and the data are moved there.
+    - The model is trained in training mode (``model.train()``): it may come in eval mode.
     Returns a list of ``epochs`` Python floats. Same seed and initial weights -> same losses on CPU.
     """
     losses = []

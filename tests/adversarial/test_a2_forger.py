@@ -1,4 +1,4 @@
-"""Does an A2 stub that forges every report of the grader's in-worker helpers score 0/50, under bwrap and
+"""Does an A2 stub that forges every report of the grader's in-worker helpers score 0 points, under bwrap and
 under uid? (Issue 10: once, replacing the helpers earned 39/50 with nothing implemented.)"""
 import json
 import os

@@ -9,14 +9,21 @@ from autograder.checks import (
     GradingContext,
     StudentCallError,
     agree_with_torch,
+    autograd_forward,
     cached,
     conv_inputs,
     pair,
+    parent_model,
     random_extent,
     student,
+    tensors,
     torch_grads,
+    torch_values,
     use_context,
+    weights_of,
+    worker_model,
 )
+from autograder.checks.context import per_submission
 
 REFERENCE = '''
 import numpy as np
@@ -167,3 +174,110 @@ def test_torch_grads_and_agreement():
     with pytest.raises(RuntimeError, match="disagrees with torch"):
         agree_with_torch("product", (dout * a,), (ga,), 1e-12)
     assert torch is not None
+
+
+def test_cached_is_per_submission_one_store():
+    """Do ``cached`` (the toolkit's name) and ``checks.context.per_submission`` share one store, failures
+    included?"""
+    with use_context(GradingContext(student="a", submission_sha256="1")):
+        assert cached("trained", lambda: "model") == "model"
+        assert per_submission("trained", lambda: "another") == "model"
+        with pytest.raises(CheckFailure, match="diverged"):
+            per_submission("failed", lambda: (_ for _ in ()).throw(CheckFailure("diverged")))
+        with pytest.raises(CheckFailure, match="diverged"):
+            cached("failed", lambda: "never computed again")
+
+
+def test_compare_a_float_honours_the_tolerance(ctx):
+    """Does ``compare`` pass its rtol/atol to a float comparison (evaluate's accuracy is graded at 1e-6)?"""
+    f = student("count", lambda n: n)
+    f.compare(0.75 + 5e-7, 0.75, case="accuracy", rtol=0.0, atol=1e-6)
+    with pytest.raises(CheckFailure, match=r"^'count' \(accuracy\) is wrong"):
+        f.compare(0.75 + 5e-7, 0.75, case="accuracy")                   # the default tolerance is 1e-9
+    with pytest.raises(CheckFailure, match="is wrong"):
+        f.compare(0.75 + 2e-6, 0.75, case="accuracy", rtol=0.0, atol=1e-6)
+
+
+def test_tensor_wants_a_tensor_and_names_the_case(ctx):
+    torch = pytest.importorskip("torch")
+    values = student("double", lambda t: t * 2).tensor(*tensors(np.arange(3.0)), case="three values")
+    assert type(values) is np.ndarray and values.tolist() == [0.0, 2.0, 4.0]
+    with pytest.raises(CheckFailure, match=r"^'double' \(three values\) did not return a torch.Tensor"):
+        student("double", lambda t: t.tolist()).tensor(torch.zeros(3), case="three values")
+    assert tensors(None, np.zeros(2))[0] is None
+
+
+def test_refuses_missing_cuda(ctx):
+    """Must a function asked for device="cuda" raise RuntimeError (after a checked valid call)?"""
+    def honest(x, device=None):
+        if device == "cuda":
+            raise RuntimeError("CUDA is not available")
+        return x
+
+    def silent(x, device=None):
+        return x
+
+    for fn in (honest, silent):
+        student("run", fn).compare(fn(3), 3, case="valid call")
+    student("run", honest).refuses_missing_cuda(3)
+    with pytest.raises(CheckFailure, match=r"^'run' \(device='cuda' on a machine without CUDA.*returned normally"):
+        student("run", silent).refuses_missing_cuda(3)
+
+
+def test_torch_values_keeps_dtypes_and_needs_no_grad():
+    torch = pytest.importorskip("torch")
+    a, b = np.arange(3, dtype=np.float32), np.ones(3, dtype=np.float32)
+    out = torch_values(torch.add, a, b, alpha=2)
+    assert out.dtype == np.float32 and out.tolist() == [2.0, 3.0, 4.0]
+    assert torch_values(lambda x, y: x if y is None else y, a, None).tolist() == a.tolist()
+
+
+def test_parent_model_is_seeded_leaves_the_global_rng_alone_and_loads_a_state():
+    torch = pytest.importorskip("torch")
+    before = torch.random.get_rng_state()
+    one, two = (weights_of(parent_model(lambda: torch.nn.Linear(3, 2), seed=5)) for _ in range(2))
+    assert torch.equal(before, torch.random.get_rng_state())
+    assert all(np.array_equal(one[k], two[k]) for k in one)
+    other = weights_of(parent_model(lambda: torch.nn.Linear(3, 2), seed=6))
+    assert not np.array_equal(one["weight"], other["weight"])
+    loaded = parent_model(lambda: torch.nn.Linear(3, 2), seed=None, state=other)
+    assert np.array_equal(weights_of(loaded)["weight"], other["weight"])
+    copy = weights_of(loaded)
+    copy["weight"][...] = 0                                             # a copy: the model is untouched
+    assert np.array_equal(weights_of(loaded)["weight"], other["weight"])
+
+
+def test_worker_model_builds_with_a_helper_and_loads_the_state(ctx):
+    """In-process (plain otter, check) the worker helper runs here: ``build`` seeds ``cls()``."""
+    torch = pytest.importorskip("torch")
+    state = {"weight": np.full((2, 3), 0.5, np.float32), "bias": np.zeros(2, np.float32)}
+    model = worker_model("model", lambda: None, "build", lambda: torch.nn.Linear(3, 2), 0, state=state)
+    assert np.array_equal(weights_of(model)["weight"], state["weight"])
+    with pytest.raises(StudentCallError, match="'model' is not defined"):
+        worker_model("model", None, "build", lambda: torch.nn.Linear(3, 2), 0)
+
+
+def test_autograd_forward_calls_forward_with_a_fresh_ctx(ctx):
+    """Does ``autograd_forward`` hand ``forward`` a ctx whose needs_input_grad marks the array inputs, send the
+    arrays as tensors, and return the ctx that backward then reads?"""
+    torch = pytest.importorskip("torch")
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w, b, k):
+            ctx.save_for_backward(x, w)
+            ctx.k = k
+            return x * w * k
+
+        @staticmethod
+        def backward(ctx, dout):
+            x, w = ctx.saved_tensors
+            return dout * w * ctx.k, dout * x * ctx.k, None, None
+
+    x, w = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    c, out = autograd_forward("Scale", Scale, x, w, None, 2, case="k=2")
+    assert c.needs_input_grad == (True, True, False, False) and out.tolist() == [6.0, 16.0]
+    dx, dw, _, _ = Scale.backward(c, torch.ones(2))
+    assert dx.tolist() == [6.0, 8.0] and dw.tolist() == [2.0, 4.0]
+    with pytest.raises(CheckFailure, match=r"^'Scale.forward' \(k=2\) did not return a torch.Tensor"):
+        autograd_forward("Scale", type("Bad", (), {"forward": staticmethod(lambda ctx, x: [1.0])}), x, case="k=2")

@@ -10,7 +10,7 @@ paddings given as pairs, no bias, float32; compared with ``torch.nn.functional.c
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import as_array, call, case_rng, check_array, check_true, expect_raises, helper, tensor
+from autograder.checks import autograd_forward, case_rng, check_array, student, tensors, torch_values
 
 OK_FORMAT = False
 name = "q02_conv2d_forward"
@@ -20,41 +20,26 @@ LECTURE_X = np.array([[3, 5, 2, 8, 1], [9, 7, 5, 4, 3], [2, 0, 6, 1, 6], [6, 3, 
 LECTURE_K = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]], dtype=np.float64)
 
 
-def _tensors(*arrays):
-    return [None if a is None else tensor(a) for a in arrays]
-
-
-def _conv2d(conv2d, x, w, b=None, stride=1, padding=0):
-    """The student's ``conv2d`` on tensors the grader sends: the output as an ndarray (checked to be a tensor)."""
-    got = call("conv2d", conv2d, *_tensors(x, w, b), stride=stride, padding=padding)
-    out = as_array(got)
-    check_true(out is not None, "'conv2d' did not return a torch.Tensor")
-    return out
-
-
-def _forward(Conv2dFunction, x, w, b=None, stride=1, padding=0):
-    """``Conv2dFunction.forward(ctx, x, w, b, stride, padding)`` called directly, with a fresh ``ctx``."""
-    ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
-    got = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *_tensors(x, w, b), stride, padding)
-    out = as_array(got)
-    check_true(out is not None, "'Conv2dFunction.forward' did not return a torch.Tensor")
-    return out
+def _conv2d(conv2d, x, w, b=None, stride=1, padding=0, *, case):
+    """The student's ``conv2d`` on tensors the grader sends: the output tensor's values."""
+    return student("conv2d", conv2d).tensor(*tensors(x, w, b), stride=stride, padding=padding, case=case)
 
 
 @test_case(points=1, hidden=False)
 def conv2d_lecture_example(conv2d):
     """The lecture's 5x5 input and 3x3 filter as a (1, 1, 5, 5) float64 batch: 25 at the top left."""
-    got = _conv2d(conv2d, LECTURE_X[None, None], LECTURE_K[None, None])
     expected = np.array([[[[25, 18, 17], [18, 22, 14], [20, 15, 23]]]], dtype=np.float64)
-    check_array("conv2d", got, expected, case="lecture 5x5 example")
+    check_array("conv2d", _conv2d(conv2d, LECTURE_X[None, None], LECTURE_K[None, None], case="lecture 5x5 example"),
+                expected, case="lecture 5x5 example")
 
 
 @test_case(points=1, hidden=False)
 def conv2d_stride_2_padding_1_bias(conv2d):
     """Stride 2 with zero padding 1 on the lecture example, plus a bias of 0.5: output 3x3."""
-    got = _conv2d(conv2d, LECTURE_X[None, None], LECTURE_K[None, None], np.array([0.5]), 2, 1)
+    case = "stride 2, padding 1, bias 0.5"
+    got = _conv2d(conv2d, LECTURE_X[None, None], LECTURE_K[None, None], np.array([0.5]), 2, 1, case=case)
     expected = np.array([[[[10, 11, 9], [5, 22, 11], [1, 16, 15]]]], dtype=np.float64) + 0.5
-    check_array("conv2d", got, expected, case="stride 2, padding 1, bias 0.5")
+    check_array("conv2d", got, expected, case=case)
 
 
 # BEGIN HIDDEN TESTS
@@ -67,25 +52,20 @@ def _random_case(label, *, kernel=None, dtype=np.float64):
     return x.astype(dtype), w.astype(dtype), b.astype(dtype)
 
 
-def _torch_conv2d(x, w, b, stride, padding):
-    """The oracle: ``torch.nn.functional.conv2d`` on the CPU, in the inputs' dtype."""
-    import torch
-    import torch.nn.functional as F
-
-    t = [None if a is None else torch.as_tensor(a) for a in (x, w, b)]
-    return F.conv2d(*t, stride=stride, padding=padding).numpy()
-
-
 def _check_forward(conv2d, label, *, kernel=None, no_bias=False, dtype=np.float64, stride=1, padding=0,
                    Conv2dFunction=None):
+    """conv2d (and ``Conv2dFunction.forward(ctx, ...)`` called directly) against torch's conv2d, dtype included."""
+    import torch.nn.functional as F
+
     x, w, b = _random_case(label, kernel=kernel, dtype=dtype)
     b = None if no_bias else b
     tol = {} if dtype == np.float64 else {"rtol": 1e-4, "atol": 1e-4}
-    expected = _torch_conv2d(x, w, b, stride, padding)
-    check_array("conv2d", _conv2d(conv2d, x, w, b, stride, padding), expected, case=label, **tol)
+    expected = torch_values(F.conv2d, x, w, b, stride=stride, padding=padding)
+    check_array("conv2d", _conv2d(conv2d, x, w, b, stride, padding, case=label), expected, case=label, **tol)
     if Conv2dFunction is not None:
-        check_array("Conv2dFunction.forward", _forward(Conv2dFunction, x, w, b, stride, padding), expected,
-                    case=label + ", called directly", **tol)
+        case = label + ", called directly"
+        _, got = autograd_forward("Conv2dFunction", Conv2dFunction, x, w, b, stride, padding, case=case)
+        check_array("Conv2dFunction.forward", got, expected, case=case, **tol)
 # END HIDDEN TESTS
 
 
@@ -113,6 +93,5 @@ def conv2d_function_forward(conv2d, Conv2dFunction):
     _check_forward(conv2d, "Conv2dFunction.forward and conv2d agree", stride=(1, 2), padding=1,
                    Conv2dFunction=Conv2dFunction)
     x, w, b = _random_case("channel mismatch")
-    w = np.concatenate([w, w], axis=1)
-    expect_raises(ValueError, "conv2d", conv2d, *_tensors(x, w, b),
-                  case="x and weight disagree on the number of channels")
+    student("conv2d", conv2d).raises(ValueError, *tensors(x, np.concatenate([w, w], axis=1), b),
+                                     case="x and weight disagree on the number of channels")

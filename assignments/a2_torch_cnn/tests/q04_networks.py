@@ -20,6 +20,8 @@ from autograder.checks import (
     load_weights,
     logits,
     model_weights,
+    parent_model,
+    torch_values,
     verified,
 )
 
@@ -27,27 +29,28 @@ OK_FORMAT = False
 name = "q04_networks"
 
 
-def _count(cls_name, cls):
-    """Number of values in the state_dict of a freshly built ``cls()`` (the lecture nets have no buffers)."""
-    return int(sum(v.size for v in model_weights(cls_name, build_model(cls_name, cls)).values()))
+def _check_count(cls_name, cls, expected):
+    """The number of values in the state_dict of a freshly built ``cls()`` (the lecture nets have no buffers)."""
+    count = int(sum(v.size for v in model_weights(cls_name, build_model(cls_name, cls)).values()))
+    check_int(f"{cls_name} parameter count", count, expected)
 
 
 @test_case(points=1, hidden=False)
 def convnet_parameter_count(MNIST1DConvNet):
     """The lecture's MNIST-1D CNN: three Conv1d(k=3, s=2) with 15 channels, then Linear(60, 10)."""
-    check_int("MNIST1DConvNet parameter count", _count("MNIST1DConvNet", MNIST1DConvNet), 2050)
+    _check_count("MNIST1DConvNet", MNIST1DConvNet, 2050)
 
 
 @test_case(points=1, hidden=False)
 def mlp_parameter_count(MNIST1DMLP):
     """40-285-135-60-10."""
-    check_int("MNIST1DMLP parameter count", _count("MNIST1DMLP", MNIST1DMLP), 59065)
+    _check_count("MNIST1DMLP", MNIST1DMLP, 59065)
 
 
 @test_case(points=1, hidden=False)
 def lenet5_parameter_count(LeNet5):
     """LeNet-5: "~60k parameters"; exactly 61,706."""
-    check_int("LeNet5 parameter count", _count("LeNet5", LeNet5), 61706)
+    _check_count("LeNet5", LeNet5, 61706)
 
 
 @test_case(points=1, hidden=False)
@@ -70,23 +73,17 @@ def output_shapes(MNIST1DConvNet, MNIST1DMLP, LeNet5):
 # BEGIN HIDDEN TESTS
 def _reference_model(cls_name, state=None):
     """The grader's own copy of the architecture (the reference's class), with ``state`` loaded by name."""
-    import torch
-
     from autograder.checks import reference
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        model = getattr(reference(), cls_name)()
-    if state is not None:
-        model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
-    return model.eval()
+    return parent_model(getattr(reference(), cls_name), state=state).eval()
 
 
-def _reference_logits(model, x):
-    import torch
-
-    with torch.no_grad():
-        return model(torch.as_tensor(x)).numpy()
+def _check_logits(cls_name, model, ref, rng, input_shapes, case):
+    """The student's ``model`` and the grader's ``ref`` give the same logits on random inputs of each shape."""
+    for shape in input_shapes:
+        x = rng.standard_normal(shape).astype(np.float32)
+        check_array(cls_name, logits(cls_name, model, x), torch_values(ref, x), case=f"{case}, {len(shape)}-D input",
+                    rtol=1e-4, atol=1e-4)
 
 
 def _check_layers(cls_name, cls, input_shapes):
@@ -101,12 +98,8 @@ def _check_layers(cls_name, cls, input_shapes):
     wrong = [f"{n}: expected {expected[n]}" for n in expected if state[n].shape != expected[n]]
     check_true(not wrong, f"'{cls_name}' has parameters of the wrong shape: {'; '.join(wrong)}")
     mine = _reference_model(cls_name, {k: v.astype(np.float32) for k, v in state.items()})
-    rng = case_rng(f"{cls_name} layers")
-    for shape in input_shapes:
-        x = rng.standard_normal(shape).astype(np.float32)
-        check_array(cls_name, logits(cls_name, model, x), _reference_logits(mine, x),
-                    case=f"your initial weights in the grader's copy of the architecture, {len(shape)}-D input",
-                    rtol=1e-4, atol=1e-4)
+    _check_logits(cls_name, model, mine, case_rng(f"{cls_name} layers"), input_shapes,
+                  "your initial weights in the grader's copy of the architecture")
 
 
 def _check_forward(cls_name, cls, input_shapes):
@@ -118,10 +111,7 @@ def _check_forward(cls_name, cls, input_shapes):
     ref = _reference_model(cls_name, state)
     model = build_model(cls_name, cls)
     load_weights(cls_name, model, state)
-    for shape in input_shapes:
-        x = rng.standard_normal(shape).astype(np.float32)
-        check_array(cls_name, logits(cls_name, model, x), _reference_logits(ref, x),
-                    case=f"forward with given weights, {len(shape)}-D input", rtol=1e-4, atol=1e-4)
+    _check_logits(cls_name, model, ref, rng, input_shapes, "forward with given weights")
 # END HIDDEN TESTS
 
 

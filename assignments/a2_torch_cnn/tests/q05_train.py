@@ -3,13 +3,15 @@
 ``train`` is tested on its own, on a small model the grader builds (Flatten, Linear(40, 32) ``fc1``, ReLU,
 Linear(32, 10) ``fc2``) with initial weights the grader chooses, and a small synthetic problem, so a bug in
 your networks does not cost these points. After each call the grader reads the trained weights back and
-computes the loss of that model on the training data ITSELF: every case needs the loss to go down.
+computes the loss of that model on the training data ITSELF: every case that trains needs the loss to go down.
 Public cases: `epochs` Python floats; the loss goes down.
 Hidden cases: same seed -> identical losses and weights, another seed -> different; the epoch loss is the
 mean over all N samples (ragged last batch); the gradients are zeroed between steps (with lr=0 and one batch
 per epoch the weights never move, so the grader computes the one-batch gradient itself and compares it with
 the gradients ``train`` leaves in the model: a loop that never zeroes them leaves the sum over all epochs);
-tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
+a model handed over in eval mode is trained in training mode (its BatchNorm's running statistics, read back, are those
+of training-mode steps: the grader computes them); tensors and (N, 1, 40) input; ``device="cuda"`` without CUDA raises
+RuntimeError. Where the model ends up (its device) is not graded: only the sandbox can see it.
 """
 import numpy as np
 from otter.test_files import test_case
@@ -18,13 +20,16 @@ from autograder.checks import (
     call,
     case_rng,
     check_true,
-    expect_raises,
     get_context,
     helper,
-    load_weights,
     model_weights,
+    parent_model,
+    student,
     verified,
+    weights_of,
     worker_has_cuda,
+    worker_model,
+    worker_support,
 )
 
 OK_FORMAT = False
@@ -34,22 +39,17 @@ name = "q05_train"
 def _data(n, seed=0):
     """Synthetic MNIST-1D-shaped data: x (n, 40) float64, y (n,) int64; class c lights up positions 4c..4c+3.
     Drawn per student and submission (``case_rng``): a submission cannot bring weights fitted in advance."""
-    rng = case_rng(f"train data {n} {seed}")
-    y = rng.integers(0, 10, n)
-    x = rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0
-    return x, y
+    return worker_support().block_signals(None, case_rng(f"train data {n} {seed}"), n)
 
 
-def _initial_weights(seed=0):
+def _small_model(kind="mlp"):
+    """The factory of the grader's own copy of the small model (the worker builds the same one)."""
+    return lambda: worker_support().small_model(None, kind)
+
+
+def _initial_weights(seed=0, kind="mlp"):
     """The small model's initial weights, chosen by the grader (PyTorch's default initialisation, seeded)."""
-    import torch
-
-    from autograder.checks import worker_support
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = worker_support().small_model(None, "mlp")
-    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    return weights_of(parent_model(_small_model(kind), seed=seed))
 
 
 def _loss(state, x, y):
@@ -57,36 +57,42 @@ def _loss(state, x, y):
     import torch
     import torch.nn.functional as F
 
-    from autograder.checks import worker_support
-
-    model = worker_support().small_model(None, "mlp")
-    model.load_state_dict({k: torch.as_tensor(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
+    model = parent_model(_small_model(), seed=None, state={k: np.asarray(v, dtype=np.float32) for k, v in state.items()})
     with torch.no_grad():
         out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(len(x), -1))
         return float(F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()))
 
 
-def _train(train, x, y, x_sent=None, y_sent=None, **kwargs):
-    """The student's ``train(model, x, y, **kwargs)`` on the grader's small model; returns ``(losses, weights)``:
-    what ``train`` returned and the model's weights afterwards (read back, then checked by the grader)."""
-    model = helper("small_model", "train", train, "mlp")
-    load_weights("train", model, _initial_weights())
-    losses = call("train", train, model, x if x_sent is None else x_sent, y if y_sent is None else y_sent, **kwargs)
-    weights = model_weights("train", model)
-    check_true(set(weights) == set(_initial_weights()) and all(
-        weights[k].shape == v.shape for k, v in _initial_weights().items()),
-        "'train' changed the model's layers (the grader reads back its weights by name)")
-    return losses, weights
-
-
-def _check_losses(losses, epochs, case):
+def _run(train, x, y, *, case, sent=None, kind="mlp", eval_first=False, **kwargs):
+    """The student's ``train(model, x, y, **kwargs)`` (``sent``: the ``(x, y)`` to send instead) on a fresh small
+    model built where the student's code runs, with the grader's initial weights (in eval mode first with
+    ``eval_first``). The losses must be one Python float per epoch. Returns ``(model, losses)``."""
+    model = worker_model("train", train, "small_model", kind, state=_initial_weights(kind=kind))
+    if eval_first:
+        call("train", model.eval)
+    losses = student("train", train)(model, *(sent or (x, y)), case=case, **kwargs)
     check_true(type(losses) is list, f"'train' ({case}) did not return a list of floats")
-    check_true(len(losses) == epochs, f"'train' ({case}) returned {len(losses)} losses: expected one per epoch "
-               f"({epochs})")
+    check_true(len(losses) == kwargs["epochs"], f"'train' ({case}) returned {len(losses)} losses: expected one per "
+               f"epoch ({kwargs['epochs']})")
     check_true(all(type(v) is float for v in losses), f"'train' ({case}) returned a list of something other than "
                "Python floats (use loss.item())")
     check_true(all(np.isfinite(losses)), f"'train' ({case}) returned a loss that is NaN or infinite")
-    return losses
+    return model, losses
+
+
+def _weights(model, kind="mlp"):
+    """The model's weights after ``train``, read back by name (the same layers as before, or a failure)."""
+    weights, initial = model_weights("train", model), _initial_weights(kind=kind)
+    check_true(set(weights) == set(initial) and all(weights[k].shape == v.shape for k, v in initial.items()),
+               "'train' changed the model's layers (the grader reads back its weights by name)")
+    return weights
+
+
+def _train(train, x, y, **kwargs):
+    """``_run`` on the grader's small MLP: ``(losses, weights)``, what ``train`` returned and the model's weights
+    afterwards (read back, then checked by the grader)."""
+    model, losses = _run(train, x, y, **kwargs)
+    return losses, _weights(model)
 
 
 def _check_trained(weights, x, y, case, factor=0.98):
@@ -101,8 +107,7 @@ def _check_trained(weights, x, y, case, factor=0.98):
 def train_returns_epoch_losses(train):
     """3 epochs -> a list of 3 finite Python floats, and the model is trained."""
     x, y = _data(200)
-    losses, weights = _train(train, x, y, epochs=3, batch_size=32, lr=1e-2, device="cpu", seed=0)
-    _check_losses(losses, 3, "epochs=3")
+    _, weights = _train(train, x, y, epochs=3, batch_size=32, lr=1e-2, device="cpu", seed=0, case="epochs=3")
     _check_trained(weights, x, y, "epochs=3")
 
 
@@ -111,8 +116,7 @@ def train_loss_decreases(train):
     """On an easy problem the last epoch's loss is below 90% of the first's (lr 1e-2, 10 epochs: Adam gets
     far lower, plain SGD just passes), and the grader's own loss of the trained model agrees."""
     x, y = _data(300)
-    losses, weights = _train(train, x, y, epochs=10, batch_size=32, lr=1e-2, device="cpu", seed=0)
-    losses = _check_losses(losses, 10, "epochs=10")
+    losses, weights = _train(train, x, y, epochs=10, batch_size=32, lr=1e-2, device="cpu", seed=0, case="epochs=10")
     check_true(losses[-1] < 0.9 * losses[0], f"'train' loss did not go down: first epoch {losses[0]:.3f}, "
                f"last {losses[-1]:.3f} (expected the last below 90% of the first)")
     _check_trained(weights, x, y, "epochs=10", factor=0.9)
@@ -126,9 +130,7 @@ def train_loss_decreases(train):
 def train_deterministic(train):
     x, y = _data(256, seed=1)
     kw = dict(epochs=3, batch_size=32, lr=1e-2, device="cpu")
-    (la, wa), (lb, wb), (lc, _) = (_train(train, x, y, **kw, seed=s) for s in (3, 3, 4))
-    for losses in (la, lb, lc):
-        _check_losses(losses, 3, "seeded runs")
+    (la, wa), (lb, wb), (lc, _) = (_train(train, x, y, **kw, seed=s, case=f"seed {s}") for s in (3, 3, 4))
     _check_trained(wa, x, y, "seed 3")
     check_true(la == lb and all(np.array_equal(wa[k], wb[k]) for k in wa),
                "'train' is not deterministic on the CPU: two runs with the same seed and the same initial weights "
@@ -140,8 +142,8 @@ def train_deterministic(train):
 @test_case(points=1, hidden=True)
 def train_loss_is_epoch_mean(train):
     x, y = _data(100, seed=2)
-    losses, weights = _train(train, x, y, epochs=2, batch_size=30, lr=0.0, device="cpu", seed=0)
-    losses = _check_losses(losses, 2, "lr=0, batch 30 of N=100")
+    case = "lr=0, batch 30 of N=100"
+    losses, weights = _train(train, x, y, epochs=2, batch_size=30, lr=0.0, device="cpu", seed=0, case=case)
     expected = _loss(_initial_weights(), x, y)   # lr=0: the weights never change; computed here
     check_true(all(abs(v - expected) <= 1e-5 * expected for v in losses),
                "'train' epoch loss is not the mean cross-entropy over all N samples (with lr=0 and a ragged last "
@@ -156,10 +158,7 @@ def _full_batch_grad(x, y):
     import torch
     import torch.nn.functional as F
 
-    from autograder.checks import worker_support
-
-    model = worker_support().small_model(None, "mlp")
-    model.load_state_dict({k: torch.as_tensor(v) for k, v in _initial_weights().items()})
+    model = parent_model(_small_model(), seed=None, state=_initial_weights())
     out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)))
     F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()).backward()
     return {k: p.grad.numpy().astype(np.float64) for k, p in model.named_parameters()}
@@ -169,10 +168,8 @@ def _full_batch_grad(x, y):
 def train_zeroes_gradients(train):
     x, y = _data(96, seed=5)
     epochs = 4
-    model = helper("small_model", "train", train, "mlp")
-    load_weights("train", model, _initial_weights())
-    losses = call("train", train, model, x, y, epochs=epochs, batch_size=len(x), lr=0.0, device="cpu", seed=0)
-    _check_losses(losses, epochs, f"lr=0, {epochs} epochs of one batch")
+    case = f"lr=0, {epochs} epochs of one batch"
+    model, _ = _run(train, x, y, epochs=epochs, batch_size=len(x), lr=0.0, device="cpu", seed=0, case=case)
     grads = helper("grad_arrays", "train", model, model)
     expected = _full_batch_grad(x, y)
     check_true(type(grads) is dict and set(grads) == set(expected) and all(
@@ -187,31 +184,48 @@ def train_zeroes_gradients(train):
 
 
 @test_case(points=1, hidden=True)
+def train_sets_training_mode(train):
+    """A model handed over in eval mode, with BatchNorm and dropout, must be trained in training mode
+    (``model.train()`` before the loop). One batch of all N samples per epoch: each training-mode step moves
+    BatchNorm's running mean a tenth of the way to the mean of x (running_mean = c * mean(x) with c = 1 - 0.9^k
+    after k steps, running_var = (1 - c) + c * var(x)); in eval mode they stay 0 and 1. The grader computes both."""
+    case = "model handed over in eval mode, with BatchNorm and dropout"
+    x, y = _data(90, seed=6)
+    model, _ = _run(train, x, y, kind="batchnorm_dropout", eval_first=True, epochs=3, batch_size=len(x), lr=1e-2,
+                    device="cpu", seed=0, case=case)
+    state = _weights(model, "batchnorm_dropout")
+    xs = x.astype(np.float32).astype(np.float64)
+    mean, var = xs.mean(axis=0), xs.var(axis=0, ddof=1)
+    rm, rv = state["bn.running_mean"].astype(np.float64), state["bn.running_var"].astype(np.float64)
+    c = float(rm @ mean / (mean @ mean)) if np.isfinite(rm).all() else 0.0
+    check_true(0.09 <= c <= 1.0 + 1e-6 and np.allclose(rm, c * mean, rtol=1e-4, atol=1e-5)
+               and np.allclose(rv, (1 - c) + c * var, rtol=1e-4, atol=1e-5),
+               f"'train' ({case}) did not train in training mode: BatchNorm's running statistics are not those of "
+               "training-mode steps on the data (call model.train() before the loop: the model may come in eval mode)")
+    verified("train")
+
+
+@test_case(points=1, hidden=True)
 def train_tensors_and_device(train):
     import torch
 
     x, y = _data(120, seed=3)
     x_t = torch.as_tensor(x.astype(np.float32)).reshape(len(x), 1, 40)
-    losses, weights = _train(train, x, y, x_t, torch.as_tensor(y), epochs=4, batch_size=33, lr=1e-2,
-                             device=get_context().device, seed=0)
-    _check_losses(losses, 4, "tensor input (N, 1, 40) float32")
-    _check_trained(weights, x, y, "tensor input (N, 1, 40) float32")
-    losses, weights = _train(train, x, y, x.astype(np.float32), y.astype(np.int32), epochs=4, batch_size=50,
-                             lr=1e-2, seed=0)
-    _check_losses(losses, 4, "float32 x, int32 y, device=None")
-    _check_trained(weights, x, y, "float32 x, int32 y, device=None")
+    for case, sent, kwargs in (
+            ("tensor input (N, 1, 40) float32", (x_t, torch.as_tensor(y)), {"batch_size": 33, "device": get_context().device}),
+            ("float32 x, int32 y, device=None", (x.astype(np.float32), y.astype(np.int32)), {"batch_size": 50})):
+        _, weights = _train(train, x, y, sent=sent, epochs=4, lr=1e-2, seed=0, case=case, **kwargs)
+        _check_trained(weights, x, y, case)
 
 
 @test_case(points=1, hidden=True)
 def train_uses_requested_device(train):
     x, y = _data(64, seed=4)
-    losses, weights = _train(train, x, y, epochs=5, batch_size=16, lr=1e-2, device="cpu", seed=0)
-    _check_losses(losses, 5, "device='cpu'")
+    _, weights = _train(train, x, y, epochs=5, batch_size=16, lr=1e-2, device="cpu", seed=0, case="device='cpu'")
     _check_trained(weights, x, y, "device='cpu'")
     if worker_has_cuda(train):
-        _, weights = _train(train, x, y, epochs=5, batch_size=16, lr=1e-2, device="cuda", seed=0)
+        _, weights = _train(train, x, y, epochs=5, batch_size=16, lr=1e-2, device="cuda", seed=0, case="device='cuda'")
         _check_trained(weights, x, y, "device='cuda'")
     else:
-        model = helper("small_model", "train", train, "mlp")
-        expect_raises(RuntimeError, "train", train, model, x, y, epochs=1, batch_size=64, lr=1e-3, device="cuda",
-                      seed=0, case="device='cuda' on a machine without CUDA (pass it through get_device)")
+        model = worker_model("train", train, "small_model", "mlp")
+        student("train", train).refuses_missing_cuda(model, x, y, epochs=1, batch_size=64, lr=1e-3, seed=0)

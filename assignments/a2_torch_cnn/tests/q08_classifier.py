@@ -8,7 +8,8 @@ Bands (partial credit, cumulative), calibrated on the reference (98.8% on the st
 about 6 s of one CPU thread): >= 70%, >= 80%, >= 90%, >= 95%, 2 points each. A fit that runs out of time,
 or a model that always predicts the same class, loses only these points.
 Public case: the interface, on a small synthetic set (training accuracy >= 50%, counted by the grader).
-Hidden cases: the accuracy bands; ``fit(device="cuda")`` without CUDA raises RuntimeError.
+Hidden cases: the accuracy bands; two calls of ``make_classifier()`` give the same model (seeded initialisation:
+the same logits on the grader's signals); ``fit(device="cuda")`` without CUDA raises RuntimeError.
 """
 import weakref
 
@@ -17,18 +18,22 @@ from otter.test_files import test_case
 
 from autograder.checks import (
     StudentCallError,
+    cached,
     call,
     call_timed,
     case_rng,
     check_true,
-    expect_raises,
     get_context,
+    logits,
     model_weights,
+    parent_support,
     predictions,
+    student,
     verified,
     worker_has_cuda,
+    worker_support,
 )
-from autograder.checks.context import datasets_package, parent_support, per_submission
+from autograder.checks.context import datasets_package
 
 OK_FORMAT = False
 name = "q08_classifier"
@@ -59,9 +64,8 @@ def _fit(make_classifier, fit, x_train, y_train, device=None, timeout_s=FIT_TIME
 
 def _synthetic(n, seed=0):
     """An easy synthetic set, drawn per student and submission (``case_rng``): nothing to fit in advance."""
-    rng = case_rng(f"synthetic set {n} {seed}")
-    y = rng.integers(0, 10, n)
-    return (rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0).astype(np.float32), y
+    x, y = worker_support().block_signals(None, case_rng(f"synthetic set {n} {seed}"), n)
+    return x.astype(np.float32), y
 
 
 def _check_synthetic(make_classifier, fit, device, case):
@@ -82,29 +86,17 @@ def classifier_interface(make_classifier, fit):
 
 
 # BEGIN HIDDEN TESTS
-def _hidden_test_set():
-    return parent_support().hidden_mnist1d_set(1000)
-
-
-def _fitted(make_classifier, fit):
-    """The model ``fit`` returned on the standard training set, fitted once per submission
-    (``per_submission``: shared by the band cases, failures included; nothing drawn per student)."""
-    return per_submission("q08 fitted classifier",
-                          lambda: _fit(make_classifier, fit, *datasets_package().load_mnist1d("train")))
-
-
-def _hidden_accuracy(make_classifier, fit):
-    """The fitted model's accuracy on the hidden test set, counted here (once per student)."""
+def _check_band(make_classifier, fit, threshold):
+    """The model ``fit`` returned on the standard training set (fitted once per submission, ``cached``: shared by
+    the band cases, failures included; nothing drawn per student), its accuracy on the hidden test set counted
+    here (once per student), at least ``threshold``."""
     def accuracy():
-        fitted = _fitted(make_classifier, fit)
-        x_test, y_test = _hidden_test_set()
+        fitted = cached("q08 fitted classifier",
+                        lambda: _fit(make_classifier, fit, *datasets_package().load_mnist1d("train")))
+        x_test, y_test = parent_support().hidden_mnist1d_set(1000)
         return float(np.mean(predictions("fit", fitted, x_test) == y_test))
 
-    return per_submission("q08 hidden accuracy", accuracy)
-
-
-def _check_band(make_classifier, fit, threshold):
-    acc = _hidden_accuracy(make_classifier, fit)
+    acc = cached("q08 hidden accuracy", accuracy)
     check_true(acc >= threshold, f"'make_classifier' + 'fit': hidden test accuracy {acc:.1%} is below "
                f"{threshold:.0%}")
 # END HIDDEN TESTS
@@ -131,11 +123,24 @@ def accuracy_at_least_95(make_classifier, fit):
 
 
 @test_case(points=1, hidden=True)
+def classifier_seeded(make_classifier):
+    """make_classifier() seeds its initialisation: two fresh models give the same logits (eval mode) on the
+    grader's signals."""
+    case = "two fresh models from make_classifier(), the same signals"
+    x = case_rng("seeded initialisation").standard_normal((64, 40)).astype(np.float32)
+    f = student("make_classifier", make_classifier)
+    first, second = (logits("make_classifier", f(case=case), x) for _ in range(2))
+    check_true(bool(np.isfinite(first).all()), f"'make_classifier' ({case}): NaN or infinite logits")
+    check_true(np.allclose(first, second, rtol=1e-4, atol=1e-5),   # a GPU run may differ in the last bits
+               f"'make_classifier' ({case}): the two models give different logits: seed the initialisation "
+               "(torch.manual_seed inside torch.random.fork_rng, so the caller's random state is left alone)")
+    verified("make_classifier")
+
+
+@test_case(points=1, hidden=True)
 def fit_uses_requested_device(make_classifier, fit):
     _check_synthetic(make_classifier, fit, "cpu", "device='cpu'")
     if worker_has_cuda(fit):
         _check_synthetic(make_classifier, fit, "cuda", "device='cuda'")
     else:
-        x, y = _synthetic(100, seed=5)
-        expect_raises(RuntimeError, "fit", fit, call("make_classifier", make_classifier), x, y, device="cuda",
-                      case="device='cuda' on a machine without CUDA (pass it through get_device)")
+        student("fit", fit).refuses_missing_cuda(call("make_classifier", make_classifier), *_synthetic(100, seed=5))

@@ -8,19 +8,19 @@ only when the course grades with ``--device cuda``.
 """
 from otter.test_files import test_case
 
-from autograder.checks import call, check_true, expect_raises, verified, worker_has_cuda
+from autograder.checks import check_true, student, verified, worker_has_cuda
 
 OK_FORMAT = False
 name = "q01_get_device"
 
 
-def _expect_device(get_device, expected, args, label):
+def _expect_device(get_device, expected, *args, case):
     """``get_device(*args)`` must return ``torch.device(expected)``."""
     import torch
 
-    got = call("get_device", get_device, *args)
-    check_true(type(got) is torch.device, f"'get_device' ({label}) did not return a torch.device")
-    check_true(str(got) == expected, f"'get_device' ({label}) returned device '{got}': expected '{expected}'")
+    got = student("get_device", get_device)(*args, case=case)
+    check_true(type(got) is torch.device, f"'get_device' ({case}) did not return a torch.device")
+    check_true(str(got) == expected, f"'get_device' ({case}) returned device '{got}': expected '{expected}'")
     verified("get_device")
 
 
@@ -29,13 +29,13 @@ def get_device_cpu(get_device):
     """"cpu" and torch.device("cpu") both give torch.device("cpu")."""
     import torch
 
-    _expect_device(get_device, "cpu", ("cpu",), 'prefer="cpu"')
-    _expect_device(get_device, "cpu", (torch.device("cpu"),), 'prefer=torch.device("cpu")')
+    _expect_device(get_device, "cpu", "cpu", case='prefer="cpu"')
+    _expect_device(get_device, "cpu", torch.device("cpu"), case='prefer=torch.device("cpu")')
 
 
 @test_case(points=1, hidden=False)
 def get_device_unknown_names(get_device):
     """A name that is not a device is a ValueError (after "cpu" works)."""
-    _expect_device(get_device, "cpu", ("cpu",), 'prefer="cpu"')
+    _expect_device(get_device, "cpu", "cpu", case='prefer="cpu"')
     for label in ("bogus", "gpu", "cuda:x"):
-        expect_raises(ValueError, "get_device", get_device, label, case=f'prefer="{label}"')
+        student("get_device", get_device).raises(ValueError, label, case=f'prefer="{label}"')

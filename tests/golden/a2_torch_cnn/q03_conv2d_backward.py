@@ -8,13 +8,24 @@ returned ``(dx, dw, db, None, None)`` with torch autograd computed in the grader
 backward" is not graded (only the sandbox could see it).
 Public cases: one window and four overlapping windows, worked out by hand.
 Hidden gradient checks (float64, seeded per student and submission): random shapes, stride 2 and 3,
-padding, pairs, rectangular kernels, bias None. dx, dw and db are scored in separate cases (3, 3 and 1
-points), so a bug in one gradient costs the same points whatever the other two do.
+padding, pairs, rectangular kernels, bias None; two convolutions in flight. dx, dw and db are scored in
+separate cases (3, 3 and 1 points), so a bug in one gradient costs the same points whatever the other two do.
 """
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import as_array, call, case_rng, check_array, check_true, get_context, helper, is_tensor, tensor
+from autograder.checks import (
+    as_array,
+    autograd_forward,
+    case_rng,
+    check_array,
+    check_true,
+    get_context,
+    is_tensor,
+    student,
+    tensor,
+    torch_grads,
+)
 
 OK_FORMAT = False
 name = "q03_conv2d_backward"
@@ -25,20 +36,23 @@ GRADS = ("dx", "dw", "db")
 SHAPES = {"dx": "(N, C, H, W), the shape of x", "dw": "(F, C, KH, KW), the shape of weight", "db": "(F,)"}
 
 
-def _backward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0):
-    """``Conv2dFunction.backward(ctx, dout)`` after ``Conv2dFunction.forward(ctx, x, w, b, stride, padding)``,
-    both called by the grader: the 3 returned gradients, as returned (checked one at a time by ``_check_grad``)."""
-    ctx = helper("new_ctx", "Conv2dFunction", Conv2dFunction, (True, True, b is not None, False, False))
-    t = [None if a is None else tensor(a) for a in (x, w, b)]
-    out = call("Conv2dFunction.forward", Conv2dFunction.forward, ctx, *t, stride, padding)
-    check_true(is_tensor(out), "'Conv2dFunction.forward' did not return a torch.Tensor")
-    check_true(as_array(out).shape == dout.shape, "'Conv2dFunction.forward' returned an output of the wrong shape")
-    grads = call("Conv2dFunction.backward", Conv2dFunction.backward, ctx, tensor(dout))
+def _forward(Conv2dFunction, dout, x, w, b=None, stride=1, padding=0, case=""):
+    """``Conv2dFunction.forward(ctx, x, w, b, stride, padding)`` called by the grader (its output must have the
+    shape of ``dout``): the ``ctx`` for ``_backward``."""
+    ctx, out = autograd_forward("Conv2dFunction", Conv2dFunction, x, w, b, stride, padding, case=case)
+    check_true(out.shape == dout.shape, "'Conv2dFunction.forward' returned an output of the wrong shape")
+    return ctx
+
+
+def _backward(Conv2dFunction, ctx, dout, case=""):
+    """``Conv2dFunction.backward(ctx, dout)``: the 3 gradients, as returned (checked one at a time by
+    ``_check_grad``)."""
+    grads = student("Conv2dFunction.backward", Conv2dFunction.backward)(ctx, tensor(dout), case=case)
     check_true(isinstance(grads, (tuple, list)) and len(grads) == 5,
                "'Conv2dFunction.backward' must return 5 values (dx, dw, db, None, None): one per input of forward")
     check_true(grads[3] is None and grads[4] is None,
                "'Conv2dFunction.backward' must return None as the gradients of stride and padding")
-    return tuple(grads[:3])
+    return dict(zip(GRADS, grads[:3], strict=False))
 
 
 def _check_grad(got, expected, what, case):
@@ -57,18 +71,19 @@ def _check_grad(got, expected, what, case):
     check_array("Conv2dFunction.backward", got, expected, case=case, what=what)
 
 
-def _check_grads(got, expected, case):
-    for what, g, e in zip(GRADS, got, expected, strict=False):
-        _check_grad(g, e, what, case)
+def _check_example(Conv2dFunction, dout, x, w, expected, case):
+    """Forward then backward on a worked example (bias zeros): dx, dw and db against ``expected``."""
+    got = _backward(Conv2dFunction, _forward(Conv2dFunction, dout, x, w, np.zeros(1), case=case), dout, case)
+    for what, e in zip(GRADS, expected, strict=False):
+        _check_grad(got[what], e, what, case)
 
 
 @test_case(points=1, hidden=False)
 def backward_single_window(Conv2dFunction):
     """One output: dx = dout * w, dw = dout * x, db = dout."""
     x, w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), np.array([[[[5.0, 6.0], [7.0, 8.0]]]])
-    got = _backward(Conv2dFunction, np.array([[[[2.0]]]]), x, w, np.zeros(1))
-    _check_grads(got, (np.array([[[[10.0, 12.0], [14.0, 16.0]]]]), np.array([[[[2.0, 4.0], [6.0, 8.0]]]]),
-                       np.array([2.0])), "one window")
+    _check_example(Conv2dFunction, np.array([[[[2.0]]]]), x, w, (np.array([[[[10.0, 12.0], [14.0, 16.0]]]]),
+                   np.array([[[[2.0, 4.0], [6.0, 8.0]]]]), np.array([2.0])), "one window")
 
 
 @test_case(points=1, hidden=False)
@@ -76,7 +91,6 @@ def backward_overlapping_windows(Conv2dFunction):
     """Four overlapping 2x2 windows on a 3x3 input: the centre pixel collects all four kernel weights."""
     x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
     w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-    got = _backward(Conv2dFunction, np.ones((1, 1, 2, 2)), x, w, np.zeros(1))
-    _check_grads(got, (np.array([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]]]),
-                       np.array([[[[12.0, 16.0], [24.0, 28.0]]]]), np.array([4.0])),
-                 "3x3 input, 2x2 kernel, dout of ones")
+    _check_example(Conv2dFunction, np.ones((1, 1, 2, 2)), x, w, (np.array([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0],
+                   [3.0, 7.0, 4.0]]]]), np.array([[[[12.0, 16.0], [24.0, 28.0]]]]), np.array([4.0])),
+                   "3x3 input, 2x2 kernel, dout of ones")

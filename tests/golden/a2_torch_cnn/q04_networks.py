@@ -21,6 +21,8 @@ from autograder.checks import (
     load_weights,
     logits,
     model_weights,
+    parent_model,
+    torch_values,
     verified,
 )
 
@@ -28,27 +30,28 @@ OK_FORMAT = False
 name = "q04_networks"
 
 
-def _count(cls_name, cls):
-    """Number of values in the state_dict of a freshly built ``cls()`` (the lecture nets have no buffers)."""
-    return int(sum(v.size for v in model_weights(cls_name, build_model(cls_name, cls)).values()))
+def _check_count(cls_name, cls, expected):
+    """The number of values in the state_dict of a freshly built ``cls()`` (the lecture nets have no buffers)."""
+    count = int(sum(v.size for v in model_weights(cls_name, build_model(cls_name, cls)).values()))
+    check_int(f"{cls_name} parameter count", count, expected)
 
 
 @test_case(points=1, hidden=False)
 def convnet_parameter_count(MNIST1DConvNet):
     """The lecture's MNIST-1D CNN: three Conv1d(k=3, s=2) with 15 channels, then Linear(60, 10)."""
-    check_int("MNIST1DConvNet parameter count", _count("MNIST1DConvNet", MNIST1DConvNet), 2050)
+    _check_count("MNIST1DConvNet", MNIST1DConvNet, 2050)
 
 
 @test_case(points=1, hidden=False)
 def mlp_parameter_count(MNIST1DMLP):
     """40-285-135-60-10."""
-    check_int("MNIST1DMLP parameter count", _count("MNIST1DMLP", MNIST1DMLP), 59065)
+    _check_count("MNIST1DMLP", MNIST1DMLP, 59065)
 
 
 @test_case(points=1, hidden=False)
 def lenet5_parameter_count(LeNet5):
     """LeNet-5: "~60k parameters"; exactly 61,706."""
-    check_int("LeNet5 parameter count", _count("LeNet5", LeNet5), 61706)
+    _check_count("LeNet5", LeNet5, 61706)
 
 
 @test_case(points=1, hidden=False)

@@ -12,17 +12,7 @@ mode and leaving its weights alone are not graded (only the sandbox can see them
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import (
-    call,
-    case_rng,
-    check_scalar,
-    check_true,
-    expect_raises,
-    get_context,
-    helper,
-    load_weights,
-    worker_has_cuda,
-)
+from autograder.checks import call, case_rng, check_true, get_context, student, worker_has_cuda, worker_model
 
 OK_FORMAT = False
 name = "q06_evaluate"
@@ -33,18 +23,19 @@ BLOCK_WEIGHT = np.eye(10).repeat(4, axis=1)
 
 def _model(evaluate, weight, bias, training=False):
     """The grader's small model, where the student's code runs, with the given weights, in the given mode."""
-    model = helper("small_model", "evaluate", evaluate, "linear_dropout")
-    load_weights("evaluate", model, {"fc.weight": np.asarray(weight, np.float32), "fc.bias": np.asarray(bias, np.float32)})
+    model = worker_model("evaluate", evaluate, "small_model", "linear_dropout",
+                         state={"fc.weight": np.asarray(weight, np.float32), "fc.bias": np.asarray(bias, np.float32)})
     call("evaluate", model.train, bool(training))
     return model
 
 
 def _check_acc(evaluate, weight, bias, x, y, expected, case, *, training=False, device="cpu"):
-    acc = call("evaluate", evaluate, _model(evaluate, weight, bias, training), x, y, device=device)
+    f = student("evaluate", evaluate)
+    acc = f(_model(evaluate, weight, bias, training), x, y, device=device, case=case)
     check_true(type(acc) is float, f"'evaluate' ({case}) did not return a Python float")
     check_true(0.0 <= acc <= 1.0, f"'evaluate' ({case}) returned a value outside [0, 1]: expected an accuracy "
                "(correct / N, not a percentage)")
-    check_scalar("evaluate", acc, expected, case=case, rtol=0.0, atol=1e-6)
+    f.compare(acc, float(expected), case=case, rtol=0.0, atol=1e-6)
 
 
 @test_case(points=1, hidden=False)

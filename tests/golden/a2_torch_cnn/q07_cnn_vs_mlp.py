@@ -15,8 +15,17 @@ import time
 import numpy as np
 from otter.test_files import test_case
 
-from autograder.checks import StudentCallError, build_model, call_timed, check_true, get_context, predictions
-from autograder.checks.context import datasets_package, parent_support, per_submission
+from autograder.checks import (
+    StudentCallError,
+    build_model,
+    cached,
+    call_timed,
+    check_true,
+    get_context,
+    parent_support,
+    predictions,
+)
+from autograder.checks.context import datasets_package
 
 OK_FORMAT = False
 name = "q07_cnn_vs_mlp"
@@ -43,10 +52,10 @@ def _train_both(MNIST1DConvNet, MNIST1DMLP, train):
 
 
 def _predictions(MNIST1DConvNet, MNIST1DMLP, train, x_test):
-    """Both networks, trained once per submission (``per_submission``: one training run for both cases,
-    failures included); their arg-max predictions for ``x_test``."""
+    """Both networks, trained once per submission (``cached``: one training run for both cases, failures
+    included); their arg-max predictions for ``x_test``."""
     try:
-        models = per_submission("q07 trained networks", lambda: _train_both(MNIST1DConvNet, MNIST1DMLP, train))
+        models = cached("q07 trained networks", lambda: _train_both(MNIST1DConvNet, MNIST1DMLP, train))
     except AssertionError as exc:  # a StudentCallError or a CheckFailure: the same for both cases
         if get_context().hidden:  # the message was made for the public case: it may quote the student
             raise StudentCallError("the shared training run failed (the public case cnn_beats_mlp_public_test_split "

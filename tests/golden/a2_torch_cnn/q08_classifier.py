@@ -9,7 +9,8 @@ Bands (partial credit, cumulative), calibrated on the reference (98.8% on the st
 about 6 s of one CPU thread): >= 70%, >= 80%, >= 90%, >= 95%, 2 points each. A fit that runs out of time,
 or a model that always predicts the same class, loses only these points.
 Public case: the interface, on a small synthetic set (training accuracy >= 50%, counted by the grader).
-Hidden cases: the accuracy bands; ``fit(device="cuda")`` without CUDA raises RuntimeError.
+Hidden cases: the accuracy bands; two calls of ``make_classifier()`` give the same model (seeded initialisation:
+the same logits on the grader's signals); ``fit(device="cuda")`` without CUDA raises RuntimeError.
 """
 import weakref
 
@@ -18,18 +19,22 @@ from otter.test_files import test_case
 
 from autograder.checks import (
     StudentCallError,
+    cached,
     call,
     call_timed,
     case_rng,
     check_true,
-    expect_raises,
     get_context,
+    logits,
     model_weights,
+    parent_support,
     predictions,
+    student,
     verified,
     worker_has_cuda,
+    worker_support,
 )
-from autograder.checks.context import datasets_package, parent_support, per_submission
+from autograder.checks.context import datasets_package
 
 OK_FORMAT = False
 name = "q08_classifier"
@@ -60,9 +65,8 @@ def _fit(make_classifier, fit, x_train, y_train, device=None, timeout_s=FIT_TIME
 
 def _synthetic(n, seed=0):
     """An easy synthetic set, drawn per student and submission (``case_rng``): nothing to fit in advance."""
-    rng = case_rng(f"synthetic set {n} {seed}")
-    y = rng.integers(0, 10, n)
-    return (rng.normal(size=(n, 40)) + np.eye(10)[y].repeat(4, axis=1) * 2.0).astype(np.float32), y
+    x, y = worker_support().block_signals(None, case_rng(f"synthetic set {n} {seed}"), n)
+    return x.astype(np.float32), y
 
 
 def _check_synthetic(make_classifier, fit, device, case):
