@@ -51,12 +51,51 @@ def helper(fn: str, name: str, anchor, *args, timeout_s: float | None = None):
 
 
 def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
-    """``call`` with a time limit other than the per-call default (a training budget). In-process
-    (``otter run``, ``check``) nothing can stop the call: it runs to its end."""
+    """``call`` with a time limit other than the per-call default (a training budget). Under the engine
+    the worker is stopped at the limit. In-process (``otter run``, ``check``, ``verify``'s sweep of trusted
+    mutants) the call is interrupted (``within_deadline``) when it runs Python code past the limit."""
     timed = getattr(fn, "call_timed", None)
     if timed is not None and fn is not None:
         return timed(timeout_s, *args, **kwargs)
-    return call(name, fn, *args, **kwargs)
+    try:
+        return within_deadline(timeout_s, call, name, fn, *args, **kwargs)
+    except DeadlinePassed:
+        raise StudentCallError(f"'{name}' did not return within {timeout_s:g} s", kind="timeout") from None
+
+
+class DeadlinePassed(BaseException):
+    """Raised into the thread of an in-process call that ran past its deadline (``within_deadline``). A
+    BaseException, so that an ``except Exception`` in the called code does not swallow it."""
+
+
+def within_deadline(timeout_s: float, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` in this thread; past ``timeout_s`` seconds, ``DeadlinePassed`` is raised into
+    it once (CPython delivers it at the next Python bytecode: a loop of Python code stops, a long C call
+    stops when it returns). In-process only: the sandbox stops a worker by killing it. The single shot is
+    disarmed under a lock when the call ends, and an undelivered one is cleared, so it never lands in the
+    caller's code afterwards."""
+    import ctypes
+    import threading
+
+    ident, lock, state = threading.get_ident(), threading.Lock(), {"done": False, "fired": False}
+
+    def fire():
+        with lock:
+            if not state["done"]:
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(DeadlinePassed))
+
+    timer = threading.Timer(timeout_s, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        with lock:
+            state["done"] = True
+        timer.cancel()
+        if state["fired"]:  # fired but perhaps not yet delivered: clear it (a delivered one is on its way up)
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
 
 
 def attribute(name: str, obj, attr: str):
