@@ -14,6 +14,8 @@ the trust boundary"): a helper's result is the student's word and is used only a
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from autograder.checks import inworker
@@ -52,15 +54,33 @@ def helper(fn: str, name: str, anchor, *args, timeout_s: float | None = None):
 
 def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
     """``call`` with a time limit other than the per-call default (a training budget). Under the engine
-    the worker is stopped at the limit. In-process (``otter run``, ``check``, ``verify``'s sweep of trusted
-    mutants) the call is interrupted (``within_deadline``) when it runs Python code past the limit."""
+    the worker is stopped at the limit. In-process, inside ``deadlines()`` (the engine's grading of trusted
+    files: verify's sweep of mutants) the call is interrupted (``within_deadline``) when it runs Python
+    code past the limit; elsewhere in-process (``otter run``, ``check``) it runs to its end."""
     timed = getattr(fn, "call_timed", None)
     if timed is not None and fn is not None:
         return timed(timeout_s, *args, **kwargs)
+    if not _DEADLINES["on"]:  # plain `otter run`, `check`: runs to its end (a slow laptop still gets an answer)
+        return call(name, fn, *args, **kwargs)
     try:
         return within_deadline(timeout_s, call, name, fn, *args, **kwargs)
     except DeadlinePassed:
         raise StudentCallError(f"'{name}' did not return within {timeout_s:g} s", kind="timeout") from None
+
+
+_DEADLINES = {"on": False}
+
+
+@contextlib.contextmanager
+def deadlines():
+    """Within the block, in-process ``call_timed`` calls are stopped at their limit (``within_deadline``):
+    the engine's in-process grading of trusted files (verify's sweep of mutants, one of which never
+    returns) uses it; plain ``otter run`` and ``check`` do not."""
+    before, _DEADLINES["on"] = _DEADLINES["on"], True
+    try:
+        yield
+    finally:
+        _DEADLINES["on"] = before
 
 
 class DeadlinePassed(BaseException):

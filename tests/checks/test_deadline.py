@@ -6,7 +6,13 @@ import time
 import pytest
 
 from autograder.checks import StudentCallError, call_timed
-from autograder.checks.remote import DeadlinePassed, within_deadline
+from autograder.checks.remote import DeadlinePassed, deadlines, within_deadline
+
+
+@pytest.fixture(autouse=True)
+def _deadlines_on():
+    with deadlines():  # as the engine's in-process grading (grade_in_process) turns them on
+        yield
 
 
 def never_returns(x):
@@ -44,3 +50,14 @@ def test_within_deadline_alone():
     with pytest.raises(DeadlinePassed):
         within_deadline(0.2, never_returns, 0)
     assert within_deadline(1.0, sum, [1, 2, 3]) == 6
+
+
+def test_outside_the_engine_a_call_runs_to_its_end():
+    """Plain `otter run` and `check` (no deadlines()): a slow call is not interrupted."""
+    from autograder.checks.remote import _DEADLINES
+
+    saved, _DEADLINES["on"] = _DEADLINES["on"], False
+    try:
+        assert call_timed("fit", lambda: time.sleep(0.4) or 7, 0.1) == 7
+    finally:
+        _DEADLINES["on"] = saved
