@@ -17,6 +17,8 @@ EXEMPT = {
     ("sandbox/session.py", "_WorkerGone"): "private signal inside WorkerSession: never leaves a call",
     ("sandbox/session.py", "_OverBudget"): "private signal inside WorkerSession: never leaves a call",
     ("student/__init__.py", "CallTimeout"): "a BaseException, so that the student's `except Exception` cannot swallow it",
+    ("checks/remote.py", "DeadlinePassed"): "a BaseException raised into a trusted in-process call past its deadline: "
+                                            "never leaves call_timed",
     ("checks/errors.py", "CheckFailure"): "a test failure (AssertionError); checks/ ships alone in the otter bundle",
     ("checks/errors.py", "StudentCallError"): "a CheckFailure",
 }

@@ -54,8 +54,8 @@ def helper(fn: str, name: str, anchor, *args, timeout_s: float | None = None):
 
 def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
     """``call`` with a time limit other than the per-call default (a training budget). Under the engine
-    the worker is stopped at the limit. In-process, inside ``deadlines()`` (the engine's grading of trusted
-    files: verify's sweep of mutants) the call is interrupted (``within_deadline``) when it runs Python
+    the worker is stopped at the limit. In-process, inside ``deadlines()`` (verify's sweep of trusted
+    mutants) the call is interrupted (``within_deadline``) when it runs Python
     code past the limit; elsewhere in-process (``otter run``, ``check``) it runs to its end."""
     timed = getattr(fn, "call_timed", None)
     if timed is not None and fn is not None:
@@ -74,8 +74,9 @@ _DEADLINES = {"on": False}
 @contextlib.contextmanager
 def deadlines():
     """Within the block, in-process ``call_timed`` calls are stopped at their limit (``within_deadline``):
-    the engine's in-process grading of trusted files (verify's sweep of mutants, one of which never
-    returns) uses it; plain ``otter run`` and ``check`` do not."""
+    verify's in-process sweep of trusted mutants uses it (``batch.sweep_one``: one mutant never
+    returns); ``grade_in_process`` elsewhere, plain ``otter run`` and ``check`` do not (a training slowed
+    by a loaded machine still ends and is judged)."""
     before, _DEADLINES["on"] = _DEADLINES["on"], True
     try:
         yield

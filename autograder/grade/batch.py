@@ -323,30 +323,32 @@ def sweep_one(name: str, root: str, source_file: str, students: list[str], devic
     was computed without reading the student key (a training run) is computed once for the file."""
     from dataclasses import replace
 
+    from autograder.checks.remote import deadlines
     from autograder.grade.runner import TestFile
     from autograder.grade.submission import grade_in_process, grading_context
 
     a, path = load_assignment(name, Path(root)), Path(source_file)
     files, first, per_student, memo = _test_files(a), None, set(), {}
     out = {}
-    for student in students:
-        start = time.perf_counter()
-        ctx = grading_context(a, student, device, path)
-        if reuse:
-            ctx.memo = memo
-        if first is None or not reuse:
-            ctx.per_student_cases = per_student
-            result = grade_in_process(a, path, student, files, ctx=ctx)
-            first = first or result
-        else:
-            subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in per_student])
-                      for tf in files]
-            fresh = grade_in_process(a, path, student, [tf for tf in subset if tf.cases], ctx=ctx)
-            again = {(c.question, c.name): c for c in fresh.cases}
-            result = replace(fresh, cases=[again.get((c.question, c.name)) or replace(c) for c in first.cases],
-                             notes=list(first.notes))
-        result.wall_s = time.perf_counter() - start
-        out[student] = result
+    with deadlines():  # a mutant that never returns (fit_never_returns) would hang the sweep
+        for student in students:
+            start = time.perf_counter()
+            ctx = grading_context(a, student, device, path)
+            if reuse:
+                ctx.memo = memo
+            if first is None or not reuse:
+                ctx.per_student_cases = per_student
+                result = grade_in_process(a, path, student, files, ctx=ctx)
+                first = first or result
+            else:
+                subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in per_student])
+                          for tf in files]
+                fresh = grade_in_process(a, path, student, [tf for tf in subset if tf.cases], ctx=ctx)
+                again = {(c.question, c.name): c for c in fresh.cases}
+                result = replace(fresh, cases=[again.get((c.question, c.name)) or replace(c) for c in first.cases],
+                                 notes=list(first.notes))
+            result.wall_s = time.perf_counter() - start
+            out[student] = result
     return out
 
 
