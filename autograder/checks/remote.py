@@ -61,7 +61,8 @@ def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
     if timed is not None and fn is not None:
         return timed(timeout_s, *args, **kwargs)
     if not _DEADLINES["on"]:  # plain `otter run`, `check`: runs to its end (a slow laptop still gets an answer)
-        return call(name, fn, *args, **kwargs)
+        with one_torch_thread():  # as in the worker: the budget was set for one thread
+            return call(name, fn, *args, **kwargs)
     try:
         return within_deadline(timeout_s, call, name, fn, *args, **kwargs)
     except DeadlinePassed:
@@ -69,6 +70,22 @@ def call_timed(name: str, fn, timeout_s: float, *args, **kwargs):
 
 
 _DEADLINES = {"on": False}
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """torch on one intra-op thread during the block (only if torch is loaded), restored afterwards."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(before)
 
 
 @contextlib.contextmanager

@@ -1,13 +1,11 @@
 """Grade one submission file against an assignment's test files."""
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import itertools
 import logging
 import shutil
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -46,26 +44,11 @@ def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[T
     except Exception as exc:  # noqa: BLE001
         result.notes.append(f"{Path(file).name} cannot be imported: {type(exc).__name__}: {exc}")
         env = {}
-    with _one_torch_thread():
+    from autograder.checks.remote import one_torch_thread
+
+    with one_torch_thread():  # as the worker runs torch: in-process timings match a sandboxed grading's
         result.cases = run_test_files(test_files, env, ctx)
     return result
-
-
-@contextlib.contextmanager
-def _one_torch_thread():
-    """Run torch on one intra-op thread, as the sandbox worker does (``sandbox/worker.py``), so that
-    in-process timings (training budgets) match a sandboxed grading's and parallel test processes do not
-    oversubscribe the cores. The caller's thread count is restored afterwards."""
-    torch = sys.modules.get("torch")  # only if loaded: grading NumPy-only code must not import torch
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _import_message(a: Assignment, r) -> str:
