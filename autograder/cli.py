@@ -79,9 +79,11 @@ def release(assignment: str, check: bool) -> None:
 @click.option("-j", "--jobs", type=int, default=lambda: _default("verify", "jobs"), show_default=True)
 @click.option("--ids", type=int, default=lambda: _default("verify", "ids"), show_default=True,
               help="Also grade the reference and every mutant (in-process) under this many student ids; 0: skip.")
-def verify(assignment: str, sandbox: str, jobs: int, ids: int) -> None:
+@click.option("--full", is_flag=True, help="Grade every case of every mutant (by default a mutant is graded on "
+              "the cases that reach a definition it changes; the others are taken from the reference).")
+def verify(assignment: str, sandbox: str, jobs: int, ids: int, full: bool) -> None:
     """Reference scores full marks, stubs ~0, every mutant loses points for every student id, nothing secret leaks."""
-    sys.exit(_verb("verify")(assignment, sandbox=sandbox, jobs=jobs, ids=ids))
+    sys.exit(_verb("verify")(assignment, sandbox=sandbox, jobs=jobs, ids=ids, full=full))
 
 
 @cli.command()

@@ -44,7 +44,7 @@ from autograder.core.testfiles import load_test_files
 from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.grade.runner import every_case
+from autograder.grade.runner import TestFile, every_case
 
 log = logging.getLogger(__name__)
 
@@ -250,28 +250,34 @@ def _init_grading_process(environ: dict[str, str] | None = None) -> None:
 _TEST_FILES: dict = {}
 
 
-def _test_files(a: Assignment):
-    """The assignment's test files, loaded once per process."""
+def _test_files(a: Assignment, cases: frozenset[tuple[str, str]] | None = None):
+    """The assignment's test files, loaded once per process; with ``cases`` (``{(test file name, case
+    name)}``), only those cases (files left without a case are left out)."""
     key = (a.name, str(a.root))
     if key not in _TEST_FILES:
         _TEST_FILES[key] = load_test_files(a.tests_dir)
-    return _TEST_FILES[key]
+    if cases is None:
+        return _TEST_FILES[key]
+    subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in cases])
+              for tf in _TEST_FILES[key]]
+    return [tf for tf in subset if tf.cases]
 
 
 def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str,
-              key: str = "") -> SubmissionResult:
+              key: str = "", cases: frozenset[tuple[str, str]] | None = None) -> SubmissionResult:
     """Grade one submission (runs in a grading process); hidden inputs are seeded from ``key`` (the
-    student's key, ``autograder.grade.exports``; the id when empty)."""
+    student's key, ``autograder.grade.exports``; the id when empty). ``cases``: only those (``verify``'s
+    test selection), every case when None."""
     from autograder.grade.submission import grade_in_process, grade_sandboxed, grading_context
 
     a = load_assignment(name, Path(root))
     start = time.perf_counter()
     ctx = grading_context(a, key or student, device, Path(source_file))
     if sandbox == "in-process":  # trusted code only: verify's reference, stubs and mutants
-        result = grade_in_process(a, Path(source_file), student, _test_files(a), ctx=ctx)
+        result = grade_in_process(a, Path(source_file), student, _test_files(a, cases), ctx=ctx)
     else:
-        result = grade_sandboxed(a, Path(source_file), student, _test_files(a), backend=sandbox, device=device,
-                                 ctx=ctx)
+        result = grade_sandboxed(a, Path(source_file), student, _test_files(a, cases), backend=sandbox,
+                                 device=device, ctx=ctx)
     result.wall_s = time.perf_counter() - start
     return result
 
@@ -321,31 +327,35 @@ def _graded(tasks: dict[str, tuple], jobs: int, run=None):
 
 
 def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto", device: str = "cpu",
-                jobs: int = 2) -> dict[str, SubmissionResult]:
-    """Grade ``{student: source file}`` in ``jobs`` grading processes (no output files written)."""
+                jobs: int = 2, cases: dict[str, frozenset[tuple[str, str]]] | None = None
+                ) -> dict[str, SubmissionResult]:
+    """Grade ``{student: source file}`` in ``jobs`` grading processes (no output files written); a
+    student in ``cases`` is graded on those cases only (``{(test file name, case name)}``)."""
     os.environ.update(SINGLE_THREAD)
-    tasks = {student: (a.name, str(a.root), str(path), student, sandbox, device) for student, path in files.items()}
+    cases = cases or {}
+    tasks = {student: (a.name, str(a.root), str(path), student, sandbox, device, "", cases.get(student))
+             for student, path in files.items()}
     return {student: result if isinstance(result, SubmissionResult) else _grader_failure(a, student, result)
             for student, result in _graded(tasks, jobs)}
 
 
 def sweep_one(name: str, root: str, source_file: str, students: list[str], device: str = "cpu",
-              reuse: bool = True) -> dict[str, SubmissionResult]:
+              reuse: bool = True, cases: frozenset[tuple[str, str]] | None = None) -> dict[str, SubmissionResult]:
     """Grade one TRUSTED file (a reference, a mutant) in this process under each of ``students`` (keys):
     ``{student: result}``. The first is graded in full, recording which cases read the student key
     (``GradingContext.per_student_cases``: directly, or through ``case_rng``); with ``reuse``, the
     others re-run only those cases and take the rest from the first: a case that read nothing per
     student ran on the same file bytes, assignment and inputs, so its result is the same for everyone.
     With ``reuse``, the ids also share one ``per_submission`` store (``autograder.checks.context``): what
-    was computed without reading the student key (a training run) is computed once for the file."""
+    was computed without reading the student key (a training run) is computed once for the file.
+    ``cases``: only those (``verify``'s test selection), every case when None."""
     from dataclasses import replace
 
     from autograder.checks.remote import deadlines
-    from autograder.grade.runner import TestFile
     from autograder.grade.submission import grade_in_process, grading_context
 
     a, path = load_assignment(name, Path(root)), Path(source_file)
-    files, first, per_student, memo = _test_files(a), None, set(), {}
+    files, first, per_student, memo = _test_files(a, cases), None, set(), {}
     out = {}
     with deadlines():  # a mutant that never returns (fit_never_returns) would hang the sweep
         for student in students:
@@ -370,13 +380,18 @@ def sweep_one(name: str, root: str, source_file: str, students: list[str], devic
 
 
 def sweep_in_process(a: Assignment, files: dict[str, Path], students: list[str], *, jobs: int = 2,
-                     device: str = "cpu", reuse: bool = True) -> dict[str, dict[str, SubmissionResult]]:
+                     device: str = "cpu", reuse: bool = True,
+                     cases: dict[str, frozenset[tuple[str, str]]] | None = None
+                     ) -> dict[str, dict[str, SubmissionResult]]:
     """Grade each TRUSTED file (``{label: path}``: a reference, mutants; never a submission) in-process
-    under every one of ``students``, one file per task in ``jobs`` grading processes:
+    under every one of ``students``, one file per task in ``jobs`` grading processes (a label in ``cases``:
+    those cases only):
     ``{label: {student: result}}`` (``sweep_one`` says what ``reuse`` reuses). RuntimeError naming the
     file when one could not be graded."""
     os.environ.update(SINGLE_THREAD)
-    tasks = {label: (a.name, str(a.root), str(path), list(students), device, reuse) for label, path in files.items()}
+    cases = cases or {}
+    tasks = {label: (a.name, str(a.root), str(path), list(students), device, reuse, cases.get(label))
+             for label, path in files.items()}
     out = {}
     for label, results in _graded(tasks, jobs, sweep_one):
         if not isinstance(results, dict):

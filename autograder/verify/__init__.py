@@ -12,6 +12,10 @@
    and mutants that exist, and each of its mutants fails one of its cases for every id graded;
 5. the student bundle holds no solution line, no hidden case and no reference file;
 6. ``starter_code/`` is up to date.
+A mutant is graded only on the cases it can change (``autograder.verify.impact``: the cases whose
+parameters reach a definition the mutant changed); every other case runs exactly the reference's code,
+and its result is taken from the reference's grading (under the same id). ``full=True`` (``--full``)
+grades every case of every mutant.
 It prints a table of these checks, the rule table and the mutation score of each question (the mutants
 it catches for every id), overall last.
 Read-only: the release it checks is built in a temporary folder (the repository is never written).
@@ -68,12 +72,29 @@ def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
 
 
 def sweep_ids(a: Assignment, files: dict[str, Path], n_ids: int, jobs: int = 2,
-              reuse: bool = True) -> dict[str, dict[str, SubmissionResult]]:
+              reuse: bool = True, cases: dict[str, frozenset] | None = None) -> dict[str, dict[str, SubmissionResult]]:
     """Grade each TRUSTED file (reference, mutants) in-process under ``n_ids`` student ids:
     ``{label: {student id: result}}``. With ``reuse``, only the cases that read the student key are
-    re-run for the second id on (``autograder.grade.batch.sweep_one``)."""
+    re-run for the second id on (``autograder.grade.batch.sweep_one``). A label in ``cases`` is graded
+    on those cases only."""
     ids = [f"verify-id-{i:02d}" for i in range(n_ids)]
-    return sweep_in_process(a, files, ids, jobs=jobs, reuse=reuse)
+    return sweep_in_process(a, files, ids, jobs=jobs, reuse=reuse, cases=cases)
+
+
+def selected_cases(a: Assignment, mutants, reference: str) -> dict[str, frozenset[tuple[str, str]]]:
+    """``{"mutant-<name>": {(test file name, case name)}}``: the cases each mutant can change
+    (``autograder.verify.impact``)."""
+    from autograder.verify.impact import affected_cases
+
+    test_files = load_test_files(a.tests_dir)
+    return {f"mutant-{m.name}": frozenset(affected_cases(test_files, reference, m.apply(reference))) for m in mutants}
+
+
+def completed(result: SubmissionResult, reference: SubmissionResult) -> SubmissionResult:
+    """``result`` of a mutant graded on some cases only, with every other case taken from the reference's
+    ``result`` (the same id: those cases ran the same code on the same inputs)."""
+    graded = {(c.question, c.name): c for c in result.cases}
+    return replace(result, cases=[graded.get((c.question, c.name)) or replace(c) for c in reference.cases])
 
 
 def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionResult], *, mutant: bool) -> Verdict:
@@ -188,7 +209,7 @@ def check_bundle(a: Assignment, bundle: Path) -> Verdict:
 
 
 def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20, root: Path | None = None,
-         out=None) -> int:
+         out=None, full: bool = False) -> int:
     """Verify ``assignment`` (of the repository at ``root``, this one by default); print the tables;
     return 0 when every check holds."""
     from rich.console import Console
@@ -207,9 +228,13 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
             path.parent.mkdir()
             path.write_text(m.apply(reference))
             files[f"mutant-{m.name}"] = path
-        results = grade_files(a, files, sandbox=sandbox, jobs=jobs)
+        selected = {} if full else selected_cases(a, mutants, reference)
+        results = grade_files(a, files, sandbox=sandbox, jobs=jobs, cases=selected)
+        results = {k: completed(r, results["reference"]) if k in selected else r for k, r in results.items()}
         trusted = {k: v for k, v in files.items() if k != "starter"}
-        swept = sweep_ids(a, trusted, ids, jobs) if ids > 0 else {}
+        swept = sweep_ids(a, trusted, ids, jobs, cases=selected) if ids > 0 else {}
+        swept = {k: {sid: completed(r, swept["reference"][sid]) if k in selected else r for sid, r in by_id.items()}
+                 for k, by_id in swept.items()}
         bundle = check_bundle(a, built.dist_dir / "student.zip")
     # every result of each trusted file: the sandboxed grading, then one per swept id
     graded = {k: [results[k], *swept.get(k, {}).values()] for k in trusted}
@@ -235,6 +260,12 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
     for line in rule_problems:
         console.print(f"RULE TABLE: {line}", style="red", soft_wrap=True)
     console.print(mutation_table(a, graded, 1 + ids))
+    every = sum(len(r.cases) for k, r in results.items() if k.startswith("mutant-"))
+    if selected:
+        ran = sum(len(v) for v in selected.values())
+        console.print(f"test selection: the mutants were graded on {ran} of {every} cases, the cases whose "
+                      "parameters reach a definition the mutant changes; every other case runs the reference's "
+                      "code and was taken from its grading (--full grades them all)", soft_wrap=True)
     failed = [v for v in verdicts if not v.ok]
     console.print(f"{len(verdicts) - len(failed)}/{len(verdicts)} checks hold" +
                   (f"; FAILED: {', '.join(v.label for v in failed)}" if failed else ""))

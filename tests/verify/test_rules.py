@@ -118,7 +118,7 @@ def _fake_grading(monkeypatch, caught_by):
         return SubmissionResult(student, [CaseResult(q, c, p, h, FAILED if c in fails else PASSED) for q, c, p, h in every])
 
     monkeypatch.setattr(verify, "grade_files", lambda a, files, **kw: {k: result(k, k) for k in files})
-    monkeypatch.setattr(verify, "sweep_ids", lambda a, files, n, jobs=2: {
+    monkeypatch.setattr(verify, "sweep_ids", lambda a, files, n, jobs=2, **kw: {
         k: {f"id{i}": result(k, f"id{i}") for i in range(n)} for k in files})
 
 
