@@ -161,3 +161,16 @@ def test_the_reference_check_passes_and_is_reported(tmp_path):
     assert s.reference.startswith(f"{A.points:g}/{A.points:g} in ") and s.results[0].score == A.points
     again = grade(A.name, [subs], out=tmp_path / "out", jobs=1, progress=False, resume=True)
     assert again.reference == "" and again.graded == 0
+
+
+def test_grading_processes_see_the_environment_of_now(monkeypatch):
+    """Grading processes fork from a server started once per batch process: each still sees the batch's
+    environment as it is when its pool starts (a course secret or ``AG_BWRAP`` set between two batches)."""
+    from autograder.grade.batch import _graded
+
+    monkeypatch.setenv("AG_TEST_MARKER", "first")
+    assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": "first"}
+    monkeypatch.setenv("AG_TEST_MARKER", "second")
+    assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": "second"}
+    monkeypatch.delenv("AG_TEST_MARKER")
+    assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": None}
