@@ -212,25 +212,18 @@ def assignment_fingerprint(a: Assignment) -> tuple[str, dict[str, str]]:
     return fingerprint, parts
 
 
-#: Imported once by the fork server that starts the grading processes: each grading process is a fork of
-#: it, and skips ~5 s of imports (torch alone ~3 s, otter ~1.5 s) on a 2-core machine.
-_PRELOAD = ["numpy", "torch", "otter.test_files", "autograder.grade.submission"]
-
-
 def _pool_context():
-    """Grading processes start from a fork server, never by a plain "fork": the batch may run threads
+    """Grading processes are spawned (a fresh interpreter each), never forked: the batch may run threads
     (progress bar; a test runner's), and a lock held by one of them when forking would hang the grading
-    process forever. The server is a fresh single-threaded process (one per batch process, started on
-    first use) that only imports ``_PRELOAD``."""
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)
-    return ctx
+    process forever. (A fork server that imported torch and otter once was tried in session 5: ~5 s less
+    per pool on 2 cores, but a test-runner worker died once beside it, cause not found: reverted.)"""
+    return mp.get_context("spawn")
 
 
 def _init_grading_process(environ: dict[str, str] | None = None) -> None:
-    """Runs first in each grading process: take the batch's environment as it is now (a fork server's
-    children would otherwise see the one it had when the server started), die with the batch (so do the
-    sandboxes, which die with us), and keep numeric libraries on one thread."""
+    """Runs first in each grading process: take the batch's environment as it is now (what a spawned
+    process inherits anyway; a process started by a fork server would otherwise see the server's), die with
+    the batch (so do the sandboxes, which die with us), and keep numeric libraries on one thread."""
     if environ is not None:
         os.environ.clear()
         os.environ.update(environ)
