@@ -44,7 +44,7 @@ from autograder.core.testfiles import load_test_files
 from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.grade.runner import TestFile, every_case
+from autograder.grade.runner import completed, every_case, only_cases
 
 log = logging.getLogger(__name__)
 
@@ -212,21 +212,9 @@ def assignment_fingerprint(a: Assignment) -> tuple[str, dict[str, str]]:
     return fingerprint, parts
 
 
-def _pool_context():
-    """Grading processes are spawned (a fresh interpreter each), never forked: the batch may run threads
-    (progress bar; a test runner's), and a lock held by one of them when forking would hang the grading
-    process forever. (A fork server that imported torch and otter once was tried in session 5: ~5 s less
-    per pool on 2 cores, but a test-runner worker died once beside it, cause not found: reverted.)"""
-    return mp.get_context("spawn")
-
-
-def _init_grading_process(environ: dict[str, str] | None = None) -> None:
-    """Runs first in each grading process: take the batch's environment as it is now (what a spawned
-    process inherits anyway; a process started by a fork server would otherwise see the server's), die with
-    the batch (so do the sandboxes, which die with us), and keep numeric libraries on one thread."""
-    if environ is not None:
-        os.environ.clear()
-        os.environ.update(environ)
+def _init_grading_process() -> None:
+    """Runs first in each grading process: die with the batch (so do the sandboxes, which die with
+    us), and keep numeric libraries on one thread."""
     os.environ.update(SINGLE_THREAD)
     from autograder.core.sanitize import terminal_log_handler
 
@@ -249,11 +237,7 @@ def _test_files(a: Assignment, cases: frozenset[tuple[str, str]] | None = None):
     key = (a.name, str(a.root))
     if key not in _TEST_FILES:
         _TEST_FILES[key] = load_test_files(a.tests_dir)
-    if cases is None:
-        return _TEST_FILES[key]
-    subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in cases])
-              for tf in _TEST_FILES[key]]
-    return [tf for tf in subset if tf.cases]
+    return _TEST_FILES[key] if cases is None else only_cases(_TEST_FILES[key], cases)
 
 
 def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str,
@@ -289,8 +273,12 @@ def _graded(tasks: dict[str, tuple], jobs: int, run=None):
     while pending:
         suspects = [k for k in pending if breaks[k] >= 2]
         keys = suspects[:1] or list(pending)
-        with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, mp_context=_pool_context(),
-                                    initializer=_init_grading_process, initargs=(dict(os.environ),)) as pool:
+        # "spawn", never "fork": the batch may run threads (progress bar; a test runner's), and a lock
+        # held by one of them when forking would hang the grading process forever. (A fork server that
+        # imports torch and otter once saves ~5 s per pool: tried in session 5, reverted; a spawned process
+        # inherits the batch's environment of now, a fork server's children would not.)
+        with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, mp_context=mp.get_context("spawn"),
+                                    initializer=_init_grading_process) as pool:
             futures = {pool.submit(run, *pending[k]): k for k in keys}
             try:
                 for fut in cf.as_completed(futures):
@@ -361,12 +349,8 @@ def sweep_one(name: str, root: str, source_file: str, students: list[str], devic
                 result = grade_in_process(a, path, student, files, ctx=ctx)
                 first = first or result
             else:
-                subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in per_student])
-                          for tf in files]
-                fresh = grade_in_process(a, path, student, [tf for tf in subset if tf.cases], ctx=ctx)
-                again = {(c.question, c.name): c for c in fresh.cases}
-                result = replace(fresh, cases=[again.get((c.question, c.name)) or replace(c) for c in first.cases],
-                                 notes=list(first.notes))
+                fresh = grade_in_process(a, path, student, only_cases(files, per_student), ctx=ctx)
+                result = replace(completed(fresh, first), notes=list(first.notes))
             result.wall_s = time.perf_counter() - start
             out[student] = result
     return out

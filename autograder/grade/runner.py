@@ -14,10 +14,11 @@ from typing import Callable
 
 from autograder.checks.context import GradingContext, use_context
 from autograder.checks.errors import CheckFailure
-from autograder.core.results import FAILED, GRADER_ERROR, PASSED, CaseResult
+from autograder.core.results import FAILED, GRADER_ERROR, PASSED, CaseResult, SubmissionResult
 from autograder.core.testfiles import Case, TestFile, TestFileError, load_test_file, load_test_files
 
-__all__ = ["Case", "TestFile", "TestFileError", "load_test_file", "load_test_files", "every_case", "run_case", "run_test_files"]
+__all__ = ["Case", "TestFile", "TestFileError", "load_test_file", "load_test_files", "every_case", "run_case",
+           "run_test_files", "only_cases", "completed"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,20 @@ def run_case(test_file: TestFile, case: Case, env: dict, ctx: GradingContext,
 def run_test_files(test_files: list[TestFile], env: dict, ctx: GradingContext,
                    student_time: Callable[[], float] = lambda: 0.0) -> list[CaseResult]:
     return [run_case(tf, case, env, ctx, student_time) for tf in test_files for case in tf.cases]
+
+
+def only_cases(test_files: list[TestFile], keys) -> list[TestFile]:
+    """``test_files`` with only the cases in ``keys`` (``{(test file name, case name)}``); files left
+    without a case are left out."""
+    subset = [TestFile(tf.path, tf.name, [c for c in tf.cases if (tf.name, c.name) in keys]) for tf in test_files]
+    return [tf for tf in subset if tf.cases]
+
+
+def completed(result: SubmissionResult, base: SubmissionResult) -> SubmissionResult:
+    """``result``, graded on some cases only, with every other case copied from ``base`` (a grading of the
+    same cases on the same inputs and code: another id's, or the reference's), in ``base``'s case order."""
+    graded = {(c.question, c.name): c for c in result.cases}
+    return replace(result, cases=[graded.get((c.question, c.name)) or replace(c) for c in base.cases])
 
 
 def every_case(test_files: list[TestFile], status: str, message: str) -> list[CaseResult]:

@@ -33,6 +33,7 @@ from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files
 from autograder.grade.batch import grade_files, sweep_in_process
+from autograder.grade.runner import completed  # a mutant graded on its selected cases, completed from the reference
 from autograder.release import main as release
 from autograder.release.markers import BEGIN, END
 from autograder.verify.mutants import load_mutants
@@ -88,13 +89,6 @@ def selected_cases(a: Assignment, mutants, reference: str) -> dict[str, frozense
 
     test_files = load_test_files(a.tests_dir)
     return {f"mutant-{m.name}": frozenset(affected_cases(test_files, reference, m.apply(reference))) for m in mutants}
-
-
-def completed(result: SubmissionResult, reference: SubmissionResult) -> SubmissionResult:
-    """``result`` of a mutant graded on some cases only, with every other case taken from the reference's
-    ``result`` (the same id: those cases ran the same code on the same inputs)."""
-    graded = {(c.question, c.name): c for c in result.cases}
-    return replace(result, cases=[graded.get((c.question, c.name)) or replace(c) for c in reference.cases])
 
 
 def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionResult], *, mutant: bool) -> Verdict:
@@ -260,8 +254,8 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
     for line in rule_problems:
         console.print(f"RULE TABLE: {line}", style="red", soft_wrap=True)
     console.print(mutation_table(a, graded, 1 + ids))
-    every = sum(len(r.cases) for k, r in results.items() if k.startswith("mutant-"))
     if selected:
+        every = sum(len(r.cases) for k, r in results.items() if k.startswith("mutant-"))
         ran = sum(len(v) for v in selected.values())
         console.print(f"test selection: the mutants were graded on {ran} of {every} cases, the cases whose "
                       "parameters reach a definition the mutant changes; every other case runs the reference's "

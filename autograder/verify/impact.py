@@ -19,6 +19,7 @@ The analysis is conservative:
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable
 
 #: A definition that uses one of these may reach any name of the module.
@@ -83,10 +84,16 @@ class Module:
         return seen
 
 
+@functools.lru_cache(maxsize=4)
+def _module(source: str) -> Module:
+    """``Module(source)``, parsed once: ``verify`` compares one reference with every mutant."""
+    return Module(source)
+
+
 def changed_names(reference: str, mutant: str) -> set[str] | None:
     """The module-level names whose definitions differ between two sources; ``EVERYTHING`` when a
     statement that binds no name differs."""
-    ref, mut = Module(reference), Module(mutant)
+    ref, mut = _module(reference), _module(mutant)
     if ref.loose != mut.loose:
         return EVERYTHING
     return {n for n in ref.bindings.keys() | mut.bindings.keys() if ref.bindings.get(n) != mut.bindings.get(n)}
@@ -101,7 +108,7 @@ def affected_cases(test_files, reference: str, mutant: str) -> set[tuple[str, st
         return every
     if not changed:  # comments, docstrings: the same code
         return set()
-    module = Module(reference)
+    module = _module(reference)
     out = set()
     for tf in test_files:
         for c in tf.cases:

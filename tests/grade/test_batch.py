@@ -165,8 +165,8 @@ def test_the_reference_check_passes_and_is_reported(tmp_path):
 
 def test_grading_processes_see_the_environment_of_now(monkeypatch):
     """Each grading process sees the batch's environment as it is when its pool starts (a course secret or
-    ``AG_BWRAP`` set between two batches), however grading processes are started (a fork server's children
-    would see the server's older one unless it is passed)."""
+    ``AG_BWRAP`` set between two batches): spawned processes inherit it; a fork server's children would see
+    the server's older one (tried in session 5: this test failed with it until the environment was passed)."""
     from autograder.grade.batch import _graded
 
     monkeypatch.setenv("AG_TEST_MARKER", "first")
