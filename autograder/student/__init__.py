@@ -186,10 +186,14 @@ class TimeLimit:
                 self.stuck_exit(name, timeout_s, self.grace_s)
 
         thread = threading.Thread(target=watchdog, name=f"check-watchdog-{name}", daemon=True)
-        previous = None
+        previous = previous_int = None
         if self.use_alarm:
             previous = signal.signal(signal.SIGALRM, self._raise)
             signal.setitimer(signal.ITIMER_REAL, timeout_s, 0.5)
+        elif threading.current_thread() is threading.main_thread() and not callable(signal.getsignal(signal.SIGINT)):
+            # interrupt_main() does nothing while SIGINT is not Python's (ignored: a process started in the
+            # background by a non-interactive shell inherits SIG_IGN): Python's handler for the call
+            previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         thread.start()
         try:
             yield
@@ -202,6 +206,8 @@ class TimeLimit:
             if self.use_alarm:
                 self._disarm()
                 signal.signal(signal.SIGALRM, previous)
+            elif previous_int is not None:
+                signal.signal(signal.SIGINT, previous_int)
 
 
 class TimedFunction:
