@@ -152,19 +152,21 @@ def check_sandbox_device(a: Assignment, sandbox: str, device: str) -> None:
 REFERENCE_ID = "reference-check"
 
 
-def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path) -> str:
+def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path, pool: GradingPool | None = None) -> str:
     """Grade the reference solution, before any submission, exactly as a submission is graded (same
     sandbox, device, limits and grading process), and refuse the batch (BatchError naming the lost
     cases) unless it scores full marks. A reference that loses points here says the grading
     environment is wrong (a machine too slow for the training budgets, a memory limit that a torch
     build needs more of, a sandbox hiding a device or a file), and every student would be charged for
-    it with status ok: a wrong gradebook that looks right. Returns ``"<score>/<points> in <s> s"``."""
+    it with status ok: a wrong gradebook that looks right. ``pool``: the batch's grading processes (the
+    submissions are then graded by the very processes that graded the reference). Returns
+    ``"<score>/<points> in <s> s"``."""
     path = Path(tmp) / REFERENCE_ID / a.student_file
     path.parent.mkdir(parents=True)
     shutil.copyfile(a.solution_file, path)
     task = {REFERENCE_ID: (a.name, str(a.root), str(path), REFERENCE_ID, sandbox, device)}
     start = time.perf_counter()
-    (_, result), = _graded(task, 1)
+    (_, result), = _graded(task, pool.jobs if pool else 1, pool=pool)
     wall = time.perf_counter() - start
     if not isinstance(result, SubmissionResult):
         raise BatchError(f"the reference check could not grade {a.solution_file.name} ({result}); nothing was "
@@ -212,10 +214,21 @@ def assignment_fingerprint(a: Assignment) -> tuple[str, dict[str, str]]:
     return fingerprint, parts
 
 
-def _init_grading_process() -> None:
-    """Runs first in each grading process: die with the batch (so do the sandboxes, which die with
-    us), and keep numeric libraries on one thread."""
+#: Imported once by the fork server that starts the grading processes: each grading process is a fork
+#: of it and skips ~5 s of imports (torch ~3 s, otter ~1.5 s on a 2-core machine). Libraries only: the
+#: engine's own modules are imported fresh in each grading process (no state of the server's).
+_PRELOAD = ["numpy", "torch", "otter.test_files"]
+
+
+def _init_grading_process(environ: dict[str, str]) -> None:
+    """Runs first in each grading process: take the batch's environment as it is when the pool starts
+    (the fork server's children would otherwise see the one it had when it started: a course secret or
+    ``AG_BWRAP`` set between two batches), die with the batch (so do the sandboxes, which die with us),
+    and keep numeric libraries on one thread."""
+    os.environ.clear()
+    os.environ.update(environ)
     os.environ.update(SINGLE_THREAD)
+    tempfile.tempdir = None  # found again from this environment (TMPDIR), as a spawned process would
     from autograder.core.sanitize import terminal_log_handler
 
     # what this process logs may quote a submission (a worker's error): printed sanitised
@@ -223,9 +236,52 @@ def _init_grading_process() -> None:
     try:
         import ctypes
 
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (the fork server dies with the batch)
     except (OSError, AttributeError):
         pass
+    try:
+        import torch
+
+        torch.set_num_threads(1)  # imported by the server before SINGLE_THREAD was in its environment
+    except ImportError:
+        pass
+
+
+class GradingPool:
+    """The grading processes of a batch: ``jobs`` of them, kept for the whole batch (the reference check
+    and every submission), replaced when one dies (``_graded``).
+
+    They are forked from a fork server, never by a plain "fork" of the batch: the batch may run threads
+    (progress bar; a test runner's), and a lock held by one of them when forking would hang the grading
+    process forever. The server is a fresh single-threaded process (one per batch process, started on
+    first use) that only imports ``_PRELOAD``; ``_init_grading_process`` gives each child the batch's
+    environment of now."""
+
+    def __init__(self, jobs: int):
+        self.jobs, self._pool, self._workers = jobs, None, 0
+
+    def executor(self, workers: int) -> cf.ProcessPoolExecutor:
+        """The pool, with ``workers`` processes (a fresh one when the size changes or it was discarded)."""
+        if self._pool is not None and self._workers != workers:
+            self.discard()
+        if self._pool is None:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(_PRELOAD)
+            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                                initializer=_init_grading_process, initargs=(dict(os.environ),))
+            self._workers = workers
+        return self._pool
+
+    def discard(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
 
 
 _TEST_FILES: dict = {}
@@ -259,52 +315,52 @@ def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str
     return result
 
 
-def _graded(tasks: dict[str, tuple], jobs: int, run=None):
-    """Run ``run(*tasks[key])`` (``grade_one`` by default) in ``jobs`` grading processes; yield ``(key,
-    result)`` as each finishes, where ``result`` is what ``run`` returned or, when grading failed, a
-    reason (str).
+def _graded(tasks: dict[str, tuple], jobs: int, run=None, pool: GradingPool | None = None):
+    """Run ``run(*tasks[key])`` (``grade_one`` by default) in ``jobs`` grading processes (``pool``'s when
+    given, else a pool of its own); yield ``(key, result)`` as each finishes, where ``result`` is what
+    ``run`` returned or, when grading failed, a reason (str).
 
     A grading process that dies (our bug, or a submission that kills it: possible only with the
     unsafe ``process`` backend) breaks the pool: a fresh pool takes the unfinished tasks. A task that
     was in flight during two breaks is then graded alone; if it breaks a pool alone, it is the cause.
     """
+    if pool is None:
+        with GradingPool(jobs) as own:
+            yield from _graded(tasks, jobs, run, own)
+        return
     run = run or grade_one
     pending, breaks = dict(tasks), dict.fromkeys(tasks, 0)
     while pending:
         suspects = [k for k in pending if breaks[k] >= 2]
         keys = suspects[:1] or list(pending)
-        # "spawn", never "fork": the batch may run threads (progress bar; a test runner's), and a lock
-        # held by one of them when forking would hang the grading process forever. (A fork server that
-        # imports torch and otter once saves ~5 s per pool: tried in session 5, reverted; a spawned process
-        # inherits the batch's environment of now, a fork server's children would not.)
-        with cf.ProcessPoolExecutor(max_workers=1 if suspects else jobs, mp_context=mp.get_context("spawn"),
-                                    initializer=_init_grading_process) as pool:
-            futures = {pool.submit(run, *pending[k]): k for k in keys}
-            try:
-                for fut in cf.as_completed(futures):
-                    key = futures[fut]
-                    try:
-                        result = fut.result()
-                    except cf.process.BrokenProcessPool:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - our bug: a grader error, never the student's score
-                        log.error("grading %s failed: %s: %s", key, type(exc).__name__, exc)
-                        result = f"{type(exc).__name__} while grading"
+        executor = pool.executor(1 if suspects else jobs)
+        futures = {executor.submit(run, *pending[k]): k for k in keys}
+        try:
+            for fut in cf.as_completed(futures):
+                key = futures[fut]
+                try:
+                    result = fut.result()
+                except cf.process.BrokenProcessPool:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - our bug: a grader error, never the student's score
+                    log.error("grading %s failed: %s: %s", key, type(exc).__name__, exc)
+                    result = f"{type(exc).__name__} while grading"
+                del pending[key]
+                yield key, result
+        except cf.process.BrokenProcessPool:
+            log.error("a grading process died; regrading the unfinished submissions in a fresh pool")
+            pool.discard()
+            for fut, key in futures.items():
+                if key not in pending:
+                    continue
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
                     del pending[key]
-                    yield key, result
-            except cf.process.BrokenProcessPool:
-                log.error("a grading process died; regrading the unfinished submissions in a fresh pool")
-                for fut, key in futures.items():
-                    if key not in pending:
-                        continue
-                    if fut.done() and not fut.cancelled() and fut.exception() is None:
-                        del pending[key]
-                        yield key, fut.result()
-                    elif suspects:
-                        del pending[key]
-                        yield key, "the grading process died while grading this submission alone"
-                    else:
-                        breaks[key] += 1
+                    yield key, fut.result()
+                elif suspects:
+                    del pending[key]
+                    yield key, "the grading process died while grading this submission alone"
+                else:
+                    breaks[key] += 1
 
 
 def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto", device: str = "cpu",
@@ -476,49 +532,50 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
                          f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
-    if reference_check and sandbox != "in-process" and any(
-            not _reusable(journaled.get(sub.student), sub, regrade, regrade_all, fingerprint) and not sub.error
-            for sub in subs):  # before anything is written (the journal included)
-        with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
-            summary.reference = check_reference(a, sandbox_used, device, Path(tmp))
-    summary.tampered += _private_folders(out)
-    visibility = a.options.hidden_visibility
-    if resume:  # what changed between the runs, before anything is regraded over it
-        summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
-    journal.append_batch(a.name, fingerprint, parts, shard=shard)
-    done: dict[str, SubmissionResult] = {}
-    todo = []
-    for sub in subs:
-        previous = journaled.get(sub.student)
-        if _reusable(previous, sub, regrade, regrade_all, fingerprint):
-            done[sub.student] = submission_from_dict(previous["result"])
-        elif sub.error:
-            done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary, fingerprint)
-        else:
-            todo.append(sub)
-    bar = _Progress(len(todo), progress)
-    with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
-        if sandbox != "in-process":  # out and the submissions: out of the workers' reach (uid: sealed)
-            from autograder.sandbox import backends
+    with GradingPool(jobs) as pool:  # the reference check's processes grade the submissions too
+        if reference_check and sandbox != "in-process" and any(
+                not _reusable(journaled.get(sub.student), sub, regrade, regrade_all, fingerprint) and not sub.error
+                for sub in subs):  # before anything is written (the journal included)
+            with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+                summary.reference = check_reference(a, sandbox_used, device, Path(tmp), pool)
+        summary.tampered += _private_folders(out)
+        visibility = a.options.hidden_visibility
+        if resume:  # what changed between the runs, before anything is regraded over it
+            summary.tampered += verify_outputs(out, journal, a.title, visibility, sweep=False, batch_files=True)
+        journal.append_batch(a.name, fingerprint, parts, shard=shard)
+        done: dict[str, SubmissionResult] = {}
+        todo = []
+        for sub in subs:
+            previous = journaled.get(sub.student)
+            if _reusable(previous, sub, regrade, regrade_all, fingerprint):
+                done[sub.student] = submission_from_dict(previous["result"])
+            elif sub.error:
+                done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary, fingerprint)
+            else:
+                todo.append(sub)
+        bar = _Progress(len(todo), progress)
+        with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
+            if sandbox != "in-process":  # out and the submissions: out of the workers' reach (uid: sealed)
+                from autograder.sandbox import backends
 
-            backends.get(sandbox_used).protect([out, tmp], backends.session_uid())
-        os.environ.update(SINGLE_THREAD)  # inherited by the grading processes from the start
-        tasks, by_student = {}, {}
-        for sub in todo:
-            path = Path(tmp) / sub.student / a.student_file
-            path.parent.mkdir(parents=True)
-            path.write_text(sub.source, encoding="utf-8")  # intake guarantees valid text; never the locale
-            tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device, sub.key)
-            by_student[sub.student] = sub
-        for student, result in _graded(tasks, jobs):
-            sub = by_student[student]
-            if not isinstance(result, SubmissionResult):
-                result = _grader_failure(a, student, result)
-            result.notes = sub.notes + result.notes
-            done[student] = _finish(a, out, journal, result, sub, summary, fingerprint)
-            summary.graded += 1
-            bar.update(result)
-    bar.close()
+                backends.get(sandbox_used).protect([out, tmp], backends.session_uid())
+            os.environ.update(SINGLE_THREAD)  # this process too (the grading processes set it at their start)
+            tasks, by_student = {}, {}
+            for sub in todo:
+                path = Path(tmp) / sub.student / a.student_file
+                path.parent.mkdir(parents=True)
+                path.write_text(sub.source, encoding="utf-8")  # intake guarantees valid text; never the locale
+                tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device, sub.key)
+                by_student[sub.student] = sub
+            for student, result in _graded(tasks, jobs, pool=pool):
+                sub = by_student[student]
+                if not isinstance(result, SubmissionResult):
+                    result = _grader_failure(a, student, result)
+                result.notes = sub.notes + result.notes
+                done[student] = _finish(a, out, journal, result, sub, summary, fingerprint)
+                summary.graded += 1
+                bar.update(result)
+        bar.close()
     summary.tampered += verify_outputs(out, journal, a.title, visibility)
     _batch_files(a, out, journal, summary)
     summary.warnings.update(f"TAMPERED: {t}" for t in summary.tampered)
