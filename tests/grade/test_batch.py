@@ -163,15 +163,20 @@ def test_the_reference_check_passes_and_is_reported(tmp_path):
     assert again.reference == "" and again.graded == 0
 
 
-def test_grading_processes_see_the_environment_of_now(monkeypatch):
+def test_grading_processes_see_the_environment_of_now(monkeypatch, tmp_path):
     """Each grading process sees the batch's environment as it is when its pool starts (a course secret or
-    ``AG_BWRAP`` set between two batches): spawned processes inherit it; a fork server's children would see
-    the server's older one (tried in session 5: this test failed with it until the environment was passed)."""
+    ``AG_BWRAP`` set between two batches), also in what the engine reads at import (``AUTOGRADER_ROOT``):
+    the fork server's children would otherwise see the server's older one (this test failed in session 5
+    until the environment was passed, and with the engine imported before it was)."""
+    import pydoc
+
     from autograder.grade.batch import _graded
 
     monkeypatch.setenv("AG_TEST_MARKER", "first")
     assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": "first"}
     monkeypatch.setenv("AG_TEST_MARKER", "second")
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
     assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": "second"}
+    assert dict(_graded({"k": ("autograder.core.assignment.REPO_ROOT",)}, 1, pydoc.locate)) == {"k": tmp_path}
     monkeypatch.delenv("AG_TEST_MARKER")
     assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": None}

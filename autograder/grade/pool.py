@@ -1,0 +1,89 @@
+"""The grading processes of a batch (``GradingPool``), started from a fork server.
+
+This module imports nothing of the engine at its top: a grading process imports it first (to run
+``_init_grading_process``), before the engine's modules read the environment at their import
+(``AUTOGRADER_ROOT``, ``AG_UID_LANDLOCK``), so that they read the batch's environment, not the one the
+fork server started with.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+
+#: Environment of grading processes: one BLAS/OpenMP thread each (the batch's parallelism is ``jobs``).
+SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                  "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+#: Imported once by the fork server that starts the grading processes: each grading process is a fork
+#: of it and skips ~5 s of imports (torch ~3 s, otter ~1.5 s on a 2-core machine). Libraries only: the
+#: engine's own modules are imported fresh in each grading process (no state of the server's).
+_PRELOAD = ["numpy", "torch", "otter.test_files"]
+
+
+def _init_grading_process(environ: dict[str, str]) -> None:
+    """Runs first in each grading process: take the batch's environment as it is when the pool starts
+    (the fork server's children would otherwise see the one it had when it started: a course secret or
+    ``AG_BWRAP`` set between two batches), die with the batch (so do the sandboxes, which die with us),
+    and keep numeric libraries on one thread."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.environ.update(SINGLE_THREAD)
+    tempfile.tempdir = None  # found again from this environment (TMPDIR), as a spawned process would
+    from autograder.core.sanitize import terminal_log_handler
+
+    # what this process logs may quote a submission (a worker's error): printed sanitised
+    logging.basicConfig(level=logging.WARNING, handlers=[terminal_log_handler()])
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (the fork server dies with the batch)
+    except (OSError, AttributeError):
+        pass
+    try:
+        import torch
+
+        torch.set_num_threads(1)  # imported by the server before SINGLE_THREAD was in its environment
+    except ImportError:
+        pass
+
+
+class GradingPool:
+    """The grading processes of a batch: ``jobs`` of them, kept for the whole batch (the reference check
+    and every submission), replaced when one dies (``_graded``).
+
+    They are forked from a fork server, never by a plain "fork" of the batch: the batch may run threads
+    (progress bar; a test runner's), and a lock held by one of them when forking would hang the grading
+    process forever. The server is a fresh single-threaded process (one per batch process, started on
+    first use) that only imports ``_PRELOAD``; ``_init_grading_process`` gives each child the batch's
+    environment of now."""
+
+    def __init__(self, jobs: int):
+        self.jobs, self._pool, self._workers = jobs, None, 0
+
+    def executor(self, workers: int) -> cf.ProcessPoolExecutor:
+        """The pool, with ``workers`` processes (a fresh one when the size changes or it was discarded)."""
+        if self._pool is not None and self._workers != workers:
+            self.discard()
+        if self._pool is None:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(_PRELOAD)
+            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                                initializer=_init_grading_process, initargs=(dict(os.environ),))
+            self._workers = workers
+        return self._pool
+
+    def discard(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
