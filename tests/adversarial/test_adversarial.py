@@ -117,16 +117,10 @@ def base_backend(backend: str) -> str:
     return backend.split("@")[0]
 
 
-def one_worker(backend: str):
-    """The tests of one backend share its batches (``get_runs``): under ``pytest -n`` they run on one
-    worker (``--dist loadgroup``, pyproject.toml), which grades them once."""
-    return pytest.mark.xdist_group(f"adversarial-{backend}")
-
-
 def _backend_params():
     out = []
     for b in BACKENDS:
-        marks = [one_worker(b)]
+        marks = []
         if base_backend(b) == "bwrap" and not HAVE_BWRAP:
             marks.append(pytest.mark.skip(reason=f"bwrap cannot run here: {backends.bwrap_status()[1]}"))
         if b == "uid" and not UID_OK:
@@ -636,7 +630,7 @@ def _case_param_list():
     out = []
     for b in BACKENDS:
         for c in cases_for(b):
-            marks = [one_worker(b)]
+            marks = []
             reason = EXPECTED.get(c, {}).get("xfail", {}).get(base_backend(b))
             if reason:
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))

@@ -12,9 +12,6 @@ import datasets
 from datasets import ChecksumError, load_mnist1d, load_sample_image, make_mnist1d
 from datasets._cache import MANIFEST_PATH, PACKAGE_DIR, read_manifest
 
-#: Its tests share a module-scoped fixture: under ``pytest -n`` they run on one worker (pyproject.toml).
-pytestmark = pytest.mark.xdist_group("mnist1d-regenerated")
-
 MNIST_FILES = {"train": "mnist1d/train.npz", "test": "mnist1d/test.npz"}
 IMAGE_FILE = "images/grace_hopper_256.npy"
 

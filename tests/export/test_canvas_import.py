@@ -19,9 +19,6 @@ from autograder.export import ExportError, canvas_column
 from autograder.export import main as export
 from autograder.grade.batch import main as grade
 
-#: Its tests share a module-scoped fixture: under ``pytest -n`` they run on one worker (pyproject.toml).
-pytestmark = pytest.mark.xdist_group("canvas-batch")
-
 A = load_assignment("a1_numpy_cnn")
 
 

@@ -197,11 +197,6 @@ def _sh(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, **kw)
 
 
-#: The tests of the image share it (built once per test process): under ``pytest -n`` they run on one worker
-#: (``--dist loadgroup``, pyproject.toml).
-ONE_IMAGE = pytest.mark.xdist_group("gradescope-image")
-
-
 @pytest.fixture(scope="module")
 def gradescope_image(gradescope_zip):
     """``<tmp>/autograder/source`` = the zip; ``setup.sh`` run unmodified as root with AG_PREFIX=<tmp>."""
@@ -263,7 +258,6 @@ def as_sandbox_user(*argv):
 
 
 @pytest.mark.slow
-@ONE_IMAGE
 def test_setup_sh_builds_a_safe_image(gradescope_image):
     """setup.sh: Python >= 3.11, CPU torch, the unprivileged user, secrets root-only, doctor --require passed."""
     prefix, setup, a = gradescope_image
@@ -286,7 +280,6 @@ def test_setup_sh_builds_a_safe_image(gradescope_image):
 
 
 @pytest.mark.slow
-@ONE_IMAGE
 def test_gradescope_run_reference_buggy_and_hostile(gradescope_image, tmp_path):
     """The must-show test: reference full marks, a known bug the same score as local `grade`, the
     hostile sample 0, in Gradescope's format, and nothing under /autograder/source changed."""
@@ -317,7 +310,6 @@ def test_gradescope_run_reference_buggy_and_hostile(gradescope_image, tmp_path):
 
 
 @pytest.mark.slow
-@ONE_IMAGE
 def test_gradescope_run_unreadable_venv_is_a_grader_error(gradescope_image):
     """The class of bug issue 9 found (the sandbox user cannot read what the worker needs): every case a
     grader error, the cause ("Permission denied") on stdout, the student told, exit status 1."""
@@ -337,7 +329,6 @@ def test_gradescope_run_unreadable_venv_is_a_grader_error(gradescope_image):
 
 
 @pytest.mark.slow
-@ONE_IMAGE
 @pytest.mark.skipif("uid" not in backends.BACKENDS,
                     reason="TODO(issue 9 item 2): the uid backend has not landed; then this runs the image "
                            "with bwrap hidden (AG_BWRAP=''), as in a container that refuses namespaces")

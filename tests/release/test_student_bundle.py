@@ -14,9 +14,6 @@ from autograder.release import ReleaseError
 from autograder.release import main as release
 from autograder.release.environment import TORCH_CPU_INDEX, pins
 
-#: Its tests share a module-scoped fixture: under ``pytest -n`` they run on one worker (pyproject.toml).
-pytestmark = pytest.mark.xdist_group("student-bundles")
-
 ASSIGNMENTS = ("a1_numpy_cnn", "a2_torch_cnn")
 PY310 = Path("/root/.pyenv/versions/3.10.13/bin/python")
 
