@@ -52,6 +52,18 @@ def _init_grading_process(environ: dict[str, str]) -> None:
         pass
 
 
+def start_fork_server():
+    """The multiprocessing context of the grading processes, its fork server started (once per process,
+    importing ``_PRELOAD``). Its socket lies in multiprocessing's own temporary folder (``pymp-*``, made in
+    ``tempfile.gettempdir()`` of the first call, removed when this process exits)."""
+    from multiprocessing import forkserver
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    forkserver.ensure_running()
+    return ctx
+
+
 class GradingPool:
     """The grading processes of a batch: ``jobs`` of them, kept for the whole batch (the reference check
     and every submission), replaced when one dies (``_graded``).
@@ -70,9 +82,7 @@ class GradingPool:
         if self._pool is not None and self._workers != workers:
             self.discard()
         if self._pool is None:
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(_PRELOAD)
-            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=start_fork_server(),
                                                 initializer=_init_grading_process, initargs=(dict(os.environ),))
             self._workers = workers
         return self._pool

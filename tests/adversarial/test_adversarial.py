@@ -77,6 +77,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from autograder.grade import batch
+from autograder.grade.pool import start_fork_server
 from autograder.sandbox import backends
 from autograder.verify.mutants import load_mutants
 
@@ -438,6 +439,7 @@ def grade_batch(backend: str, paths: list[Path], workdir: Path, root: Path, cana
     conns0 = len(listener.connections)
     since = time.time() - 1
     old_tmp = tempfile.tempdir
+    start_fork_server()  # multiprocessing's socket folder (pymp-*) outside the scratch: not the batch's
     tempfile.tempdir = str(scratch)  # the batch's and the sandboxes' scratch folders go under workdir
     # (uid sessions: in /tmp instead, the first temporary folder their uid can traverse)
     old_bwrap = os.environ.get("AG_BWRAP")
