@@ -42,7 +42,7 @@ from autograder.core.testfiles import load_test_files
 from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.grade.pool import SINGLE_THREAD, GradingPool
+from autograder.grade.pool import GradingPool
 from autograder.grade.runner import completed, every_case, only_cases
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def check_sandbox_device(a: Assignment, sandbox: str, device: str) -> None:
 REFERENCE_ID = "reference-check"
 
 
-def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path, pool: GradingPool | None = None) -> str:
+def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path, pool: GradingPool) -> str:
     """Grade the reference solution, before any submission, exactly as a submission is graded (same
     sandbox, device, limits and grading process), and refuse the batch (BatchError naming the lost
     cases) unless it scores full marks. A reference that loses points here says the grading
@@ -161,7 +161,7 @@ def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path, pool: G
     shutil.copyfile(a.solution_file, path)
     task = {REFERENCE_ID: (a.name, str(a.root), str(path), REFERENCE_ID, sandbox, device)}
     start = time.perf_counter()
-    (_, result), = _graded(task, pool.jobs if pool else 1, pool=pool)
+    (_, result), = _graded(task, pool.jobs, pool=pool)
     wall = time.perf_counter() - start
     if not isinstance(result, SubmissionResult):
         raise BatchError(f"the reference check could not grade {a.solution_file.name} ({result}); nothing was "
@@ -293,7 +293,6 @@ def grade_files(a: Assignment, files: dict[str, Path], *, sandbox: str = "auto",
                 ) -> dict[str, SubmissionResult]:
     """Grade ``{student: source file}`` in ``jobs`` grading processes (no output files written); a
     student in ``cases`` is graded on those cases only (``{(test file name, case name)}``)."""
-    os.environ.update(SINGLE_THREAD)
     cases = cases or {}
     tasks = {student: (a.name, str(a.root), str(path), student, sandbox, device, "", cases.get(student))
              for student, path in files.items()}
@@ -346,7 +345,6 @@ def sweep_in_process(a: Assignment, files: dict[str, Path], students: list[str],
     those cases only):
     ``{label: {student: result}}`` (``sweep_one`` says what ``reuse`` reuses). RuntimeError naming the
     file when one could not be graded."""
-    os.environ.update(SINGLE_THREAD)
     cases = cases or {}
     tasks = {label: (a.name, str(a.root), str(path), list(students), device, reuse, cases.get(label))
              for label, path in files.items()}
@@ -484,7 +482,6 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
                 from autograder.sandbox import backends
 
                 backends.get(sandbox_used).protect([out, tmp], backends.session_uid())
-            os.environ.update(SINGLE_THREAD)  # this process too (the grading processes set it at their start)
             tasks, by_student = {}, {}
             for sub in todo:
                 path = Path(tmp) / sub.student / a.student_file
