@@ -345,13 +345,15 @@ class _MaxPool2(nn.Module):
 
 
 class MNIST1DClassifier(nn.Module):
-    """5 conv blocks, 2 poolings, a linear head: 40,874 parameters (c = 32).
+    """5 conv blocks, 2 poolings, a linear head: 11,994 parameters (c = 16).
 
-    (N, 40) -> (N, 1, 40) -> 32@k5 -> 32@k3 -> pool (N, 32, 20) -> 64@k3 -> 64@k3 -> pool (N, 64, 10)
-    -> 64@k3 -> flatten (N, 640) -> Linear(640, 10).
+    (N, 40) -> (N, 1, 40) -> 16@k5 -> 16@k3 -> pool (N, 16, 20) -> 32@k3 -> 32@k3 -> pool (N, 32, 10)
+    -> 32@k3 -> flatten (N, 320) -> Linear(320, 10).
+    Twice as wide (c = 32, 40,874 parameters) gains under a point (98.9% vs 98.1% on the standard test split)
+    for 2.5 times the training time (benchmarks/mnist1d.py).
     """
 
-    def __init__(self, c=32):
+    def __init__(self, c=16):
         super().__init__()
         self.features = nn.Sequential(
             _ConvBlock(1, c, 5), _ConvBlock(c, c), _MaxPool2(),
@@ -387,7 +389,7 @@ def fit(model, x, y, *, device=None):
 
     - x: (N, 40) NumPy array or tensor (float32 or float64); y: (N,) int64 labels.
     - ``device=None`` means ``get_device()``. Must finish within the CPU time limit of the handout
-      (the reference takes about 5 s on one CPU thread for N = 4000).
+      (the reference takes about 6 s on one CPU thread for N = 4000).
     """
     # BEGIN SOLUTION
     # HINT: like train, with your own epochs, batch size and optimiser; return model.eval().
