@@ -44,6 +44,7 @@ from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
 from autograder.grade.pool import GradingPool
 from autograder.grade.runner import completed, every_case, only_cases
+from autograder.sandbox import tempdirs
 
 log = logging.getLogger(__name__)
 
@@ -433,11 +434,12 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     check_device(device)
     sandbox_used = check_sandbox(sandbox)  # fail closed before anything is written
     check_sandbox_device(a, sandbox_used, device)
+    _remove_orphaned_folders(sandbox_used)
     from autograder.grade import exports
 
     try:
         listed = exports.Roster.read(roster) if roster is not None else None
-        with tempfile.TemporaryDirectory(prefix="ag-intake-") as unpack:  # class zips, unpacked
+        with tempdirs.temporary("intake") as unpack:  # class zips, unpacked
             subs = [intake.load(s, a.student_file)
                     for s in intake.collect(submissions, a.student_file, roster=listed, unpack=Path(unpack))]
     except exports.ClassExportError as exc:
@@ -459,7 +461,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         if reference_check and sandbox != "in-process" and any(
                 not _reusable(journaled.get(sub.student), sub, regrade, regrade_all, fingerprint) and not sub.error
                 for sub in subs):  # before anything is written (the journal included)
-            with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+            with tempdirs.temporary("reference") as tmp:
                 summary.reference = check_reference(a, sandbox_used, device, Path(tmp), pool)
         summary.tampered += _private_folders(out)
         visibility = a.options.hidden_visibility
@@ -477,7 +479,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             else:
                 todo.append(sub)
         bar = _Progress(len(todo), progress)
-        with tempfile.TemporaryDirectory(prefix="ag-batch-") as tmp:
+        with tempdirs.temporary("batch") as tmp:
             if sandbox != "in-process":  # out and the submissions: out of the workers' reach (uid: sealed)
                 from autograder.sandbox import backends
 
@@ -506,6 +508,16 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     for r in summary.results:
         summary.backends.add(r.backend)
     return summary
+
+
+def _remove_orphaned_folders(sandbox: str) -> None:
+    """Remove what killed batches left in the temporary folders (``autograder.sandbox.tempdirs``):
+    copies of submissions, sessions' private and scratch folders."""
+    from autograder.sandbox import backends
+
+    base = backends.get(sandbox).session_base() if sandbox != "in-process" else None
+    for path in tempdirs.remove_orphans(None, base):
+        log.warning("removed %s, left by a grading process that was killed", path)
 
 
 def _reusable(previous: dict | None, sub, regrade: tuple[str, ...], regrade_all: bool, fingerprint: str) -> bool:

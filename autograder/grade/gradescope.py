@@ -30,7 +30,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -169,9 +168,10 @@ def check_reference(source: Path) -> int:
     grades a submission, in a temporary root; 0 when it scores full marks, else 1 with what it lost
     printed (every student would lose it too: the image is wrong, not the students)."""
     from autograder.core.assignment import load_assignment
+    from autograder.sandbox import tempdirs
 
     a = load_assignment(json.loads((source / "gradescope.json").read_text())["assignment"], source)
-    with tempfile.TemporaryDirectory(prefix="ag-reference-") as tmp:
+    with tempdirs.temporary("reference") as tmp:
         root = Path(tmp)
         (root / "source").symlink_to(Path(source).resolve(), target_is_directory=True)
         (root / "submission").mkdir()

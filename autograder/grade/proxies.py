@@ -14,12 +14,12 @@ import ast
 import builtins
 import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 from autograder.checks.context import get_context
 from autograder.checks.errors import StudentCallError, shown_type
 from autograder.core.calls import CRASH, ERROR, MISSING, OK, TIMEOUT, CallResult, Handle
+from autograder.sandbox import tempdirs
 
 #: Generic trusted helper module copied into every worker (see ``autograder/checks/inworker.py``); an
 #: assignment's ``[support] worker`` file is copied next to it. Nothing they report earns points; they are
@@ -38,7 +38,7 @@ def helper_copy(worker_support: Path | None = None) -> tuple[list[Path], dict[st
     assignment's ``worker_support`` file (if any) under random, unguessable names (``_h<32 hex>``), for one
     session. A name both define resolves to the assignment's (as ``autograder.checks.remote.helper_function``
     does in-process). The caller removes the temp dir."""
-    folder = Path(tempfile.mkdtemp(prefix="ag-helpers-"))
+    folder = tempdirs.make("helpers")
     files, where = [], {}
     for source in (HELPERS_FILE, worker_support):  # the assignment's last: its names win
         if source is None:

@@ -656,15 +656,26 @@ def worker_env(*, home: str, tmp: str, device: str) -> dict[str, str]:
     return env
 
 
+#: where ``session_uid`` draws from
+SESSION_UIDS = range(3_000_000, 4_000_000)
+
+
 def session_uid() -> int:
     """A uid used by nothing else on the machine: the session's processes are exactly its processes,
     RLIMIT_NPROC counts only them, and two sessions cannot signal each other."""
     while True:
-        uid = 3_000_000 + secrets.randbelow(1_000_000)
-        try:
-            pwd.getpwuid(uid)
-        except KeyError:
+        uid = SESSION_UIDS.start + secrets.randbelow(len(SESSION_UIDS))
+        if not is_account(uid):
             return uid
+
+
+def is_account(uid: int) -> bool:
+    """Does ``uid`` have an entry in the user database (a real account, not a session's uid)?"""
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ import os
 import select
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -47,7 +46,7 @@ from autograder.core.calls import (
     SessionInfo,
     TensorValue,
 )
-from autograder.sandbox import backends, budget, procs, wire
+from autograder.sandbox import backends, budget, procs, tempdirs, wire
 
 
 class WorkerSession:
@@ -120,7 +119,7 @@ class WorkerSession:
         self._scratch_walk_s = 0.0
         self.grader_error = False
         """True when the worker could not even start (a grader/machine problem, not the student's)."""
-        self._private = Path(tempfile.mkdtemp(prefix="ag-private-", dir=self._tmp_base))  # read-only to the worker
+        self._private = tempdirs.make("private", self._tmp_base)  # read-only to the worker
         try:  # from here on, whatever fails: the private folder (and any worker) goes with close()
             os.chmod(self._private, 0o711)
             helpers = self._private / "helpers"
@@ -202,7 +201,7 @@ class WorkerSession:
             # container's PID 1 need not reap them) and would count against RLIMIT_NPROC of the old one
             self.uid = backends.session_uid()
             backends.write_identity_files(self._private, self.uid)
-        self._scratch = Path(tempfile.mkdtemp(prefix="ag-scratch-", dir=self._tmp_base))
+        self._scratch = tempdirs.make("scratch", self._tmp_base)
         self._scratch_next, self._scratch_walk_s = 0.0, 0.0
         sub = self._scratch / self.module_file
         sub.write_bytes(self.source)

@@ -79,17 +79,29 @@ def test_existing_batch_is_not_clobbered(tmp_path):
     assert (tmp_path / "journal.jsonl").read_text() == "precious\n"
 
 
+def _alive(pid: int) -> bool:
+    """Does ``pid`` run (a zombie does not)?"""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
     """A batch killed with kill -9 mid-way and resumed: same gradebook as an uninterrupted run, and the
-    submissions already journaled are not graded again."""
+    submissions already journaled are not graded again. The killed batch leaves its temporary folders
+    (copies of the submissions, the in-flight session's folders); the resumed batch removes them."""
     subs = make_submissions(tmp_path / "subs", 6)
     cmd = [sys.executable, "-m", "autograder", "grade", "a1_numpy_cnn", str(subs), "-j", "1"]
     full = subprocess.run(cmd + ["--out", str(tmp_path / "full")], capture_output=True, text=True, cwd=REPO_ROOT)
     assert full.returncode == 0, full.stderr[-2000:]
 
+    tmp = tmp_path / "tmp"  # the batches' temporary folder: what the killed one leaves is seen here
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
     out = tmp_path / "killed"
-    proc = subprocess.Popen(cmd + ["--out", str(out)], cwd=REPO_ROOT, start_new_session=True,
+    proc = subprocess.Popen(cmd + ["--out", str(out)], cwd=REPO_ROOT, start_new_session=True, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = out / "journal.jsonl"
 
@@ -104,9 +116,18 @@ def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
     before = journaled()
     assert 3 <= before < 8, "the batch should have been killed mid-way"
     assert not (out / "gradebook.csv").exists()
+    orphans = sorted(p.name for p in tmp.glob("ag-*"))
+    assert any(name.startswith(f"ag-batch-{proc.pid}-") for name in orphans), orphans
+    makers = {int(name.split("-")[2]) for name in orphans}  # the batch's and its grading process's
+    deadline = time.time() + 60  # the grading process dies with the fork server it came from (PDEATHSIG)
+    while time.time() < deadline and any(_alive(pid) for pid in makers):
+        time.sleep(0.1)
 
-    resumed = subprocess.run(cmd + ["--out", str(out), "--resume"], capture_output=True, text=True, cwd=REPO_ROOT)
+    resumed = subprocess.run(cmd + ["--out", str(out), "--resume"], capture_output=True, text=True, cwd=REPO_ROOT,
+                             env=env)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert not [p.name for p in tmp.glob("ag-*")], "the killed batch's temporary folders are still there"
+    assert f"ag-batch-{proc.pid}-" in resumed.stderr  # the TA is told what was removed
     assert f"{8 - before} submission(s), {before} from the journal" in resumed.stdout
     assert (out / "gradebook.csv").read_text() == (tmp_path / "full" / "gradebook.csv").read_text()
     assert "TAMPERED" not in resumed.stderr  # files of the submission killed in flight are not tampering
