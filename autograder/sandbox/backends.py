@@ -681,9 +681,18 @@ def is_account(uid: int) -> bool:
 # ----------------------------------------------------------------------------------------------
 # launch plans
 
+def interpreter() -> str:
+    """The grader's interpreter as a worker runs it: ``sys.executable`` with the symlinks of its folder
+    resolved, not those of the file (a venv's ``bin/python`` links to the base interpreter; the venv is
+    found from the folder). A venv reached through a symlinked folder is then mounted and imported from at
+    its real path only, where ``site_dirs`` covers the forbidden packages: mounted at the alias too, they
+    were importable from there."""
+    return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
+
+
 def python_paths() -> list[str]:
-    """Directories the interpreter needs, read-only: the base install and the venv."""
-    paths = {os.path.realpath(sys.base_prefix), os.path.abspath(sys.prefix),
+    """Directories the interpreter needs, read-only: the base install and the venv (real paths)."""
+    paths = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
              os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
     import numpy  # site-packages may live outside both prefixes (e.g. --system-site-packages)
     paths.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))
@@ -778,7 +787,7 @@ def bwrap_plan(*, mode: str, scratch: Path, private: Path, module_name: str, lim
             warnings.append("bwrap user-namespace mode as root: the worker is uid 65534 inside but uid 0 "
                             "outside, so RLIMIT_NPROC does not apply (fork bombs bounded only by the pids "
                             "cgroup, if any, and the call timeout)")
-    a += [sys.executable, "-s", "-B", "/sandbox/worker.py"]
+    a += [interpreter(), "-s", "-B", "/sandbox/worker.py"]
     return Plan(argv=a, env=worker_env(home="/scratch", tmp="/scratch", device=device), cwd=str(scratch),
                 module_path=f"/scratch/{module_name}.py", sys_path=["/sandbox/helpers"],
                 uid=outside_uid, own_uid=own_uid, warnings=warnings)
@@ -794,7 +803,7 @@ def process_plan(*, scratch: Path, private: Path, module_name: str, device: str,
             popen_user = uid
         else:
             warnings.append(f"UNSAFE: {why}; the submission runs as root")
-    return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
+    return Plan(argv=[interpreter(), "-s", "-B", str(private / "worker" / "worker.py")],
                 env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],
                 uid=popen_user if popen_user is not None else os.geteuid(),
@@ -826,7 +835,7 @@ def uid_plan(*, scratch: Path, private: Path, module_name: str, device: str, uid
         reads = site_dirs.allowed_except(roots, covered + [path for _, _, path in hidden])
         landlock = {"read": [*reads, str(private)], "write": [str(scratch)], "devices": ["/dev"],
                     "gpu": gpu_device_nodes() if device.startswith("cuda") else []}
-    return Plan(argv=[sys.executable, "-s", "-B", str(private / "worker" / "worker.py")],
+    return Plan(argv=[interpreter(), "-s", "-B", str(private / "worker" / "worker.py")],
                 env=worker_env(home=str(scratch), tmp=str(scratch), device=device), cwd=str(scratch),
                 module_path=str(scratch / f"{module_name}.py"), sys_path=[str(private / "helpers")],
                 uid=uid, popen_user=uid, subreaper=True, seccomp=True, landlock=landlock)

@@ -1,8 +1,14 @@
 """Does `doctor` measure the guarantees honestly on this machine?"""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from autograder import doctor
+from autograder.core.assignment import REPO_ROOT
 from autograder.sandbox import backends
 
 needs_bwrap = pytest.mark.skipif(backends.bwrap_status()[0] is None,
@@ -17,6 +23,20 @@ def test_bwrap_guarantees_all_hold():
     if backends.bwrap_status()[0] == "userns" and backends.os.geteuid() == 0:
         failed = [f for f in failed if not f.startswith("runs as an unprivileged uid")]
     assert not failed
+
+
+@needs_bwrap
+def test_a_venv_reached_through_a_symlinked_folder_still_hides_the_forbidden_packages(tmp_path):
+    """The grader's venv reached through a symlink (``/opt/venv -> /data/venv``): the worker imports from
+    the real path only, where the forbidden packages are covered (mounted at the alias too, scipy could be
+    imported from there)."""
+    link = tmp_path / "venv-link"
+    link.symlink_to(os.path.realpath(sys.prefix), target_is_directory=True)
+    code = ("from autograder import doctor; r = {r.guarantee: r for r in doctor.probe_backend('bwrap')}"
+            "['forbidden packages absent']; print(r.holds, r.detail)")
+    p = subprocess.run([str(link / "bin" / Path(sys.executable).name), "-c", code], cwd=REPO_ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stdout.startswith("True "), p.stdout + p.stderr[-2000:]
 
 
 def test_process_backend_reports_its_weaknesses():
