@@ -52,14 +52,42 @@ def _init_grading_process(environ: dict[str, str]) -> None:
         pass
 
 
+#: The fork server's socket is ``<folder>/pymp-XXXXXXXX/listener-XXXXXXXX``; a socket's path holds at most
+#: 107 bytes (``AF_UNIX``): the folder at most 75.
+_SOCKET_FOLDER_MAX = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+_SHORT_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _socket_base() -> str | None:
+    """Where multiprocessing's temporary folder goes: None (``tempfile.gettempdir()``) when the socket's
+    path fits there, else the first short writable folder of ``_SHORT_FOLDERS`` (a long ``TMPDIR``,
+    e.g. a test's temporary folder, failed every batch with "AF_UNIX path too long")."""
+    if len(tempfile.gettempdir()) <= _SOCKET_FOLDER_MAX:
+        return None
+    for folder in _SHORT_FOLDERS:
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    raise RuntimeError(f"the temporary folder {tempfile.gettempdir()} is longer than {_SOCKET_FOLDER_MAX} "
+                       "characters (a socket's path must fit in 107 bytes) and none of "
+                       f"{', '.join(_SHORT_FOLDERS)} is writable: set TMPDIR to a shorter folder")
+
+
 def start_fork_server():
     """The multiprocessing context of the grading processes, its fork server started (once per process,
-    importing ``_PRELOAD``). Its socket lies in multiprocessing's own temporary folder (``pymp-*``, made in
-    ``tempfile.gettempdir()`` of the first call, removed when this process exits)."""
-    from multiprocessing import forkserver
+    importing ``_PRELOAD``). Its socket lies in multiprocessing's own temporary folder (``pymp-*``, made on
+    first use in ``tempfile.gettempdir()``, or in a short folder when that is too long for a socket's path:
+    ``_socket_base``; removed when this process exits)."""
+    from multiprocessing import forkserver, process, util
 
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)
+    base = _socket_base() if process.current_process()._config.get("tempdir") is None else None
+    if base is not None:
+        old, tempfile.tempdir = tempfile.tempdir, base
+        try:
+            util.get_temp_dir()  # made now, in ``base``; multiprocessing keeps it for this process
+        finally:
+            tempfile.tempdir = old
     forkserver.ensure_running()
     return ctx
 
