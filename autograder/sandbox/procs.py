@@ -87,12 +87,12 @@ def kill_worker_tree(root: int, *, uid: int | None = None, cgroup=None, rounds: 
             found |= set(cgroup.pids())
         found.discard(root)
         found.discard(os.getpid())
-        alive = {p for p in found if _alive(p)}
-        if not alive:
+        alive_now = {p for p in found if alive(p)}
+        if not alive_now:
             break
-        for p in alive:
+        for p in alive_now:
             _kill(p)
-        killed |= alive
+        killed |= alive_now
         time.sleep(0.005)
     try:
         os.killpg(root, signal.SIGKILL)
@@ -102,7 +102,7 @@ def kill_worker_tree(root: int, *, uid: int | None = None, cgroup=None, rounds: 
     return len(killed)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """True unless the process is gone or a zombie."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:

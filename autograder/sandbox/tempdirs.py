@@ -6,7 +6,8 @@ made it, on success and on error. Only a killed maker leaves one behind (``kill 
 machine that sleeps mid-batch), with copies of submissions in it. ``remove_orphans`` (run when a batch
 starts) removes the folders whose maker is gone: this user's (or, as root, a session uid's: a scratch
 folder is chowned to the uid its worker runs as), of a known kind, whose pid no longer runs.
-A folder whose pid runs (its maker, or an unrelated process that got the pid since) is left alone.
+A folder whose pid runs (its maker, or an unrelated process that got the pid since) is left alone; a
+zombie does not run (``procs.alive``: a container's PID 1 need not reap a killed grader's children).
 The pid is this machine's view (one pid namespace shares the temporary folder: a container's /tmp is
 its own).
 """
@@ -19,6 +20,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from autograder.sandbox import procs
 from autograder.sandbox.backends import SESSION_UIDS, is_account
 from autograder.sandbox.budget import remove_tree
 
@@ -46,22 +48,6 @@ def temporary(kind: str, dir: str | Path | None = None):
         remove_tree(path, what=f"{kind} folder")
 
 
-def _running(pid: int) -> bool:
-    """Does ``pid`` run? A zombie does not: a killed grader's children can stay zombies for long where
-    PID 1 does not reap orphans (a container's init need not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]  # the state follows the command name "(...)"
-
-
 def _ours(uid: int) -> bool:
     """This user's folder, or (as root) one a session's uid owns: a scratch folder is chowned to it."""
     return uid == os.geteuid() or (os.geteuid() == 0 and uid in SESSION_UIDS and not is_account(uid))
@@ -78,7 +64,7 @@ def remove_orphans(*dirs: str | Path | None) -> list[Path]:
             continue
         for entry in entries:
             m = _NAME.fullmatch(entry.name)
-            if m is None or int(m.group(2)) == os.getpid() or _running(int(m.group(2))):
+            if m is None or int(m.group(2)) == os.getpid() or procs.alive(int(m.group(2))):
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)

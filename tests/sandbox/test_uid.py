@@ -228,7 +228,7 @@ def test_killing_a_grader_process_is_denied(sub):
 
 
 def _alive_of(uid):
-    return [p for p in procs.pids_of_uid(uid) if procs._alive(p)]
+    return [p for p in procs.pids_of_uid(uid) if procs.alive(p)]
 
 
 def test_processes_and_files_of_the_uid_are_swept_at_close(sub, monkeypatch, no_landlock):
