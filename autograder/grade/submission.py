@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.checks.context import GradingContext, course_secret
 from autograder.core.assignment import Assignment
-from autograder.core.results import SubmissionResult
+from autograder.core.results import IMPORT_ERROR, SYNTAX_ERROR, SubmissionResult
 from autograder.grade.runner import TestFile, every_case, load_test_files, run_test_files
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ def grade_in_process(a: Assignment, file: Path, student: str, test_files: list[T
     try:
         spec.loader.exec_module(module)
         env = vars(module)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - its cases then fail as 'missing', as a sandboxed grading's do
+        result.status = SYNTAX_ERROR if isinstance(exc, SyntaxError) else IMPORT_ERROR
         result.notes.append(f"{Path(file).name} cannot be imported: {type(exc).__name__}: {exc}")
         env = {}
     from autograder.checks.remote import one_torch_thread
@@ -65,7 +66,7 @@ def import_failure_status(a: Assignment, source: str, import_status: str) -> str
     import ast
 
     from autograder.core.calls import TIMEOUT
-    from autograder.core.results import IMPORT_ERROR, REFUSED_IMPORT, SYNTAX_ERROR
+    from autograder.core.results import REFUSED_IMPORT
     from autograder.core.results import TIMEOUT as TIMED_OUT
 
     try:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import GRADER_ERROR, PASSED, SubmissionResult
+from autograder.core.results import GRADER_ERROR, OK, PASSED, SubmissionResult
 from autograder.core.testfiles import load_test_files
 from autograder.grade.batch import grade_files, sweep_in_process
 from autograder.grade.runner import completed  # a mutant graded on its selected cases, completed from the reference
@@ -48,12 +48,19 @@ class Verdict:
     caught_by: list[str] = field(default_factory=list)
 
 
+def _not_graded(result: SubmissionResult) -> list[str]:
+    """Why the file was not graded normally (its status and first note), if it was not: a stub or a mutant
+    that does not import scores 0 without a single case testing it (it is not "caught")."""
+    return [f"{result.status}: {(result.notes or [''])[0]}"[:300]] if result.status != OK else []
+
+
 def _errors(result: SubmissionResult) -> list[str]:
-    return [f"{c.question}/{c.name}: {c.message}" for c in result.cases if c.status == GRADER_ERROR]
+    return _not_graded(result) + [f"{c.question}/{c.name}: {c.message}" for c in result.cases
+                                  if c.status == GRADER_ERROR]
 
 
 def check_reference(a: Assignment, r: SubmissionResult) -> Verdict:
-    failed = [f"{c.question}/{c.name}: {c.message}" for c in r.cases if c.status != PASSED]
+    failed = _not_graded(r) + [f"{c.question}/{c.name}: {c.message}" for c in r.cases if c.status != PASSED]
     return Verdict("reference", not failed, "; ".join(failed[:5]) or "full marks", r.score)
 
 
@@ -68,7 +75,7 @@ def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
     caught = [f"{c.question}/{c.name}" for c in r.cases if c.status != PASSED]
     errors = _errors(r)
     ok = r.score < a.points and not errors
-    detail = m.description if not errors else f"grader error: {errors[0]}"
+    detail = m.description if not errors else f"not a test of the cases: {errors[0]}"
     return Verdict(f"mutant {m.name}", ok, detail, r.score, caught)
 
 
@@ -111,10 +118,12 @@ def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionRes
 
 def mutation_scores(a: Assignment, graded: dict[str, list[SubmissionResult]]) -> dict[str, tuple[int, int]]:
     """``{question: (mutants it catches for every id graded, mutants)}`` over ``graded``
-    (``{label: results}``; labels ``mutant-<name>``), one row per question of the test files."""
+    (``{label: results}``; labels ``mutant-<name>``), one row per question of the test files. A mutant that
+    did not import is caught by none (no case tested it)."""
     mutants = {k: v for k, v in graded.items() if k.startswith("mutant-")}
     questions = sorted({c.question for rs in graded.values() for r in rs for c in r.cases})
-    return {q: (sum(bool(rs) and all(any(c.question == q and c.status != PASSED for c in r.cases) for r in rs)
+    return {q: (sum(bool(rs) and all(r.status == OK and any(c.question == q and c.status != PASSED for c in r.cases)
+                                     for r in rs)
                     for rs in mutants.values()), len(mutants)) for q in questions}
 
 
@@ -124,7 +133,7 @@ def mutation_table(a: Assignment, graded: dict[str, list[SubmissionResult]], n_i
 
     scores = mutation_scores(a, graded)
     mutants = {k: rs for k, rs in graded.items() if k.startswith("mutant-")}
-    caught = sum(bool(rs) and all(r.score < a.points for r in rs) for rs in mutants.values())
+    caught = sum(bool(rs) and all(r.status == OK and r.score < a.points for r in rs) for rs in mutants.values())
     points = {q.name: q.points for q in a.questions}
     table = Table(title=f"mutation score of {a.name}: mutants a question catches for every one of "
                         f"{n_ids} student ids")
@@ -245,7 +254,7 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
         table.add_column(col, overflow="fold")
     for v in verdicts:
         shown = f"{len(v.caught_by)} cases: {', '.join(v.caught_by[:4])}" + (" ..." if len(v.caught_by) > 4 else "") \
-            if v.caught_by else v.detail
+            if v.caught_by and v.ok else v.detail
         table.add_row(v.label, "yes" if v.ok else "NO", "" if v.score is None else f"{v.score:g}", shown,
                       style=None if v.ok else "red")
     console.print(table)

@@ -8,10 +8,12 @@
     new = '''// stride + 2'''
 
 Each ``old`` must occur exactly once in the reference, so a mutant cannot silently stop applying
-when the reference changes.
+when the reference changes; and the mutated solution must compile: a mutant that does not is "caught"
+by every case without testing any of them (it scores 0 as a syntax error).
 """
 from __future__ import annotations
 
+import ast
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,11 @@ class Mutant:
                 raise MutantError(f"{self.path}: replacement {i + 1}: 'old' occurs {count} times in the "
                                   "reference (must be exactly once)")
             source = source.replace(old, new)
+        try:
+            ast.parse(source)
+        except SyntaxError as exc:
+            raise MutantError(f"{self.path}: the mutated solution does not compile (line {exc.lineno}: "
+                              f"{exc.msg}): a mutant must be a bug the tests catch, not a syntax error") from None
         return source
 
 

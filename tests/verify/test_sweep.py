@@ -149,3 +149,17 @@ def test_per_submission_shares_a_value_and_keeps_per_student_ones_apart():
     assert isinstance(first[0], StudentCallError) and again[0] is first[0] and calls.count("fail") == 1
     with use_context(GradingContext(student="a")):  # a store of its own: computed again
         assert per_submission("train", trained) == "model" and calls.count("train") == 2
+
+
+@pytest.mark.parametrize(("source", "status"), [("def f(x:\n    return x\n", "syntax_error"),
+                                                 ("import numpy as np\nnp.nope()\n", "import_error")])
+def test_in_process_grading_of_a_file_that_does_not_import_says_so(tmp_path, source, status):
+    """A trusted file graded in-process that cannot be imported: its status says why (not 'ok')."""
+    from autograder.grade.submission import grade_in_process
+
+    a = load_assignment(A1)
+    path = tmp_path / a.student_file
+    path.write_text(source)
+    result = grade_in_process(a, path, "s")
+    assert result.status == status and "cannot be imported" in result.notes[0], (result.status, result.notes)
+    assert result.score == 0 and result.cases

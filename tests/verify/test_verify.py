@@ -122,3 +122,25 @@ def test_mutation_table_counts_a_question_only_when_it_catches_the_mutant_for_ev
     rows = {line.split("│")[1].strip(): line for line in out.getvalue().splitlines() if line.startswith("│")}
     assert "1/3" in rows["q1"] and "33%" in rows["q1"]
     assert "2/3" in rows["overall"] and "67%" in rows["overall"], out.getvalue()
+    for r in results["mutant-m1"]:  # caught only because it does not import: caught by no question
+        r.status = "syntax_error"
+    assert mutation_scores(a, results) == {"q1": (0, 3), "q2": (1, 3)}
+
+
+def test_mutant_that_does_not_compile_is_an_error(tmp_path):
+    """A mutant that breaks the syntax scores 0 without any case testing it: is it refused by name?"""
+    m = Mutant("typo", "a typo", tmp_path / "typo.toml", [("return 1", "return (1")])
+    with pytest.raises(MutantError, match=r"typo.toml: the mutated solution does not compile \(line 2"):
+        m.apply("def f():\n    return 1\n")
+
+
+@pytest.mark.parametrize("status", ["syntax_error", "import_error", "timeout", "refused_import"])
+def test_stubs_or_mutant_that_does_not_import_fail_verification(status):
+    """Would verify count a mutant (or stubs) that scores 0 because it cannot be imported as caught?"""
+    a = load_assignment(ASSIGNMENTS[0])
+    broken = _result("failed", "failed")
+    broken.status, broken.notes = status, ["student.py cannot be imported: NameError: name 'np' is not defined"]
+    verdict = check_mutant(a, Mutant("m", "d", a.mutants_dir, []), broken)
+    assert not verdict.ok and status in verdict.detail and "NameError" in verdict.detail, verdict
+    assert not check_stubs(a, broken).ok
+    assert check_mutant(a, Mutant("m", "d", a.mutants_dir, []), _result("failed", "failed")).ok
