@@ -42,7 +42,7 @@ from autograder.core.testfiles import load_test_files
 from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.grade.pool import GradingPool
+from autograder.grade.pool import GradingPool, socket_base
 from autograder.grade.runner import completed, every_case, only_cases
 from autograder.sandbox import tempdirs
 
@@ -516,7 +516,11 @@ def _remove_orphaned_folders(sandbox: str) -> None:
     from autograder.sandbox import backends
 
     base = backends.get(sandbox).session_base() if sandbox != "in-process" else None
-    for path in tempdirs.remove_orphans(None, base):
+    try:
+        sockets = socket_base()
+    except RuntimeError:  # no folder for the socket: starting the pool says so
+        sockets = None
+    for path in tempdirs.remove_orphans(None, base, sockets):
         log.warning("removed %s, left by a grading process that was killed", path)
 
 

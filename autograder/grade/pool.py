@@ -11,6 +11,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import tempfile
 
@@ -52,16 +53,16 @@ def _init_grading_process(environ: dict[str, str]) -> None:
         pass
 
 
-#: The fork server's socket is ``<folder>/pymp-XXXXXXXX/listener-XXXXXXXX``; a socket's path holds at most
-#: 107 bytes (``AF_UNIX``): the folder at most 75.
-_SOCKET_FOLDER_MAX = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+#: The fork server's socket is ``<folder>/ag-pool-<pid>-XXXXXXXX/pymp-XXXXXXXX/listener-XXXXXXXX``; a socket's
+#: path holds at most 107 bytes (``AF_UNIX``): the folder at most 50 (a pid has at most 7 digits).
+_SOCKET_FOLDER_MAX = 107 - len("/ag-pool-1234567-XXXXXXXX/pymp-XXXXXXXX/listener-XXXXXXXX")
 _SHORT_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
-def _socket_base() -> str | None:
-    """Where multiprocessing's temporary folder goes: None (``tempfile.gettempdir()``) when the socket's
-    path fits there, else the first short writable folder of ``_SHORT_FOLDERS`` (a long ``TMPDIR``,
-    e.g. a test's temporary folder, failed every batch with "AF_UNIX path too long")."""
+def socket_base() -> str | None:
+    """Where the fork server's folder goes: None (``tempfile.gettempdir()``) when the socket's path fits
+    there, else the first short writable folder of ``_SHORT_FOLDERS`` (a long ``TMPDIR``, e.g. a test's
+    temporary folder, failed every batch with "AF_UNIX path too long")."""
     if len(tempfile.gettempdir()) <= _SOCKET_FOLDER_MAX:
         return None
     for folder in _SHORT_FOLDERS:
@@ -74,20 +75,25 @@ def _socket_base() -> str | None:
 
 def start_fork_server():
     """The multiprocessing context of the grading processes, its fork server started (once per process,
-    importing ``_PRELOAD``). Its socket lies in multiprocessing's own temporary folder (``pymp-*``, made on
-    first use in ``tempfile.gettempdir()``, or in a short folder when that is too long for a socket's path:
-    ``_socket_base``; removed when this process exits)."""
+    importing ``_PRELOAD``). Its socket lies in multiprocessing's own temporary folder (``pymp-*``), made
+    here on first use inside an engine folder ``ag-pool-<pid>-*`` (``autograder.sandbox.tempdirs``) in
+    ``socket_base()``: removed when this process exits, and by the next batch when this process was
+    killed (a bare ``pymp-*`` folder names no process)."""
     from multiprocessing import forkserver, process, util
 
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(_PRELOAD)
-    base = _socket_base() if process.current_process()._config.get("tempdir") is None else None
-    if base is not None:
-        old, tempfile.tempdir = tempfile.tempdir, base
+    if process.current_process()._config.get("tempdir") is None:  # multiprocessing's, when it made one
+        from autograder.sandbox import tempdirs
+
+        holder = tempdirs.make("pool", socket_base())
+        old, tempfile.tempdir = tempfile.tempdir, str(holder)
         try:
-            util.get_temp_dir()  # made now, in ``base``; multiprocessing keeps it for this process
+            util.get_temp_dir()  # pymp-* made now, in ``holder``; multiprocessing keeps it for this process
         finally:
             tempfile.tempdir = old
+        # after multiprocessing's own finalizer (priority -100) removed pymp-*
+        util.Finalize(None, shutil.rmtree, args=(holder,), kwargs={"ignore_errors": True}, exitpriority=-101)
     forkserver.ensure_running()
     return ctx
 

@@ -1,7 +1,8 @@
 """The engine's temporary folders, named ``ag-<kind>-<pid>-<random>`` after the process that made them.
 
 A batch's copies of the submissions (``ag-batch``), a session's private and scratch folders
-(``ag-private``, ``ag-scratch``), the helper copies (``ag-helpers``): each is removed by the code that
+(``ag-private``, ``ag-scratch``), the helper copies (``ag-helpers``), the grading pool's fork server's
+socket (``ag-pool``, ``autograder.grade.pool``): each is removed by the code that
 made it, on success and on error. Only a killed maker leaves one behind (``kill -9``, the OOM killer, a
 machine that sleeps mid-batch), with copies of submissions in it. ``remove_orphans`` (run when a batch
 starts) removes the folders whose maker is gone: this user's (or, as root, a session uid's: a scratch
@@ -26,7 +27,7 @@ from autograder.sandbox.budget import remove_tree
 
 log = logging.getLogger(__name__)
 
-KINDS = ("batch", "private", "scratch", "helpers", "intake", "reference")
+KINDS = ("batch", "private", "scratch", "helpers", "intake", "reference", "pool")
 _NAME = re.compile(rf"ag-({'|'.join(KINDS)})-(\d+)-[^/]+")
 
 

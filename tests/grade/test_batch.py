@@ -118,6 +118,9 @@ def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
     assert not (out / "gradebook.csv").exists()
     orphans = sorted(p.name for p in tmp.glob("ag-*"))
     assert any(name.startswith(f"ag-batch-{proc.pid}-") for name in orphans), orphans
+    # the fork server's folder: in /tmp, as this TMPDIR is too long for a socket's path (autograder.grade.pool)
+    pool_folders = list(Path("/tmp").glob(f"ag-pool-{proc.pid}-*"))
+    assert pool_folders, "the killed batch's fork server folder should be left in /tmp"
     makers = {int(name.split("-")[2]) for name in orphans}  # the batch's and its grading process's
     deadline = time.time() + 60  # the grading process dies with the fork server it came from (PDEATHSIG)
     while time.time() < deadline and any(_alive(pid) for pid in makers):
@@ -127,6 +130,7 @@ def test_kill_9_then_resume_gives_the_same_gradebook(tmp_path):
                              env=env)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert not [p.name for p in tmp.glob("ag-*")], "the killed batch's temporary folders are still there"
+    assert not [p for p in pool_folders if p.exists()], "the killed batch's fork server folder is still there"
     assert f"ag-batch-{proc.pid}-" in resumed.stderr  # the TA is told what was removed
     assert f"{8 - before} submission(s), {before} from the journal" in resumed.stdout
     assert (out / "gradebook.csv").read_text() == (tmp_path / "full" / "gradebook.csv").read_text()
