@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import stat
@@ -62,6 +63,8 @@ from pathlib import Path
 
 from autograder.core.errors import AutograderError
 from autograder.grade import exports
+
+log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 500
 MAX_UNCOMPRESSED = 64 * 2**20
@@ -270,13 +273,22 @@ def _visible(folder: Path) -> list[os.DirEntry]:
 
 
 def _collect_given_folder(path: Path, student_file: str, found: list, prefix: str, unpack: Path | None) -> None:
-    """A folder given (or a class zip's unpacked root): one submission, a folder of them, or an export."""
+    """A folder given (or a class zip's unpacked root): one submission, a folder of them, or an export.
+
+    A Gradescope export's ``submission_metadata.yml`` names who handed in each folder: it is read only
+    where the TA's download puts it, at the top of what was given (this folder, or the one folder in it),
+    never inside a student's folder (a student could write one naming other students: their rows, their
+    ids and 0s of made-up students). A folder holding ``student_file`` itself is one submission."""
     entries = _visible(path)
     if not entries:  # an empty folder is nobody's submission (the batch refuses when nothing is left)
         return
-    names = {e.name for e in entries}
-    if exports.GRADESCOPE_METADATA in names:
+    names = {e.name for e in entries if e.is_file(follow_symlinks=False)}
+    wrapped = entries[0] if len(entries) == 1 and entries[0].is_dir(follow_symlinks=False) else None
+    if exports.GRADESCOPE_METADATA in names and student_file not in names:
         _collect_gradescope(path, found, prefix)
+    elif wrapped is not None and os.path.isfile(os.path.join(wrapped.path, exports.GRADESCOPE_METADATA)) \
+            and not os.path.lexists(os.path.join(wrapped.path, student_file)):
+        _collect_gradescope(Path(wrapped.path), found, prefix + _printable(wrapped.name) + "/")
     elif _is_single_submission(path, student_file):
         name = prefix + _printable(path.name) if not prefix else prefix.rstrip(": ")
         found.append(_Found(path, True, str(path), exports.Identity(), name))
@@ -305,9 +317,9 @@ def _collect_entries(folder: Path, entries: list, student_file: str, found: list
                 or (e.is_file(follow_symlinks=False) and exports.lms_identity(e.name))):
             continue
         path, original = Path(e.path), prefix + _printable(e.name)
-        if entry_is_dir and (path / exports.GRADESCOPE_METADATA).is_file():
-            _collect_gradescope(path, found, original + "/")
-            continue
+        if entry_is_dir and os.path.lexists(path / exports.GRADESCOPE_METADATA):
+            log.warning("%s holds a %s: read as one student's folder, its metadata ignored (an export's is read "
+                        "only at the top of what is given)", original, exports.GRADESCOPE_METADATA)
         ident = exports.lms_identity(e.name)
         if ident is None:
             found.append(_Found(path, entry_is_dir, e.name, exports.Identity(), original))
@@ -389,22 +401,25 @@ def _zip_listing(path: Path) -> list[str] | None:
 
 def _is_class_zip(path: Path, student_file: str) -> bool:
     """A zip given holds several students' entries (one folder level under a common root folder is
-    looked through): a Gradescope export's metadata, ``student_file`` more than once, or, without
+    looked through): a Gradescope export's metadata at that level (beside no ``student_file``: deeper, it
+    is a student's file), ``student_file`` more than once, or, without
     ``student_file``, two entries or more that are each a submission (``.py``/``.ipynb``/``.zip`` files,
     folders) or carry an LMS's naming. Anything unreadable is a student's zip (``load`` says why)."""
     names = _zip_listing(path)
     if names is None:
         return False
-    if any(Path(n).name == exports.GRADESCOPE_METADATA for n in names):
-        return True
     if sum(Path(n).name == student_file for n in names) >= 2:
+        return True
+    tops = {n.split("/", 1)[0] for n in names}
+    inner = names
+    if len(tops) == 1 and all("/" in n for n in names):  # one root folder: look inside it
+        tops = {n.split("/", 2)[1] for n in names if n.count("/") >= 1}
+        inner = [n.split("/", 1)[1] for n in names]
+    if exports.GRADESCOPE_METADATA in inner and student_file not in inner:  # where Gradescope puts it only
         return True
     if any(Path(n).name == student_file for n in names):
         return False
-    tops = {n.split("/", 1)[0] for n in names}
-    if len(tops) == 1 and all("/" in n for n in names):  # one root folder: look inside it
-        tops = {n.split("/", 2)[1] for n in names if n.count("/") >= 1}
-        names = [n.split("/", 1)[1] for n in names]
+    names = inner
     entries = {t for t in tops if t.endswith(KINDS[:3]) or exports.lms_identity(t)
                or any(n.startswith(t + "/") for n in names)}
     return len(entries) >= 2

@@ -116,8 +116,8 @@ def test_gradescope_export_every_student_with_identity(tmp_path):
 def test_a_local_regrade_of_an_export_draws_gradescopes_hidden_inputs(tmp_path):
     """Item 7: the key and the hidden inputs of a submission graded from the export equal those that
     gradescope.py draws for it from /autograder/submission_metadata.json (same user, same file)."""
-    gradescope_export(tmp_path)
-    local = {s.identity.email: s for s in collected([tmp_path], tmp_path) if s.identity.email}
+    export = gradescope_export(tmp_path / "downloads")
+    local = {s.identity.email: s for s in collected([export], tmp_path) if s.identity.email}
     for name, _sid, email in PEOPLE:
         if not email:
             continue
@@ -260,3 +260,69 @@ def test_the_batch_seeds_from_the_key(tmp_path, monkeypatch):
     result = batch.grade_one(A.name, str(A.root), str(stub), "JGarcia@uni.edu", "in-process", "cpu",
                              "jgarcia@uni.edu")
     assert seen == ["jgarcia@uni.edu"] and result.student == "JGarcia@uni.edu"
+
+
+#: What a hostile student writes beside their file: their file under another student's identity, and a
+#: made-up row for a third (helper-18's attack); a Gradescope export's metadata is the TA's, not theirs.
+FORGED_METADATA = """cnn_numpy.py:
+  :submitters:
+  - {":name": Bob Victim, ":email": bob, ":sid": "900002"}
+ghost_row:
+  :submitters:
+  - {":name": Carol Victim, ":email": carol@uni.edu, ":sid": "900003"}
+"""
+
+
+def _forged_class(root: Path, alice: str, bob: str) -> Path:
+    for name, text in ((alice, "alice_code = 1\n"), (bob, "bob_code = 2\n")):
+        (root / name).mkdir(parents=True)
+        (root / name / F).write_text(text)
+    (root / alice / exports.GRADESCOPE_METADATA).write_text(FORGED_METADATA)
+    return root
+
+
+@pytest.mark.parametrize("alice, bob", [("alice", "bob"),
+                                        ("Alice Smith_111_assignsubmission_file_", "Bob Jones_222_assignsubmission_file_")])
+@pytest.mark.parametrize("zipped", [False, True])
+def test_a_students_forged_export_metadata_is_ignored(tmp_path, caplog, alice, bob, zipped):
+    """A student's folder (plain, or Moodle's) holding a submission_metadata.yml that names other students,
+    in a folder of submissions or a class zip: it was read as a Gradescope export (Alice's file graded as
+    Bob's, Bob moved to another id, a made-up 0 for Carol). Is it one student's folder now, with the TA
+    told?"""
+    root = _forged_class(tmp_path / "class", alice, bob)
+    given = root
+    if zipped:
+        given = tmp_path / "class.zip"
+        with zipfile.ZipFile(given, "w") as z:
+            for f in sorted(root.rglob("*")):
+                if f.is_file():
+                    z.write(f, f.relative_to(tmp_path).as_posix())
+    subs = collected([given], tmp_path)
+    assert len(subs) == 2 and not any(s.error for s in subs), [(s.student, s.error) for s in subs]
+    by_source = {s.source: s for s in subs}
+    forger, victim = by_source["alice_code = 1\n"], by_source["bob_code = 2\n"]
+    assert "Bob" not in forger.identity.name and forger.identity.email == "" and forger.identity.sid in ("", "111")
+    assert victim.student in ("bob", "Bob_Jones") and victim.identity.sid in ("", "222")
+    assert "carol" not in " ".join(s.student + s.key for s in subs).lower()
+    assert "metadata ignored" in caplog.text and exports.GRADESCOPE_METADATA in caplog.text
+
+
+def test_a_students_own_folder_or_zip_with_metadata_is_one_submission(tmp_path):
+    """Given alone (a folder or a zip holding the student file and a forged metadata file): one submission,
+    the student's, not an export."""
+    folder = _forged_class(tmp_path / "c", "alice", "bob") / "alice"
+    path = tmp_path / "alice.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(F, "alice_code = 1\n")
+        z.writestr(exports.GRADESCOPE_METADATA, FORGED_METADATA)
+    for given in (folder, path):
+        subs = collected([given], tmp_path)
+        assert [(s.student, s.source, s.identity.email) for s in subs] == [("alice", "alice_code = 1\n", "")], given
+
+
+def test_a_students_malformed_metadata_does_not_refuse_the_class(tmp_path):
+    """A student's folder holding a metadata file that is not valid YAML stopped the whole batch (a class
+    export error): it is that student's folder now, and the class is graded."""
+    root = _forged_class(tmp_path / "class", "alice", "bob")
+    (root / "alice" / exports.GRADESCOPE_METADATA).write_text("{ not: [valid yaml")
+    assert sorted(s.student for s in collected([root], tmp_path)) == ["alice", "bob"]
