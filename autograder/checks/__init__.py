@@ -49,6 +49,7 @@ from autograder.checks.remote import (
     is_tensor,
     load_weights,
     logits,
+    model_grads,
     model_weights,
     predictions,
     tensor,
@@ -80,6 +81,6 @@ __all__ = [
     "CheckFailure", "GradingContext", "StudentCallError", "as_array", "attribute", "build_model", "call",
     "call_timed", "case_rng", "check_array", "check_int", "check_ints", "check_reference", "check_scalar",
     "check_true", "expect_array", "expect_raises", "get_context", "helper", "inputs_kept", "is_proxy", "is_tensor",
-    "load_weights", "logits", "model_weights", "parent_support", "predictions", "reference", "tensor", "tensor_dtype", "use_context",
+    "load_weights", "logits", "model_grads", "model_weights", "parent_support", "predictions", "reference", "tensor", "tensor_dtype", "use_context",
     "verified", "worker_has_cuda", "worker_support",
 ]

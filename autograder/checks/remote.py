@@ -219,15 +219,29 @@ def build_model(name: str, cls):
     return call(name, cls)
 
 
-def model_weights(name: str, model) -> dict:
-    """``model.state_dict()`` as ``{name: ndarray}``: the student's word, used only as data the parent loads
-    into its own copy of an architecture."""
-    state = helper("state_arrays", name, model, model)
+def _numeric_arrays(name: str, value, what: str, *, none_ok: bool = False) -> dict:
+    """``value`` when it is ``{str: numeric ndarray}`` (``None`` values too with ``none_ok``), else the
+    student's failure naming ``what``: a helper's reply is the student's word (the worker can hand back text
+    arrays, which the parent's arithmetic would turn into a grader error)."""
     from autograder.checks.compare import check_true
 
-    check_true(type(state) is dict and all(type(k) is str and isinstance(v, np.ndarray) for k, v in state.items()),
-               f"'{name}': its state_dict could not be read as named arrays")
-    return state
+    check_true(type(value) is dict and all(
+        type(k) is str and ((v is None and none_ok) or (type(v) is np.ndarray and v.dtype.kind in "biuf"))
+        for k, v in value.items()), f"'{name}': {what} could not be read as named numeric arrays")
+    return value
+
+
+def model_weights(name: str, model) -> dict:
+    """``model.state_dict()`` as ``{name: numeric ndarray}``: the student's word, used only as data the parent
+    loads into its own copy of an architecture."""
+    return _numeric_arrays(name, helper("state_arrays", name, model, model), "its state_dict")
+
+
+def model_grads(name: str, model) -> dict:
+    """``{parameter name: p.grad as a numeric ndarray, or None}``: the gradients a training loop left in
+    ``model``; the student's word, used only as data the parent compares with its own gradients."""
+    return _numeric_arrays(name, helper("grad_arrays", name, model, model), "its parameters' gradients",
+                           none_ok=True)
 
 
 def load_weights(name: str, model, state: dict) -> None:

@@ -31,6 +31,17 @@ def small_model(_module, kind):
     return nn.Sequential(OrderedDict(layers))
 
 
+def fill_gradients(_module, model, value):
+    """Set every parameter's ``.grad`` of ``model`` to ``value``: stale gradients that a training loop must
+    clear before its first ``backward`` (q05's ``train_zeroes_gradients``: a loop that never runs ``backward``
+    leaves them, and is not taken for one that zeroes them)."""
+    import torch
+
+    with torch.no_grad():
+        for p in model.parameters():
+            p.grad = torch.full_like(p, float(value))
+
+
 def block_signals(_module, rng, n):
     """An easy synthetic MNIST-1D-shaped problem drawn from ``rng`` (the grader's ``case_rng``, so nothing can
     be fitted in advance): ``x`` (n, 40) float64, unit noise plus 2 on positions 4c..4c+3 of class c, and

@@ -22,6 +22,7 @@ from autograder.checks import (
     check_true,
     get_context,
     helper,
+    model_grads,
     model_weights,
     parent_model,
     student,
@@ -63,13 +64,16 @@ def _loss(state, x, y):
         return float(F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()))
 
 
-def _run(train, x, y, *, case, sent=None, kind="mlp", eval_first=False, **kwargs):
+def _run(train, x, y, *, case, sent=None, kind="mlp", eval_first=False, stale_grad=None, **kwargs):
     """The student's ``train(model, x, y, **kwargs)`` (``sent``: the ``(x, y)`` to send instead) on a fresh small
     model built where the student's code runs, with the grader's initial weights (in eval mode first with
-    ``eval_first``). The losses must be one Python float per epoch. Returns ``(model, losses)``."""
+    ``eval_first``; every ``.grad`` set to ``stale_grad`` when given). The losses must be one Python float per
+    epoch. Returns ``(model, losses)``."""
     model = worker_model("train", train, "small_model", kind, state=_initial_weights(kind=kind))
     if eval_first:
         call("train", model.eval)
+    if stale_grad is not None:
+        helper("fill_gradients", "train", train, model, stale_grad)
     losses = student("train", train)(model, *(sent or (x, y)), case=case, **kwargs)
     check_true(type(losses) is list, f"'train' ({case}) did not return a list of floats")
     check_true(len(losses) == kwargs["epochs"], f"'train' ({case}) returned {len(losses)} losses: expected one per "
@@ -169,18 +173,21 @@ def train_zeroes_gradients(train):
     x, y = _data(96, seed=5)
     epochs = 4
     case = f"lr=0, {epochs} epochs of one batch"
-    model, _ = _run(train, x, y, epochs=epochs, batch_size=len(x), lr=0.0, device="cpu", seed=0, case=case)
-    grads = helper("grad_arrays", "train", model, model)
+    # handed over with stale gradients (as a model trained before would be): a loop that never runs backward
+    # leaves them, one that zeroes before each backward leaves one batch's (or none, zeroing after its step)
+    model, _ = _run(train, x, y, epochs=epochs, batch_size=len(x), lr=0.0, device="cpu", seed=0, case=case,
+                    stale_grad=1.0)
+    grads = model_grads("train", model)
     expected = _full_batch_grad(x, y)
-    check_true(type(grads) is dict and set(grads) == set(expected) and all(
-        g is None or (isinstance(g, np.ndarray) and g.shape == expected[k].shape) for k, g in grads.items()),
-        "'train' changed the model's parameters (the grader reads back their gradients by name)")
-    left = np.sqrt(sum(float(np.sum(np.asarray(g, np.float64) ** 2)) for g in grads.values() if g is not None))
+    check_true(set(grads) == set(expected) and all(g is None or g.shape == expected[k].shape for k, g in grads.items()),
+               "'train' changed the model's parameters (the grader reads back their gradients by name)")
+    left = np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads.values() if g is not None))
     one = np.sqrt(sum(float(np.sum(e ** 2)) for e in expected.values()))
     check_true(np.isfinite(left) and left <= 1.5 * one,
-               f"'train' does not zero the gradients between steps: with lr=0 and {epochs} epochs of one batch, the "
-               f"gradients it leaves in the model are {left / one:.1f} times those of one batch (they add up over "
-               "the steps; call optimizer.zero_grad() before each loss.backward())")
+               f"'train' does not zero the gradients before each step: the model was handed over with gradients "
+               f"left from before; with lr=0 and {epochs} epochs of one batch, the gradients it leaves in the model "
+               f"are {left / one:.1f} times those of one batch (call optimizer.zero_grad() before each "
+               "loss.backward())")
 
 
 @test_case(points=1, hidden=True)

@@ -23,6 +23,7 @@ from autograder.checks import (
     check_true,
     get_context,
     helper,
+    model_grads,
     model_weights,
     parent_model,
     student,
@@ -64,13 +65,16 @@ def _loss(state, x, y):
         return float(F.cross_entropy(out, torch.as_tensor(np.asarray(y)).long()))
 
 
-def _run(train, x, y, *, case, sent=None, kind="mlp", eval_first=False, **kwargs):
+def _run(train, x, y, *, case, sent=None, kind="mlp", eval_first=False, stale_grad=None, **kwargs):
     """The student's ``train(model, x, y, **kwargs)`` (``sent``: the ``(x, y)`` to send instead) on a fresh small
     model built where the student's code runs, with the grader's initial weights (in eval mode first with
-    ``eval_first``). The losses must be one Python float per epoch. Returns ``(model, losses)``."""
+    ``eval_first``; every ``.grad`` set to ``stale_grad`` when given). The losses must be one Python float per
+    epoch. Returns ``(model, losses)``."""
     model = worker_model("train", train, "small_model", kind, state=_initial_weights(kind=kind))
     if eval_first:
         call("train", model.eval)
+    if stale_grad is not None:
+        helper("fill_gradients", "train", train, model, stale_grad)
     losses = student("train", train)(model, *(sent or (x, y)), case=case, **kwargs)
     check_true(type(losses) is list, f"'train' ({case}) did not return a list of floats")
     check_true(len(losses) == kwargs["epochs"], f"'train' ({case}) returned {len(losses)} losses: expected one per "
