@@ -53,6 +53,11 @@ class Limits:
     is a separate 64 MB tmpfs."""
     max_scratch_entries: int = 20000
     """Most files and folders the scratch folder may hold (non-bwrap backends: bounds the parent's walk)."""
+    cpus: float = 1.0
+    """CPU time the whole submission may use per second of wall clock (a CPU quota of its cgroup, cgroup v2
+    ``cpu.max`` or v1 ``cpu.cfs_quota_us``, where the cgroup filesystem is writable; ``0``: none). Budgets are
+    wall clock: without it, a submission's threads would slow the submission graded beside it (``--jobs``)
+    into its time limits."""
     max_restarts: int = 20
     """After this many worker restarts (crashes/timeouts), further calls fail at once with ``crash``."""
     submission_timeout_s: float = 600.0

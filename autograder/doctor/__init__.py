@@ -249,6 +249,7 @@ def main(*, backend: str = "auto", require: bool = False) -> int:
         console.print(f"limits, {name}: {text}")
     kind, detail = budget.memory_mechanism(Limits().memory_mb)
     console.print(f"limits, memory per submission ({kind}): {detail}")
+    console.print(f"limits, CPU per submission: {budget.cpu_mechanism(Limits().cpus)}")
     refused = False
     try:
         chosen, reason = backends.choose(backend)

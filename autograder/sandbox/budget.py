@@ -4,7 +4,7 @@
 (``RLIMIT_AS`` per process stays as a backstop): 32 processes of 2 GB each would otherwise hold 64 GB.
 Two mechanisms, so that one always holds:
 
-* the kernel: a memory cgroup of the worker incarnation (cgroup v2 ``memory.max`` + ``pids.max`` in one
+* the kernel: a memory cgroup of the worker incarnation (and a CPU quota, ``Limits.cpus``) (cgroup v2 ``memory.max`` + ``pids.max`` in one
   group; cgroup v1 ``memory.limit_in_bytes`` (+ ``memory.memsw.limit_in_bytes``) in the memory
   hierarchy, beside the existing pids cgroup), created where the cgroup filesystem is writable;
 * the parent's watchdog (``MemoryWatch``), on every backend, while it waits for a reply: it sums the
@@ -36,6 +36,8 @@ from autograder.sandbox import procs
 log = logging.getLogger(__name__)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+#: The period of a cgroup's CPU quota (the kernel's default): ``Limits.cpus`` CPUs = that many periods' time each.
+CPU_PERIOD_US = 100_000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -66,20 +68,26 @@ def _v2_controllers() -> set[str]:
 
 
 class WorkerCgroups:
-    """The cgroups one worker incarnation joins (between fork and exec): a pids cgroup (fork bombs)
-    and a memory cgroup (all its processes together). Same interface as ``backends.PidsCgroup``
-    (``pids``, ``allow``, ``join_self``, ``remove``), plus ``oom_kills`` and ``memory_mechanism``."""
+    """The cgroups one worker incarnation joins (between fork and exec): a pids cgroup (fork bombs),
+    a memory cgroup (all its processes together) and a CPU quota (``Limits.cpus``: its threads cannot take
+    the CPU of the submission graded beside it). Same interface as ``backends.PidsCgroup`` (``pids``,
+    ``allow``, ``join_self``, ``remove``), plus ``oom_kills``, ``memory_mechanism`` and ``cpu_mechanism``."""
 
-    def __init__(self, dirs: list[Path], pids_dir: Path | None, memory_dir: Path | None, memory_files: tuple):
+    def __init__(self, dirs: list[Path], pids_dir: Path | None, memory_dir: Path | None, memory_files: tuple,
+                 cpu_dir: Path | None = None, cpu_files: tuple = ()):
         self.dirs, self.pids_dir, self.memory_dir = dirs, pids_dir, memory_dir
         self.memory_files = memory_files  # the limit files written, for doctor
+        self.cpu_dir, self.cpu_files = cpu_dir, cpu_files
         self._oom0 = self.oom_kills()
 
     @classmethod
-    def create(cls, max_pids: int, memory_bytes: int) -> "WorkerCgroups | None":
-        """Whatever of pids + memory can be created here (None when neither can)."""
+    def create(cls, max_pids: int, memory_bytes: int, cpus: float = 0.0) -> "WorkerCgroups | None":
+        """Whatever of pids + memory (+ a quota of ``cpus`` CPUs when > 0) can be created here (None when
+        none can)."""
         name = f"autograder-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        if {"pids", "memory"} <= _v2_controllers() and os.access(CGROUP_ROOT, os.W_OK):
+        quota = f"{max(1000, int(cpus * CPU_PERIOD_US))} {CPU_PERIOD_US}" if cpus > 0 else ""
+        controllers = _v2_controllers()
+        if {"pids", "memory"} <= controllers and os.access(CGROUP_ROOT, os.W_OK):
             path = CGROUP_ROOT / name
             try:
                 path.mkdir()
@@ -89,18 +97,26 @@ class WorkerCgroups:
                 if (path / "memory.swap.max").exists():
                     _write(path / "memory.swap.max", "0")
                     files.append("memory.swap.max")
-                return cls([path], path, path, tuple(files))
+                cpu = ()
+                if quota and "cpu" in controllers:
+                    _write(path / "cpu.max", quota)
+                    cpu = ("cpu.max",)
+                return cls([path], path, path, tuple(files), path if cpu else None, cpu)
             except OSError as e:
                 log.info("cgroup v2 %s unusable: %s", path, e)
                 _rmdir(path)
         from autograder.sandbox.backends import PidsCgroup  # the pids cgroup as before (v1 or v2)
 
         pids = PidsCgroup.create(max_pids)
-        memory, files = _v1_memory(name, memory_bytes)
-        dirs = [d for d in (pids.path if pids else None, memory) if d is not None]
+        memory, files = _v1_group("memory", name, [("memory.limit_in_bytes", str(memory_bytes), True),
+                                                   ("memory.memsw.limit_in_bytes", str(memory_bytes), False)])
+        cpu, cpu_files = _v1_group("cpu", name, [("cpu.cfs_period_us", str(CPU_PERIOD_US), True),
+                                                 ("cpu.cfs_quota_us", quota.split()[0], True)]) \
+            if quota else (None, ())
+        dirs = [d for d in (pids.path if pids else None, memory, cpu) if d is not None]
         if not dirs:
             return None
-        return cls(dirs, pids.path if pids else None, memory, files)
+        return cls(dirs, pids.path if pids else None, memory, files, cpu, cpu_files)
 
     def pids(self) -> list[int]:
         out: set[int] = set()
@@ -143,32 +159,40 @@ class WorkerCgroups:
             _rmdir(d)
 
     @property
+    def cpu_mechanism(self) -> str:
+        if self.cpu_dir is None:
+            return ""
+        return f"CPU quota ({', '.join(self.cpu_files)} under {self.cpu_dir.parent})"
+
+    @property
     def memory_mechanism(self) -> str:
         if self.memory_dir is None:
             return ""
         return f"memory cgroup ({', '.join(self.memory_files)} under {self.memory_dir.parent})"
 
 
-def _v1_memory(name: str, memory_bytes: int) -> tuple[Path | None, tuple]:
-    """A cgroup v1 memory group below this process's own (so limits above still apply), else below the root."""
-    root = CGROUP_ROOT / "memory"
+def _v1_group(controller: str, name: str, settings: list[tuple[str, str, bool]]) -> tuple[Path | None, tuple]:
+    """A cgroup v1 group ``name`` of ``controller`` below this process's own (so limits above still apply),
+    else below the root, with each ``(file, value, required)`` of ``settings`` written (an optional file only
+    where it exists: swap accounting); ``(its path, the files written)``, or ``(None, ())``."""
+    root = CGROUP_ROOT / controller
     if not (root / "cgroup.procs").exists():
         return None, ()
-    for parent in dict.fromkeys([root / _own_v1_path("memory").lstrip("/"), root]):
+    for parent in dict.fromkeys([root / _own_v1_path(controller).lstrip("/"), root]):
         path = parent / name
         try:
             path.mkdir()
         except OSError:
             continue
         try:
-            _write(path / "memory.limit_in_bytes", str(memory_bytes))
-            files = ["memory.limit_in_bytes"]
-            if (path / "memory.memsw.limit_in_bytes").exists():  # swap accounting: no swapping past the cap
-                _write(path / "memory.memsw.limit_in_bytes", str(memory_bytes))
-                files.append("memory.memsw.limit_in_bytes")
+            files = []
+            for fname, value, required in settings:
+                if required or (path / fname).exists():
+                    _write(path / fname, value)
+                    files.append(fname)
             return path, tuple(files)
         except OSError as e:
-            log.info("cgroup v1 memory %s unusable: %s", path, e)
+            log.info("cgroup v1 %s %s unusable: %s", controller, path, e)
             _rmdir(path)
     return None, ()
 
@@ -215,6 +239,22 @@ def memory_mechanism(memory_mb: int) -> tuple[str, str]:
             cg.remove()
     return "watchdog", (f"{memory_mb} MB for all processes together: the parent's watchdog only (sum of their "
                         "memory from /proc, no writable memory cgroup here); RLIMIT_AS per process")
+
+
+def cpu_mechanism(cpus: float) -> str:
+    """What bounds a submission's CPU here (one line, for ``doctor``): a cgroup quota of ``cpus`` CPUs, or
+    nothing (its threads then compete with the submission graded beside it; its budgets are wall clock)."""
+    if cpus <= 0:
+        return "no CPU quota (Limits.cpus = 0)"
+    cg = WorkerCgroups.create(8, 64 * 2**20, cpus=cpus)
+    try:
+        if cg is not None and cg.cpu_dir is not None:
+            return f"{cpus:g} CPU(s) for all the submission's processes and threads together: a {cg.cpu_mechanism}"
+    finally:
+        if cg is not None:
+            cg.remove()
+    return ("no CPU quota (no writable cgroup with the cpu controller here): a submission's threads compete with "
+            "the one graded beside it; grade with --jobs 1 where that matters")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -214,9 +214,9 @@ class WorkerSession:
                 os.chown(p, plan.uid, plan.uid)
         self._plan = plan
         warnings = list(plan.warnings)
-        # pids + memory cgroups of this incarnation (whichever the machine lets us create)
+        # pids + memory cgroups and the CPU quota of this incarnation (whichever the machine lets us create)
         self._cgroup = budget.WorkerCgroups.create(self.limits.max_processes + 4,
-                                                   budget.cgroup_memory_bytes(self.limits))
+                                                   budget.cgroup_memory_bytes(self.limits), cpus=self.limits.cpus)
         no_pids = self._cgroup is None or self._cgroup.pids_dir is None
         if no_pids and (plan.uid in (0, None) or not plan.own_uid):
             warnings.append("no pids cgroup and no RLIMIT_NPROC for the worker's uid: fork bombs are "

@@ -57,6 +57,25 @@ SUB = textwrap.dedent('''
         time.sleep(s)
         return s
 
+    def burn(threads, seconds):
+        """CPU time of this process per second of wall clock while ``threads`` threads spin (hashlib releases
+        the GIL on large buffers, so they run in parallel where CPUs allow)."""
+        import hashlib
+        import threading
+
+        stop = time.monotonic() + seconds
+        def spin():
+            data = b"x" * 2**22
+            while time.monotonic() < stop:
+                hashlib.sha256(data).digest()
+        cpu0, t0 = time.process_time(), time.monotonic()
+        workers = [threading.Thread(target=spin) for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return (time.process_time() - cpu0) / (time.monotonic() - t0)
+
     def import_from_everywhere(name, paths):
         sys.meta_path[:] = [f for f in sys.meta_path if "Forbidden" not in type(f).__name__]
         sys.path[:0] = paths
@@ -91,7 +110,7 @@ def test_memory_spread_over_children_is_one_budget(sub, backend, mechanism, monk
     """Do 3 children of 220 MB (each under the 512 MB per-process cap) cost the call, with a message
     saying the processes together exceeded 512 MB, with and without a memory cgroup?"""
     if mechanism == "watchdog-only":
-        monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m: None))
+        monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m, **kw: None))
     with session(sub, backend) as s:
         r = s.call("spread", 3, 220, 8.0)
         assert r.status == CRASH, r
@@ -110,6 +129,21 @@ def test_kernel_limit_holds_without_the_watchdog(sub, monkeypatch):
         r = s.call("spread", 4, 150, 1.0)  # 600 MB wanted, the kernel allows ~450 MB
         assert (r.status == CRASH and "together" in r.error) or "together" in r.note, r
         assert limit < 600 * 2**20
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_submission_s_threads_get_one_cpu(sub, backend):
+    """Budgets are wall clock: a submission spinning threads would slow the one graded beside it into its
+    time limits (helper-18's finding 3). Does the CPU quota (``Limits.cpus``, 1 by default) hold its threads
+    together to about one CPU?"""
+    if "no CPU quota" in budget.cpu_mechanism(1.0):
+        pytest.skip("no writable cgroup with the cpu controller here")
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: nothing to take from a neighbour")
+    with session(sub, backend) as s:
+        r = s.call("burn", 4, 3.0)
+        assert r.ok, r
+        assert r.value < 1.15, f"4 spinning threads used {r.value:.2f} CPUs"
 
 
 def test_members_and_totals_are_measured_from_proc():

@@ -102,7 +102,7 @@ def test_detached_grandchild_does_not_survive_the_session(submission, backend, c
         pytest.skip("the uid backend's seccomp filter denies exec (no `sleep` grandchild): "
                     "tests/sandbox/test_uid.py checks its sweep of detached processes")
     if not cgroup:
-        monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m: None))
+        monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m, **kw: None))
     token = f"3600.{secrets.randbelow(10**9):09d}"
     with make_session(submission, backend) as s:
         assert s.call("detach", token).value == "detached"

@@ -235,7 +235,7 @@ def test_processes_and_files_of_the_uid_are_swept_at_close(sub, monkeypatch, no_
     """Without a pids cgroup: is a detached (setsid, double-forked) grandchild, which left the
     worker's process tree, killed with the worker, and its file in /tmp removed?"""
     monkeypatch.setattr(backends.PidsCgroup, "create", classmethod(lambda cls, n: None))
-    monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m: None))  # the worker's cgroups
+    monkeypatch.setattr(budget.WorkerCgroups, "create", classmethod(lambda cls, n, m, **kw: None))  # the worker's cgroups
     name = f"agu{os.getpid() % 10**6}{int(time.time()) % 1000}"[:15]
     with session(sub) as s:
         assert s.call("detach", name).value == "detached"
