@@ -512,7 +512,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
 
 def _remove_orphaned_folders(sandbox: str) -> None:
     """Remove what killed batches left in the temporary folders (``autograder.sandbox.tempdirs``):
-    copies of submissions, sessions' private and scratch folders."""
+    copies of submissions, sessions' private and scratch folders; and their workers' empty cgroups."""
     from autograder.sandbox import backends
 
     base = backends.get(sandbox).session_base() if sandbox != "in-process" else None
@@ -522,6 +522,10 @@ def _remove_orphaned_folders(sandbox: str) -> None:
         sockets = None
     for path in tempdirs.remove_orphans(None, base, sockets):
         log.warning("removed %s, left by a grading process that was killed", path)
+    from autograder.sandbox.budget import remove_orphan_cgroups
+
+    if removed := remove_orphan_cgroups():  # empty, and cheap: not worth a warning
+        log.info("removed %d empty cgroups of grading processes that no longer run", len(removed))
 
 
 def _reusable(previous: dict | None, sub, regrade: tuple[str, ...], regrade_all: bool, fingerprint: str) -> bool:

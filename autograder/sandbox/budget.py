@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import stat
 import subprocess
 import time
@@ -239,6 +240,41 @@ def memory_mechanism(memory_mb: int) -> tuple[str, str]:
             cg.remove()
     return "watchdog", (f"{memory_mb} MB for all processes together: the parent's watchdog only (sum of their "
                         "memory from /proc, no writable memory cgroup here); RLIMIT_AS per process")
+
+
+_CGROUP_NAME = re.compile(r"autograder-(\d+)-[0-9a-f]{8}")
+
+
+def cgroup_parents() -> list[Path]:
+    """Where this engine makes its cgroups: the v2 root, and each v1 hierarchy's root and this process's
+    own group in it (``WorkerCgroups.create``, ``backends.PidsCgroup``)."""
+    out = [CGROUP_ROOT]
+    for controller in ("pids", "memory", "cpu"):
+        root = CGROUP_ROOT / controller
+        out += [root, root / _own_v1_path(controller).lstrip("/")]
+    return [p for p in dict.fromkeys(out) if (p / "cgroup.procs").exists()]
+
+
+def remove_orphan_cgroups() -> list[Path]:
+    """Remove the empty cgroups ``autograder-<pid>-*`` of processes that no longer run (a killed batch's
+    workers' groups: the kernel keeps an empty group until it is removed); return them. A group that still
+    holds a process, or whose maker runs, is left alone."""
+    removed = []
+    for parent in cgroup_parents():
+        try:
+            entries = list(os.scandir(parent))
+        except OSError:
+            continue
+        for entry in entries:
+            m = _CGROUP_NAME.fullmatch(entry.name)
+            if m is None or int(m.group(1)) == os.getpid() or procs.alive(int(m.group(1))):
+                continue
+            try:
+                os.rmdir(entry.path)  # fails (EBUSY) while a process is in it
+            except OSError:
+                continue
+            removed.append(Path(entry.path))
+    return removed
 
 
 def cpu_mechanism(cpus: float) -> str:

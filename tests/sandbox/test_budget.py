@@ -330,3 +330,32 @@ def test_unused_package_folders_are_covered():
         for d in needed:
             if os.path.isdir(os.path.join(d, name)):
                 assert (name, "dir", os.path.join(d, name)) in hidden
+
+
+def test_a_killed_batch_s_empty_cgroups_are_removed():
+    """A worker's cgroups are removed by its session; a kill -9 leaves them (one per controller and worker,
+    for good). Are those of processes that no longer run removed (``remove_orphan_cgroups``, run when a batch
+    starts), and those of a running process left alone?"""
+    import subprocess
+    import uuid
+
+    parents = [p for p in budget.cgroup_parents() if os.access(p, os.W_OK)]
+    if not parents:
+        pytest.skip("no writable cgroup here")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        made = {}
+        for who, pid in (("dead", dead.pid), ("live", live.pid)):
+            made[who] = parents[0] / f"autograder-{pid}-{uuid.uuid4().hex[:8]}"
+            made[who].mkdir()
+        removed = budget.remove_orphan_cgroups()
+        assert made["dead"] in removed and not made["dead"].exists()
+        assert made["live"].exists() and made["live"] not in removed
+    finally:
+        live.kill()
+        live.wait()
+        for path in made.values():
+            if path.exists():
+                path.rmdir()
