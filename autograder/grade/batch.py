@@ -705,7 +705,8 @@ def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult
             summary: BatchSummary, fingerprint: str = "") -> SubmissionResult:
     """Flag, clean and write one submission's files, then journal it with their hashes (the journal
     line comes last: see journal.py)."""
-    result.flags = integrity.scan_source(sub.source, a.student_file) if sub.source and not sub.error else []
+    result.flags = list(sub.flags) + (integrity.scan_source(sub.source, a.student_file)
+                                      if sub.source and not sub.error else [])
     result.student_info = sub.info
     if result.status == OK and not sub.error and not sub.source.strip():
         result.status = NO_SUBMISSION  # an empty file: nothing was handed in

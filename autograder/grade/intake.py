@@ -127,6 +127,9 @@ class Submission:
     """An LMS's files of one student: ``{name to read it as: path}`` (read like a folder of them)."""
     missing: bool = False
     """``error`` says that no student file was handed in (``NoStudentFile``)."""
+    flags: list[str] = field(default_factory=list)
+    """What intake found for the staff to review (``SubmissionResult.flags``: never shown to the student,
+    never a change of score)."""
 
     def __post_init__(self):
         if not self.original:
@@ -249,7 +252,7 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
     for sid, f in zip(_unique_ids(found), found, strict=True):
         fallback = f"{f.ident.source}:{f.ident.lms_id}" if f.ident.lms_id else sid
         sub = Submission(sid, f.path, original=f.original, error=f.error, identity=f.ident, parts=f.parts,
-                         key=exports.student_key(f.ident.email, f.ident.sid, fallback))
+                         key=exports.student_key(f.ident.email, f.ident.sid, fallback), flags=f.flags)
         subs.append(sub)
     return subs
 
@@ -264,6 +267,7 @@ class _Found:
     original: str
     parts: dict[str, Path] | None = None
     error: str = ""
+    flags: list[str] = field(default_factory=list)
 
 
 def _visible(folder: Path) -> list[os.DirEntry]:
@@ -317,14 +321,17 @@ def _collect_entries(folder: Path, entries: list, student_file: str, found: list
                 or (e.is_file(follow_symlinks=False) and exports.lms_identity(e.name))):
             continue
         path, original = Path(e.path), prefix + _printable(e.name)
+        flags = []
         if entry_is_dir and os.path.lexists(path / exports.GRADESCOPE_METADATA):
-            log.warning("%s holds a %s: read as one student's folder, its metadata ignored (an export's is read "
-                        "only at the top of what is given)", original, exports.GRADESCOPE_METADATA)
+            flags.append(f"{original}/{exports.GRADESCOPE_METADATA}: ignored, this folder was graded as one "
+                         "student's (an export's metadata is read only at the top of what is given: if this is "
+                         "a Gradescope export, grade its folder by itself)")
+            log.warning("%s", flags[-1])
         ident = exports.lms_identity(e.name)
         if ident is None:
-            found.append(_Found(path, entry_is_dir, e.name, exports.Identity(), original))
+            found.append(_Found(path, entry_is_dir, e.name, exports.Identity(), original, flags=flags))
         elif entry_is_dir:  # a Moodle folder: its files keep their names
-            found.append(_Found(path, True, e.name, ident, original))
+            found.append(_Found(path, True, e.name, ident, original, flags=flags))
         else:  # Canvas/Moodle files: one submission per LMS user, its files under their own names
             group = groups.get((ident.source, ident.lms_id))
             if group is None:

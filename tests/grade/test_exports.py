@@ -287,8 +287,8 @@ def _forged_class(root: Path, alice: str, bob: str) -> Path:
 def test_a_students_forged_export_metadata_is_ignored(tmp_path, caplog, alice, bob, zipped):
     """A student's folder (plain, or Moodle's) holding a submission_metadata.yml that names other students,
     in a folder of submissions or a class zip: it was read as a Gradescope export (Alice's file graded as
-    Bob's, Bob moved to another id, a made-up 0 for Carol). Is it one student's folder now, with the TA
-    told?"""
+    Bob's, Bob moved to another id, a made-up 0 for Carol). Is it one student's folder now, flagged for the
+    staff to review?"""
     root = _forged_class(tmp_path / "class", alice, bob)
     given = root
     if zipped:
@@ -304,7 +304,8 @@ def test_a_students_forged_export_metadata_is_ignored(tmp_path, caplog, alice, b
     assert "Bob" not in forger.identity.name and forger.identity.email == "" and forger.identity.sid in ("", "111")
     assert victim.student in ("bob", "Bob_Jones") and victim.identity.sid in ("", "222")
     assert "carol" not in " ".join(s.student + s.key for s in subs).lower()
-    assert "metadata ignored" in caplog.text and exports.GRADESCOPE_METADATA in caplog.text
+    assert any("submission_metadata.yml: ignored" in f for f in forger.flags), forger.flags  # for the staff
+    assert not victim.flags and "graded as one student's" in caplog.text
 
 
 def test_a_students_own_folder_or_zip_with_metadata_is_one_submission(tmp_path):
