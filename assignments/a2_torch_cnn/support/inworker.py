@@ -33,8 +33,8 @@ def small_model(_module, kind):
 
 def fill_gradients(_module, model, value):
     """Set every parameter's ``.grad`` of ``model`` to ``value``: stale gradients that a training loop must
-    clear before its first ``backward`` (q05's ``train_zeroes_gradients``: a loop that never runs ``backward``
-    leaves them, and is not taken for one that zeroes them)."""
+    clear before its first ``backward`` (a loop that never runs ``backward`` leaves them, and is not taken for
+    one that zeroes them)."""
     import torch
 
     with torch.no_grad():
