@@ -92,6 +92,15 @@ class SubmissionResult:
         return out
 
 
+def settle_status(result: SubmissionResult) -> SubmissionResult:
+    """``result`` with status ``grader_error`` when it was graded (``ok``) but a case could not be judged:
+    its total is then not the student's score, and every output reads the status (no total in the
+    gradebook and the exports, a grader-error notice in the feedback and results.json)."""
+    if result.status == OK and any(c.status == GRADER_ERROR for c in result.cases):
+        result.status = GRADER_ERROR
+    return result
+
+
 def submission_from_dict(data: dict) -> SubmissionResult:
     """Inverse of ``dataclasses.asdict(SubmissionResult)`` (the journal stores results this way)."""
     cases = [CaseResult(**c) for c in data.get("cases", [])]

@@ -35,6 +35,7 @@ from autograder.core.results import (
     PASSED,
     UNREADABLE,
     SubmissionResult,
+    settle_status,
     submission_from_dict,
 )
 from autograder.core.sanitize import for_terminal
@@ -710,6 +711,9 @@ def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult
     result.student_info = sub.info
     if result.status == OK and not sub.error and not sub.source.strip():
         result.status = NO_SUBMISSION  # an empty file: nothing was handed in
+    # a case that could not be judged: the total is not the student's score (a test bug hit by some students'
+    # inputs only passes the reference check)
+    settle_status(result)
     result = cleaned(result)
     files = write_submission(out, result, a.title, a.options.hidden_visibility)
     journal.append(result, sub.sha256, files, fingerprint)

@@ -113,7 +113,7 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
     max_score = None
     try:
         from autograder.core.assignment import load_assignment
-        from autograder.core.results import GRADER_ERROR
+        from autograder.core.results import GRADER_ERROR, settle_status
         from autograder.grade import intake
         from autograder.grade.outputs import results_json
         from autograder.grade.submission import grade_sandboxed
@@ -140,10 +140,10 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
         result = grade_sandboxed(a, source_file, student, backend=config.get("sandbox", "auto"), device=device,
                                  ctx=grading_context(a, key or student, device, source_file))
         result.notes = sub.notes + result.notes
-        data = results_json(result, hidden_visibility=a.options.hidden_visibility)
+        data = results_json(settle_status(result), hidden_visibility=a.options.hidden_visibility)
         bad = [c for c in result.cases if c.status == GRADER_ERROR]
-        if result.status == GRADER_ERROR or bad:
-            _write(results_dir, grader_error_results(data, max_score=max_score))
+        if result.status == GRADER_ERROR:  # results_json wrote the grader-error notice
+            _write(results_dir, data)
             cause = " | ".join(errors.messages) or (bad[0].message if bad else "no error was logged")
             print(f"GRADER ERROR for {student}: {len(bad)} of {len(result.cases)} case(s) could not be graded "
                   f"(sandbox: {result.backend or 'none'}); the student was told it is not their fault and "

@@ -85,6 +85,10 @@ def results_json(result: SubmissionResult, *, hidden_visibility: str = "visible"
             "stdout_visibility": "hidden",
             "extra_data": {"student": clean(result.student), "status": result.status, "backend": result.backend,
                            "max_score": result.max_score}}
+    if result.status == GRADER_ERROR:  # no total shown: the notice on top, the graded tests after publishing
+        from autograder.grade.gradescope import grader_error_results
+
+        return grader_error_results(data, max_score=result.max_score)
     return data
 
 
@@ -95,7 +99,12 @@ def feedback_markdown(result: SubmissionResult, title: str) -> str:
     it renders as literal text, on one line, never as HTML, a link, emphasis or a heading."""
     out = io.StringIO()
     out.write(f"# {for_markdown(title)}: feedback for {for_markdown(result.student)}\n\n")
-    out.write(f"**Score: {result.score:g} / {result.max_score:g}**\n\n")
+    if result.status == GRADER_ERROR:
+        out.write("**Score: not graded yet.** A grader error (not your fault) kept some tests from running; the "
+                  "course staff was told and will regrade your submission. The points below are not your grade."
+                  "\n\n")
+    else:
+        out.write(f"**Score: {result.score:g} / {result.max_score:g}**\n\n")
     for note in result.notes:
         out.write(f"> {for_markdown(note)}\n\n")
     out.write("| question | score |\n|---|---|\n")

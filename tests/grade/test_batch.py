@@ -205,3 +205,37 @@ def test_grading_processes_see_the_environment_of_now(monkeypatch, tmp_path):
     assert dict(_graded({"k": ("autograder.core.assignment.REPO_ROOT",)}, 1, pydoc.locate)) == {"k": tmp_path}
     monkeypatch.delenv("AG_TEST_MARKER")
     assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": None}
+
+
+@pytest.mark.slow
+def test_a_grader_error_in_one_case_is_no_score(tmp_path):
+    """A test bug hit by some students' inputs only (here: one case raises for bob) passes the reference
+    check. bob's gradebook row, results, feedback and report said 'ok' with the other cases' points as his
+    score (only the console and export said grader error). Is his status grader_error everywhere, with no
+    total, and alice's untouched?"""
+    import shutil
+
+    root = tmp_path / "repo"
+    for name in ("assignments", "solutions"):
+        shutil.copytree(REPO_ROOT / name / A.name, root / name / A.name,
+                        ignore=shutil.ignore_patterns("__pycache__", "mutants"))
+    test = root / "assignments" / A.name / "tests" / "q01_sizes.py"
+    text = test.read_text()
+    anchor = '    f = student("conv_output_size", conv_output_size)\n'
+    assert anchor in text
+    test.write_text(text.replace(anchor, anchor + '    if __import__("autograder.checks").checks.get_context()'
+                                 '.student == "bob":\n        None.clamp()\n', 1))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for who in ("alice", "bob"):
+        (subs / f"{who}.py").write_text(A.solution_file.read_text())
+    out = tmp_path / "out"
+    s = grade(A.name, [subs], out=out, jobs=1, progress=False, root=root)
+    assert s.reference.startswith(f"{A.points:g}/") and s.grader_errors == ["bob"]
+    rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert (rows["bob"]["status"], rows["bob"]["total"]) == ("grader_error", "")
+    assert (rows["alice"]["status"], rows["alice"]["total"]) == ("ok", f"{A.points:g}")
+    results = json.loads((out / "results" / "bob.json").read_text())
+    assert results["extra_data"]["status"] == "grader_error"
+    feedback = (out / "feedback" / "bob.md").read_text()
+    assert "Score: 91" not in feedback and "grader error" in feedback
