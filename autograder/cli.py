@@ -141,13 +141,24 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
         click.secho(for_terminal(f"WARNING: {warning}"), fg="yellow", err=True)
     if s.reference:
         click.echo(f"reference check: the reference scores {s.reference} in this sandbox")
-    click.echo(f"graded {s.graded} submission(s), {len(s.results) - s.graded} from the journal, "
-               f"in {s.wall_s:.1f} s; sandbox: {', '.join(sorted(s.backends))}")
+    unread = s.unread
+    ran = sorted(s.backends - {"none", ""}) or ["none"]  # "none": a submission that could not be read ran nowhere
+    click.echo(f"graded {s.graded} submission(s), {s.reused} from the journal"
+               + (f", {len(unread)} could not be read" if unread else "")
+               + f", in {s.wall_s:.1f} s; sandbox: {', '.join(ran)}")
     click.echo(for_terminal((s.out / "gradebook.csv").read_text()), nl=False)
     if s.flagged:
         click.echo(for_terminal(f"flagged for review (scores unchanged): {', '.join(s.flagged)}; "
                                 f"see report.html#review and the gradebook's flags column"))
     click.echo(f"report: {s.out / 'report.html'}")
+    if unread:
+        shown = ", ".join(unread[:10]) + (f" and {len(unread) - 10} more" if len(unread) > 10 else "")
+        click.echo(for_terminal(f"could not be read (0 points; the gradebook's status and each feedback say why): "
+                                f"{shown}"))
+    if unread and len(unread) == len(s.results):  # exit 1: most likely the wrong folder or layout, not a class
+        click.secho("NO SUBMISSION COULD BE READ: check what was given (a folder of submissions, one per student, "
+                    "each holding the student file; README 'Class exports')", fg="red", err=True)
+        sys.exit(1)
     if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
         click.secho(f"GRADER ERRORS (not the students' fault; see the log; regrade with --resume): "
                     f"{', '.join(s.grader_errors)}", fg="red", err=True)

@@ -77,3 +77,36 @@ def test_no_arguments_shows_the_help():
     done = subprocess.run([sys.executable, "-m", "autograder"], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=120)
     assert "Commands:" in done.stdout + done.stderr and "Error" not in done.stdout + done.stderr
+
+
+def _grade(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", "a1_numpy_cnn", *map(str, args), "-j", "1"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_a_class_where_nothing_could_be_read_exits_1(tmp_path):
+    """Every student folder holds two candidate files (a wrong layout): it exited 0, and said '0 graded, 2 from
+    the journal' on a fresh folder. Does it say what happened and exit 1?"""
+    for who in ("ann", "ben"):
+        (tmp_path / "class" / who).mkdir(parents=True)
+        for name in ("a.py", "b.py"):
+            (tmp_path / "class" / who / name).write_text("x = 1\n")
+    done = _grade(tmp_path / "class", "--out", tmp_path / "out")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "graded 0 submission(s), 0 from the journal, 2 could not be read" in done.stdout, done.stdout
+    assert "could not be read (0 points" in done.stdout and "ann, ben" in done.stdout
+    assert "NO SUBMISSION COULD BE READ" in done.stderr
+
+
+def test_some_unreadable_submissions_are_listed_and_the_batch_succeeds(tmp_path):
+    """One good submission and one folder with no student file: exit 0, the counts right, the unread named."""
+    from autograder.core.assignment import load_assignment
+
+    a = load_assignment("a1_numpy_cnn")
+    (tmp_path / "class" / "cat").mkdir(parents=True)
+    (tmp_path / "class" / "cat" / "notes.txt").write_text("no code")
+    (tmp_path / "class" / "dan.py").write_text(a.solution_file.read_text())
+    done = _grade(tmp_path / "class", "--out", tmp_path / "out", "--no-reference-check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "graded 1 submission(s), 0 from the journal, 1 could not be read" in done.stdout, done.stdout
+    assert "sandbox: none" not in done.stdout and "could not be read (0 points" in done.stdout and ": cat" in done.stdout

@@ -59,7 +59,9 @@ class BatchSummary:
     out: Path
     results: list[SubmissionResult] = field(default_factory=list)
     graded: int = 0
-    """Submissions graded in this run (the rest came from the journal)."""
+    """Submissions graded in this run."""
+    reused: int = 0
+    """Submissions whose grade came from the journal (``--resume``); the others could not be read."""
     backends: set[str] = field(default_factory=set)
     warnings: set[str] = field(default_factory=set)
     """The grader's own warnings (sandbox sessions' lists, tampering): never text from a submission."""
@@ -74,6 +76,11 @@ class BatchSummary:
     def flagged(self) -> list[str]:
         """Students with integrity flags (for review; the flags changed no score)."""
         return [r.student for r in self.results if r.flags]
+
+    @property
+    def unread(self) -> list[str]:
+        """Students whose submission could not be read (no student file, unreadable): 0 points each."""
+        return [r.student for r in self.results if r.status in (NO_SUBMISSION, UNREADABLE)]
 
     @property
     def grader_errors(self) -> list[str]:
@@ -475,6 +482,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             previous = journaled.get(sub.student)
             if _reusable(previous, sub, regrade, regrade_all, fingerprint):
                 done[sub.student] = submission_from_dict(previous["result"])
+                summary.reused += 1
             elif sub.error:
                 done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary, fingerprint)
             else:
