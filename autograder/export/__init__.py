@@ -151,10 +151,23 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
         error = r.status == GRADER_ERROR or any(c.status == GRADER_ERROR for c in r.cases)
         score = "" if error else f"{r.score * (1 - cut):g}"
         source = _identity(data, "source")
+        status = GRADER_ERROR if error else r.status
         rows.append(Row(student, _identity(data, "name"), _identity(data, "email"), _identity(data, "sid"),
                         _lms_id(data, source) if source in ("canvas", "moodle") else "",
-                        score, r.max_score, GRADER_ERROR if error else r.status, late, cut))
-    return a.title, rows
+                        score, r.max_score, status, late, cut))
+        for i, m in enumerate(_members(data), 2):  # a group submission: each submitter gets its grade
+            rows.append(Row(m["email"] or (f"sid-{m['sid']}" if m["sid"] else f"{student}+member{i}"), m["name"],
+                            m["email"], m["sid"], "", score, r.max_score, status, late, cut))
+    return a.title, sorted(rows, key=lambda row: row.student)
+
+
+def _members(data: dict) -> list[dict[str, str]]:
+    """A group submission's other submitters, as intake recorded them (``student_info["members"]``)."""
+    info = data.get("student_info")
+    members = info.get("members") if isinstance(info, dict) else None
+    if not isinstance(members, list):
+        return []
+    return [{k: str(m.get(k) or "") for k in ("name", "email", "sid")} for m in members if isinstance(m, dict)]
 
 
 def canvas_column(title: str, assignment_id: str | int | None = None) -> str:

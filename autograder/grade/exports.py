@@ -64,6 +64,9 @@ class Identity:
     """The LMS's user id (Canvas, Moodle), grouping one student's several files."""
     files: dict[str, str] = field(default_factory=dict)
     """``{file name as handed in: file name to read it as}`` (Canvas's prefix and ``-N`` removed)."""
+    members: list[dict] = field(default_factory=list)
+    """A group submission's other submitters (``{"name", "email", "sid"}``, Gradescope's order): each gets
+    the submission's grade in the LMS exports (``autograder.export``)."""
 
     def info(self, original: str, key: str) -> dict:
         """What the results record (``SubmissionResult.student_info``)."""
@@ -71,6 +74,8 @@ class Identity:
         for k in ("name", "email", "sid", "submitted", "late", "source"):
             if getattr(self, k):
                 out[k] = getattr(self, k)
+        if self.members:
+            out["members"] = [dict(m) for m in self.members]
         return out
 
 
@@ -145,6 +150,7 @@ def gradescope_metadata(path: Path) -> dict[str, Identity]:
         ident.email = str(first.get(":email") or "")
         ident.sid = str(first.get(":sid") or "")
         ident.id_name = ident.email or (f"sid-{ident.sid}" if ident.sid else "")
+        ident.members = [{k: str(s.get(f":{k}") or "") for k in ("name", "email", "sid")} for s in submitters[1:]]
         found[str(folder)] = ident
     return found
 

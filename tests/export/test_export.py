@@ -104,3 +104,25 @@ def test_late_penalty_only_when_configured(tmp_path):
     toml.write_text(toml.read_text().replace("0.25", "3"))
     with pytest.raises(ExportError, match="late_penalty"):
         late_penalty(toml)
+
+
+def test_a_group_submission_grades_every_submitter(tmp_path):
+    """A Gradescope group submission (two submitters): only the first got a grade in the LMS exports, the
+    partner none, with no warning. Does every submitter get the submission's grade, in every format?"""
+    root = tmp_path / "assignment_1_export"
+    for folder, text in (("submission_1", A.solution_file.read_text()),
+                         ("submission_2", (A.starter_dir / A.student_file).read_text())):
+        (root / folder).mkdir(parents=True)
+        (root / folder / A.student_file).write_text(text)
+    (root / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Dan Wu\n    :sid: '1004'\n    :email: dan@uni.edu\n"
+        "  - :name: Eve Park\n    :sid: '1005'\n    :email: eve@uni.edu\n"
+        "submission_2:\n  :submitters:\n  - :name: Fay Li\n    :sid: '1006'\n    :email: fay@uni.edu\n")
+    out = tmp_path / "out"
+    grade("a1_numpy_cnn", [root], out=out, jobs=1, sandbox="in-process", progress=False)
+    for fmt, email_col, score_col in (("gradescope", 2, 3), ("moodle", 0, 3), ("csv", 2, 4)):
+        rows = read(export(out, format=fmt, output=tmp_path / f"{fmt}.csv").output)[1:]
+        scores = {r[email_col]: r[score_col] for r in rows}
+        assert scores == {"dan@uni.edu": f"{A.points:g}", "eve@uni.edu": f"{A.points:g}", "fay@uni.edu": "0"}, fmt
+    rows = read(export(out, format="canvas", output=tmp_path / "canvas.csv").output)[2:]
+    assert {r[2]: r[5] for r in rows} == {"1004": f"{A.points:g}", "1005": f"{A.points:g}", "1006": "0"}
