@@ -175,3 +175,23 @@ def test_new_refuses_bad_names(tmp_path):
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_release_refuses_a_graded_function_without_a_solution_marker(tmp_path):
+    """The markers removed from the scaffold's function: `release` shipped the solution whole in the student
+    bundle, exit 0 (helper-19's finding 4). Is it refused in one line naming the file and the function?"""
+    import shutil
+
+    shutil.copy(REPO / "requirements.txt", tmp_path / "requirements.txt")
+    _ok(_cli(tmp_path, "new", NAME))
+    solution = tmp_path / "solutions" / NAME / f"{NAME}.py"
+    text = solution.read_text()
+    stripped = "\n".join(line for line in text.splitlines() if line.strip() not in ("# BEGIN SOLUTION",
+                                                                                    "# END SOLUTION")) + "\n"
+    assert stripped != text
+    solution.write_text(stripped)
+    done = _cli(tmp_path, "release", NAME)
+    assert done.returncode == 1, (done.stdout, done.stderr)  # as every release refusal (a points mismatch...)
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"solutions/{NAME}/{NAME}.py" in done.stderr and "no solution marker" in done.stderr, done.stderr
+    assert not list(tmp_path.glob("**/student.zip"))

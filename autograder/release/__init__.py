@@ -18,7 +18,7 @@ from autograder.core.assignment import Assignment, load_assignment
 from autograder.core.errors import AutograderError
 from autograder.release.bundle import tree_files, write_zip
 from autograder.release.headers import header, stamp_header
-from autograder.release.markers import strip_hidden_tests, strip_solutions
+from autograder.release.markers import BEGIN, strip_hidden_tests, strip_solutions
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,38 @@ def pin_requirements(r: Release) -> None:
 
 
 def make_starter(r: Release) -> None:
-    """Strip solutions from the student file; provided files are copied as they are."""
+    """Strip solutions from the student file; provided files are copied as they are. Every function or
+    class the test cases take from the student file must lose something (a marked region): one without a
+    marker would ship whole, the answer in the student bundle."""
     a = r.assignment
     for name in (a.student_file, *a.provided_files):
         src = a.solution_dir / name
         text = src.read_text()
         body = strip_solutions(text, r.rel(src)) if name == a.student_file else text
+        if name == a.student_file:
+            _check_every_answer_is_stripped(r, src, text, body)
         r.starter[name] = stamp_header(body, r.rel(src))
+
+
+def _definitions(source: str) -> dict[str, str]:
+    """``{name: source}`` of the module-level functions and classes of ``source``."""
+    import ast
+
+    return {node.name: ast.get_source_segment(source, node) or "" for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def _check_every_answer_is_stripped(r: Release, src: Path, solution: str, starter: str) -> None:
+    from autograder.core.testfiles import load_test_files
+
+    graded = {p for tf in load_test_files(r.assignment.tests_dir) for c in tf.cases for p in c.params}
+    ours, theirs = _definitions(solution), _definitions(starter)
+    whole = sorted(n for n in graded & set(ours) if theirs.get(n) == ours[n])
+    if whole:
+        raise ReleaseError(f"{r.rel(src)}: {', '.join(whole)} {'has' if len(whole) == 1 else 'have'} no solution "
+                           f"marker ('{BEGIN}' ... '# END SOLUTION', or a '# SOLUTION' line): the test cases take "
+                           f"{'it' if len(whole) == 1 else 'them'} from the student file, and the starter would ship "
+                           "the answer whole (a definition given to students belongs in a provided file)")
 
 
 def split_public_hidden(r: Release) -> None:
