@@ -650,8 +650,20 @@ def notebook_source(text: str, name: str) -> str:
 # ------------------------------------------------------------------------------------------------
 # choosing the student's file in a folder or a zip
 
-def _choose(names: list[str], student_file: str, origin: str) -> str:
-    """The name of the student's file among ``names`` (relative paths)."""
+def _choose(names: list[str], student_file: str, origin: str, notes: list[str] | None = None) -> str:
+    """The name of the student's file among ``names`` (relative paths). The other code files handed in
+    beside it are named in ``notes`` (a ``cnn_numpy_final.py`` next to ``cnn_numpy.py`` is not graded: the
+    student and the TA are told which one was)."""
+    chosen = _pick(names, student_file, origin)
+    others = sorted(n for n in names if n != chosen and n.endswith((".py", ".ipynb")))
+    if others and notes is not None:
+        shown = ", ".join(_printable(n) for n in others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5
+                                                                else "")
+        notes.append(f"graded {_printable(chosen)}; also handed in, not graded: {shown}")
+    return chosen
+
+
+def _pick(names: list[str], student_file: str, origin: str) -> str:
     exact = [n for n in names if Path(n).name == student_file]
     if len(exact) > 1:
         raise SubmissionError(f"{origin} holds {len(exact)} files named {student_file}: hand in one")
@@ -695,7 +707,7 @@ def _load_folder(path: Path, student_file: str, notes: list[str]) -> str:
     for rel, p in _folder_files(path, origin).items():
         if _loadable(_printable(rel), notes):
             files[rel] = p
-    chosen = _choose(list(files), student_file, origin)
+    chosen = _choose(list(files), student_file, origin, notes)
     label = f"{_printable(path.name)}/{_printable(chosen)}"
     cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
     return _source_of(_read_capped(files[chosen], cap, label), label)
@@ -716,7 +728,7 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
             for info, name, _ in _checked_entries(infos, zname, MAX_UNCOMPRESSED, SubmissionError):
                 if not info.is_dir() and _loadable(name, notes):
                     members[name] = info
-            chosen = _choose(list(members), student_file, zname)
+            chosen = _choose(list(members), student_file, zname, notes)
             label = f"{zname}: {chosen}"
             cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
             try:
@@ -742,7 +754,7 @@ def _load_parts(parts: dict[str, Path], student_file: str, origin: str, notes: l
         if not as_name.endswith((".py", ".ipynb")):
             raise SubmissionError(f"{origin}: hand in {student_file} (a .py), a notebook or a zip")
         return _source_of(_read_capped(path, cap, _printable(path.name)), _printable(path.name))
-    chosen = _choose(list(parts), student_file, origin)
+    chosen = _choose(list(parts), student_file, origin, notes)
     cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
     label = _printable(parts[chosen].name)
     return _source_of(_read_capped(parts[chosen], cap, label), label)

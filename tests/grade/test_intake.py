@@ -447,3 +447,24 @@ def test_jupyter_checkpoints_and_macos_folders_are_not_read(tmp_path):
     subs = [load(s, "cnn_numpy.py") for s in collect([tmp_path], "cnn_numpy.py")]
     assert [s.student for s in subs] == ["bob", "carol"]
     assert all(s.source.strip() == SOURCE.strip() and not s.error for s in subs), [s.error for s in subs]
+
+
+def test_other_code_files_beside_the_graded_one_are_named(tmp_path):
+    """A folder (or zip) with cnn_numpy.py and cnn_numpy_final.py graded cnn_numpy.py without a word to
+    anyone (helper-19's finding 5). Is the student (and the TA) told which file was graded, and which not?"""
+    folder = tmp_path / "class" / "ann"
+    folder.mkdir(parents=True)
+    (folder / "cnn_numpy.py").write_text(SOURCE)
+    (folder / "cnn_numpy_final.py").write_text("# the real one\n")
+    (folder / "notes.txt").write_text("not code")
+    zipped = _zip(tmp_path / "ben.zip", {"cnn_numpy.py": SOURCE, "old/cnn_numpy (1).ipynb": _nb("x = 1")})
+    for given in (folder.parent, zipped):
+        sub = load(collect([given], "cnn_numpy.py")[0], "cnn_numpy.py")
+        assert sub.source == SOURCE and not sub.error
+        told = [n for n in sub.notes if n.startswith("graded cnn_numpy.py; also handed in, not graded: ")]
+        assert told and ("cnn_numpy_final.py" in told[0] or "cnn_numpy (1).ipynb" in told[0]), sub.notes
+        assert "notes.txt" not in told[0]
+    alone = tmp_path / "solo"
+    alone.mkdir()
+    (alone / "cnn_numpy.py").write_text(SOURCE)
+    assert load(collect([alone], "cnn_numpy.py")[0], "cnn_numpy.py").notes == []
