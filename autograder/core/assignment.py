@@ -201,6 +201,22 @@ def _support_path(path: Path, key: str, rel: str | None, source_dir: Path) -> No
         raise AssignmentError(f"{path} [support]: {key} = {rel!r} must name a .py file inside {source_dir}")
 
 
+def _check_limits(path: Path, limits: Limits) -> None:
+    """Every limit a positive number (``cpus`` may be 0: no CPU quota; ``max_restarts`` 0: none;
+    ``import_timeout_s`` may be unset):
+    a zero or negative one would fail every submission, the reference included, with a puzzling message."""
+    import dataclasses
+
+    for f in dataclasses.fields(limits):
+        value = getattr(limits, f.name)
+        if value is None and f.name == "import_timeout_s":
+            continue
+        low_ok = f.name in ("cpus", "max_restarts")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (value == 0 and not low_ok):
+            raise AssignmentError(f"{path} [limits]: {f.name} = {value!r} must be a number above 0"
+                                  + (" (or 0)" if low_ok else ""))
+
+
 def parse_assignment(path: Path, root: Path) -> Assignment:
     """The ``Assignment`` described by the TOML file ``path`` (the repository root ``root``)."""
     try:
@@ -222,6 +238,12 @@ def parse_assignment(path: Path, root: Path) -> Assignment:
         raise AssignmentError(f"{path} [options]: hidden_visibility = {options.hidden_visibility!r} must be one of "
                               f"{', '.join(VISIBILITIES)}")
     limits = Limits(**_fill(Limits, data.get("limits", {}), f"{path} [limits]"))
+    _check_limits(path, limits)
+    for rel in options.bundle_files:  # shipped in every bundle: it must be there, inside the repository
+        full = (root / rel).resolve()
+        if not full.is_relative_to(Path(root).resolve()) or not full.exists():
+            raise AssignmentError(f"{path} [options]: bundle_files entry {rel!r} must name a file or folder inside "
+                                  f"{root} (relative to it), and {root / rel} does not exist or is outside it")
     support = Support(**_fill(Support, data.get("support", {}), f"{path} [support]"))
     for key in ("parent", "worker"):
         _support_path(path, key, getattr(support, key), path.parent)
