@@ -183,8 +183,9 @@ def check_reference(a: Assignment, sandbox: str, device: str, tmp: Path, pool: G
             f"the reference solution scores {result.score:g}/{a.points:g} here (sandbox {sandbox}, device {device}), "
             f"so students would lose points for the grader's environment; nothing was graded. Lost: {shown}. "
             "Usual causes: a loaded or slow machine (training time limits: lower --jobs), a memory limit, a "
-            "sandbox that hides a device or a file (`python -m autograder doctor`). --no-reference-check grades "
-            "anyway")
+            "sandbox that hides a device or a file (`python -m autograder doctor`); or, after a change to the "
+            f"tests or the solution, a test the reference fails (`python -m autograder verify {a.name}`). "
+            "--no-reference-check grades anyway")
     return f"{result.score:g}/{a.points:g} in {wall:.1f} s"
 
 
