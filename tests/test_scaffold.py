@@ -195,3 +195,20 @@ def test_release_refuses_a_graded_function_without_a_solution_marker(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
     assert f"solutions/{NAME}/{NAME}.py" in done.stderr and "no solution marker" in done.stderr, done.stderr
     assert not list(tmp_path.glob("**/student.zip"))
+
+
+@pytest.mark.parametrize("entry", ["nonexistent_dir", "../../etc"])
+def test_release_refuses_a_bundle_file_that_is_missing_or_outside(tmp_path, entry):
+    """A bundle_files entry that does not exist printed a FileNotFoundError traceback (helper-19's finding 6):
+    is it one line naming assignment.toml, the key and the entry?"""
+    import shutil
+
+    shutil.copy(REPO / "requirements.txt", tmp_path / "requirements.txt")
+    _ok(_cli(tmp_path, "new", NAME))
+    toml = tmp_path / "assignments" / NAME / "assignment.toml"
+    toml.write_text(toml.read_text().replace("bundle_files = []", f"bundle_files = [{entry!r}]"))
+    assert entry in toml.read_text()
+    done = _cli(tmp_path, "release", NAME)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, (done.stdout, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "assignment.toml [options]: bundle_files entry" in done.stderr and repr(entry) in done.stderr

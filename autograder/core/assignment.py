@@ -239,11 +239,7 @@ def parse_assignment(path: Path, root: Path) -> Assignment:
                               f"{', '.join(VISIBILITIES)}")
     limits = Limits(**_fill(Limits, data.get("limits", {}), f"{path} [limits]"))
     _check_limits(path, limits)
-    for rel in options.bundle_files:  # shipped in every bundle: it must be there, inside the repository
-        full = (root / rel).resolve()
-        if not full.is_relative_to(Path(root).resolve()) or not full.exists():
-            raise AssignmentError(f"{path} [options]: bundle_files entry {rel!r} must name a file or folder inside "
-                                  f"{root} (relative to it), and {root / rel} does not exist or is outside it")
+
     support = Support(**_fill(Support, data.get("support", {}), f"{path} [support]"))
     for key in ("parent", "worker"):
         _support_path(path, key, getattr(support, key), path.parent)

@@ -75,6 +75,17 @@ def validate_points(r: Release) -> None:
         raise ReleaseError(f"{toml}: test files {sorted(extra)} are not listed as questions")
 
 
+def check_bundle_files(r: Release) -> None:
+    """Each ``[options] bundle_files`` entry names a file or folder inside the repository (it is shipped)."""
+    a = r.assignment
+    for rel in a.options.bundle_files:
+        full = (a.root / rel).resolve()
+        if not full.is_relative_to(a.root.resolve()) or not full.exists():
+            raise ReleaseError(f"{a.source_dir / 'assignment.toml'} [options]: bundle_files entry {rel!r} must name "
+                               f"a file or folder inside {a.root} (relative to it): {a.root / rel} does not exist "
+                               "or is outside it")
+
+
 def check_handout(r: Release) -> None:
     """The handout's questions table lists each question of assignment.toml with its points."""
     from autograder.release.handout import HandoutError, check_points_table
@@ -292,7 +303,7 @@ def make_gradescope_zip(r: Release) -> None:
 
 
 #: The release pipeline, in order; ``writes_dist`` steps are skipped by ``--check``.
-PIPELINE = [validate_points, check_handout, pin_requirements, make_starter, split_public_hidden, build_notebook,
+PIPELINE = [validate_points, check_bundle_files, check_handout, pin_requirements, make_starter, split_public_hidden, build_notebook,
             write_starter, zip_student_bundle, make_otter_zip, make_gradescope_zip]
 DIST_STEPS = {zip_student_bundle, make_otter_zip, make_gradescope_zip}
 assert PIPELINE.index(split_public_hidden) < PIPELINE.index(zip_student_bundle), "bundle needs public tests"

@@ -71,10 +71,22 @@ def check_stubs(a: Assignment, r: SubmissionResult) -> Verdict:
     return Verdict("starter stubs", ok, detail, r.score)
 
 
+def _loses_points(r: SubmissionResult) -> bool:
+    return any(c.status != PASSED and c.points > 0 for c in r.cases)
+
+
+def against_reference(r: SubmissionResult, reference: SubmissionResult) -> SubmissionResult:
+    """A mutant's ``r`` with only the cases the reference passes (graded under the same id): a case the
+    reference fails too (a broken test) catches nothing, in any table."""
+    passed = {(c.question, c.name) for c in reference.cases if c.status == PASSED}
+    return replace(r, cases=[c for c in r.cases if (c.question, c.name) in passed])
+
+
 def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
+    """Caught: a case worth points that the reference passes (``against_reference``) fails for it."""
     caught = [f"{c.question}/{c.name}" for c in r.cases if c.status != PASSED]
     errors = _errors(r)
-    ok = r.score < a.points and not errors
+    ok = _loses_points(r) and not errors
     detail = m.description if not errors else f"not a test of the cases: {errors[0]}"
     return Verdict(f"mutant {m.name}", ok, detail, r.score, caught)
 
@@ -103,7 +115,7 @@ def check_across_ids(a: Assignment, label: str, results: dict[str, SubmissionRes
     scores = {sid: r.score for sid, r in results.items()}
     errors = [f"{sid}: {e}" for sid, r in results.items() for e in _errors(r)]
     if mutant:
-        escaped = sorted(sid for sid, v in scores.items() if v >= a.points)
+        escaped = sorted(sid for sid, r in results.items() if not _loses_points(r))
         ok = not errors and not escaped and len(set(scores.values())) == 1
         detail = (f"grader error: {errors[0]}" if errors else f"escapes for {len(escaped)} ids ({', '.join(escaped[:3])})"
                   if escaped else f"score differs between ids: {sorted(set(scores.values()))}"
@@ -133,7 +145,7 @@ def mutation_table(a: Assignment, graded: dict[str, list[SubmissionResult]], n_i
 
     scores = mutation_scores(a, graded)
     mutants = {k: rs for k, rs in graded.items() if k.startswith("mutant-")}
-    caught = sum(bool(rs) and all(r.status == OK and r.score < a.points for r in rs) for rs in mutants.values())
+    caught = sum(bool(rs) and all(r.status == OK and _loses_points(r) for r in rs) for rs in mutants.values())
     points = {q.name: q.points for q in a.questions}
     table = Table(title=f"mutation score of {a.name}: mutants a question catches for every one of "
                         f"{n_ids} student ids")
@@ -238,6 +250,11 @@ def main(assignment: str, *, sandbox: str = "auto", jobs: int = 2, ids: int = 20
         swept = sweep_ids(a, trusted, ids, jobs, cases=selected) if ids > 0 else {}
         swept = {k: {sid: completed(r, swept["reference"][sid]) if k in selected else r for sid, r in by_id.items()}
                  for k, by_id in swept.items()}
+        # a case the reference fails (a broken test) catches no mutant: not in the verdicts nor the tables
+        results = {k: against_reference(r, results["reference"]) if k.startswith("mutant-") else r
+                   for k, r in results.items()}
+        swept = {k: {sid: against_reference(r, swept["reference"][sid]) if k.startswith("mutant-") else r
+                     for sid, r in by_id.items()} for k, by_id in swept.items()}
         bundle = check_bundle(a, built.dist_dir / "student.zip")
     # every result of each trusted file: the sandboxed grading, then one per swept id
     graded = {k: [results[k], *swept.get(k, {}).values()] for k in trusted}

@@ -144,3 +144,17 @@ def test_stubs_or_mutant_that_does_not_import_fail_verification(status):
     assert not verdict.ok and status in verdict.detail and "NameError" in verdict.detail, verdict
     assert not check_stubs(a, broken).ok
     assert check_mutant(a, Mutant("m", "d", a.mutants_dir, []), _result("failed", "failed")).ok
+
+
+def test_a_case_the_reference_fails_catches_no_mutant():
+    """With a broken hidden case (the reference fails it), mutants were shown caught by it, and the rule and
+    mutation tables agreed (helper-19's finding 9). Is a mutant failing only that case uncaught?"""
+    from autograder.verify import against_reference
+
+    a = load_assignment(ASSIGNMENTS[0])
+    reference = _result("failed", PASSED)  # c0 is broken: the reference fails it
+    only_broken = against_reference(_result("failed", PASSED), reference)
+    assert [c.name for c in only_broken.cases] == ["c1"]
+    assert not check_mutant(a, Mutant("m", "d", a.mutants_dir, []), only_broken).ok
+    assert check_mutant(a, Mutant("m", "d", a.mutants_dir, []), against_reference(_result("failed", "failed"),
+                                                                                   reference)).ok
