@@ -28,6 +28,15 @@ def _default(module: str, name: str):
     return _verb(module).__kwdefaults__[name]
 
 
+class VerbDefault(click.Option):
+    """An option whose default is read from its verb's signature (``_default``) only when needed: shown by
+    ``--help`` as its value, not as click's "(dynamic)"."""
+
+    def get_default(self, ctx, call: bool = True):
+        value = super().get_default(ctx, call=call)
+        return value() if callable(value) else value
+
+
 class SandboxChoice(click.Choice):
     """``auto`` and the names of ``autograder.sandbox.backends.REGISTRY``, read when a value is checked or
     shown (importing the sandbox costs a second, and the student bundle has no sandbox and no verb using it)."""
@@ -74,10 +83,10 @@ def release(assignment: str, check: bool) -> None:
 
 @cli.command()
 @click.argument("assignment")
-@click.option("--sandbox", default=lambda: _default("verify", "sandbox"), show_default=True,
+@click.option("--sandbox", cls=VerbDefault, default=lambda: _default("verify", "sandbox"), show_default=True,
               help="How to run the reference, stubs and mutants: bwrap, process, auto or in-process.")
-@click.option("-j", "--jobs", type=int, default=lambda: _default("verify", "jobs"), show_default=True)
-@click.option("--ids", type=int, default=lambda: _default("verify", "ids"), show_default=True,
+@click.option("-j", "--jobs", type=int, cls=VerbDefault, default=lambda: _default("verify", "jobs"), show_default=True)
+@click.option("--ids", type=int, cls=VerbDefault, default=lambda: _default("verify", "ids"), show_default=True,
               help="Also grade the reference and every mutant (in-process) under this many student ids; 0: skip.")
 @click.option("--full", is_flag=True, help="Grade every case of every mutant (by default a mutant is graded on "
               "the cases that reach a definition it changes; the others are taken from the reference).")
@@ -99,12 +108,12 @@ def check(assignment: str, file: Path) -> None:
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (results/, feedback/, gradebook.csv, report.html, journal.jsonl).")
-@click.option("-j", "--jobs", type=int, default=lambda: _default("grade.batch", "jobs"), show_default=True,
+@click.option("-j", "--jobs", type=int, cls=VerbDefault, default=lambda: _default("grade.batch", "jobs"), show_default=True,
               help="Submissions graded in parallel.")
 @click.option("--sandbox", type=SandboxChoice(),
-              default=lambda: _default("grade.batch", "sandbox"), show_default=True,
+              cls=VerbDefault, default=lambda: _default("grade.batch", "sandbox"), show_default=True,
               help="Sandbox backend for the students' code (auto = the strongest available).")
-@click.option("--device", default=lambda: _default("grade.batch", "device"), show_default=True,
+@click.option("--device", cls=VerbDefault, default=lambda: _default("grade.batch", "device"), show_default=True,
               help="cpu or cuda: where the reference and A2 models run.")
 @click.option("--resume", is_flag=True, help="Continue a batch in --out: skip submissions already graded under the "
               "same assignment and grader (grader errors are retried).")
@@ -189,7 +198,7 @@ def merge(shards: tuple[Path, ...], out: Path) -> None:
 @cli.command()
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "gradescope", "csv"]),
-              default=lambda: _default("export", "format"), show_default=True, help="The LMS import layout.")
+              cls=VerbDefault, default=lambda: _default("export", "format"), show_default=True, help="The LMS import layout.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: OUT/grades-FORMAT.csv).")
 @click.option("--canvas-assignment-id", default=None,
@@ -212,7 +221,7 @@ def export(out: Path, fmt: str, output: Path | None, canvas_assignment_id: str |
 
 @cli.command()
 @click.option("--backend", type=SandboxChoice(),
-              default=lambda: _default("doctor", "backend"), show_default=True)
+              cls=VerbDefault, default=lambda: _default("doctor", "backend"), show_default=True)
 @click.option("--require", is_flag=True,
               help="Exit 1 unless every guarantee holds on the backend grading would use (Gradescope's setup.sh).")
 def doctor(backend: str, require: bool) -> None:

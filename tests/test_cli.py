@@ -110,3 +110,12 @@ def test_some_unreadable_submissions_are_listed_and_the_batch_succeeds(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "graded 1 submission(s), 0 from the journal, 1 could not be read" in done.stdout, done.stdout
     assert "sandbox: none" not in done.stdout and "could not be read (0 points" in done.stdout and ": cat" in done.stdout
+
+
+@pytest.mark.parametrize("verb", ["grade", "verify", "export"])
+def test_help_shows_the_defaults_not_dynamic(verb):
+    """Options whose defaults come from the verb's signature showed '[default: (dynamic)]'."""
+    done = subprocess.run([sys.executable, "-m", "autograder", verb, "--help"], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, env={**__import__("os").environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "(dynamic)" not in done.stdout and "[default: " in done.stdout, done.stdout
