@@ -326,8 +326,8 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
     for question, message in first_failure.items():
         console.print(f"[bold]{question}[/bold] first failure - {escape(message)}")
     total, top = sum(r.score for r in results), sum(r.points for r in results)
-    console.print(f"public tests: {total:g}/{top:g} points. Hidden tests (random shapes, gradient checks, "
-                  "edge cases) run only on the grader.")
+    console.print(f"public tests: {total:g}/{top:g} points. The hidden tests (other inputs, edge cases) run only "
+                  "on the grader.")
     if bad:
         console.print(f"[red]{escape(file.name)} imports {', '.join(sorted({t for _, t in bad}))}: remove "
                       "the import(s) named above; the grader refuses them.[/red]")
