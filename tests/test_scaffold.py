@@ -212,3 +212,15 @@ def test_release_refuses_a_bundle_file_that_is_missing_or_outside(tmp_path, entr
     assert done.returncode == 1 and "Traceback" not in done.stderr, (done.stdout, done.stderr)
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "assignment.toml [options]: bundle_files entry" in done.stderr and repr(entry) in done.stderr
+
+
+def test_release_of_a_solution_that_does_not_compile_is_one_line(tmp_path):
+    import shutil
+
+    shutil.copy(REPO / "requirements.txt", tmp_path / "requirements.txt")
+    _ok(_cli(tmp_path, "new", NAME))
+    solution = tmp_path / "solutions" / NAME / f"{NAME}.py"
+    solution.write_text(solution.read_text() + "\ndef broken(:\n    pass\n")
+    done = _cli(tmp_path, "release", NAME)
+    assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and f"{NAME}.py" in done.stderr, done.stderr

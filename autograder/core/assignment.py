@@ -12,6 +12,7 @@ type is refused with an ``AssignmentError`` naming the file, the table and the k
 """
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 import types
@@ -212,7 +213,8 @@ def _check_limits(path: Path, limits: Limits) -> None:
         if value is None and f.name == "import_timeout_s":
             continue
         low_ok = f.name in ("cpus", "max_restarts")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (value == 0 and not low_ok):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
+                or (value == 0 and not low_ok):
             raise AssignmentError(f"{path} [limits]: {f.name} = {value!r} must be a number above 0"
                                   + (" (or 0)" if low_ok else ""))
 

@@ -93,10 +93,12 @@ class SubmissionResult:
 
 
 def settle_status(result: SubmissionResult) -> SubmissionResult:
-    """``result`` with status ``grader_error`` when it was graded (``ok``) but a case could not be judged:
+    """``result`` with status ``grader_error`` when its cases ran (``ok``, or stopped by a timeout) but one
+    could not be judged:
     its total is then not the student's score, and every output reads the status (no total in the
     gradebook and the exports, a grader-error notice in the feedback and results.json)."""
-    if result.status == OK and any(c.status == GRADER_ERROR for c in result.cases):
+    if result.status not in (NO_SUBMISSION, UNREADABLE, GRADER_ERROR) and any(
+            c.status == GRADER_ERROR for c in result.cases):  # also a submission that ran out of time mid-way
         result.status = GRADER_ERROR
     return result
 

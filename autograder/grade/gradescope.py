@@ -51,7 +51,9 @@ def grader_error_results(data: dict | None = None, *, max_score: float | None = 
     when nothing was graded) with the message on top, a visible 0-point ``GRADER ERROR`` test, and
     every graded test ``after_published`` so that no total score is shown to the student."""
     data = dict(data or {"score": 0.0, "tests": []})
-    tests = [dict(t, visibility="after_published") for t in data.get("tests", [])]
+    # shown no earlier than the grades are published; a test hidden for good stays hidden
+    tests = [dict(t, visibility="hidden" if t.get("visibility") == "hidden" else "after_published")
+             for t in data.get("tests", [])]
     if not tests:  # nothing graded: one hidden test (with the assignment's points, when known) hides the total
         tests = [{"name": "not graded (grader error)", "score": 0.0, "max_score": max_score or 0.0,
                   "status": "failed", "visibility": "after_published", "output": "Not graded: grader error."}]
@@ -142,8 +144,9 @@ def _grade(root: Path, errors: _ErrorLog) -> int:
         result.notes = sub.notes + result.notes
         data = results_json(settle_status(result), hidden_visibility=a.options.hidden_visibility)
         bad = [c for c in result.cases if c.status == GRADER_ERROR]
-        if result.status == GRADER_ERROR:  # results_json wrote the grader-error notice
-            _write(results_dir, data)
+        if result.status == GRADER_ERROR or bad:  # results_json wrote the grader-error notice (settle_status)
+            _write(results_dir, data if result.status == GRADER_ERROR else grader_error_results(data,
+                                                                                             max_score=max_score))
             cause = " | ".join(errors.messages) or (bad[0].message if bad else "no error was logged")
             print(f"GRADER ERROR for {student}: {len(bad)} of {len(result.cases)} case(s) could not be graded "
                   f"(sandbox: {result.backend or 'none'}); the student was told it is not their fault and "

@@ -286,12 +286,10 @@ def _collect_given_folder(path: Path, student_file: str, found: list, prefix: st
     entries = _visible(path)
     if not entries:  # an empty folder is nobody's submission (the batch refuses when nothing is left)
         return
-    names = {e.name for e in entries if e.is_file(follow_symlinks=False)}
     wrapped = entries[0] if len(entries) == 1 and entries[0].is_dir(follow_symlinks=False) else None
-    if exports.GRADESCOPE_METADATA in names and student_file not in names:
+    if _is_export(entries):
         _collect_gradescope(path, found, prefix)
-    elif wrapped is not None and os.path.isfile(os.path.join(wrapped.path, exports.GRADESCOPE_METADATA)) \
-            and not os.path.lexists(os.path.join(wrapped.path, student_file)):
+    elif wrapped is not None and _is_export(_visible(Path(wrapped.path))):
         _collect_gradescope(Path(wrapped.path), found, prefix + _printable(wrapped.name) + "/")
     elif _is_single_submission(path, student_file):
         name = prefix + _printable(path.name) if not prefix else prefix.rstrip(": ")
@@ -300,8 +298,22 @@ def _collect_given_folder(path: Path, student_file: str, found: list, prefix: st
         _collect_entries(path, entries, student_file, found, prefix, unpack)
 
 
+#: A Gradescope export's submission folders (and the keys of its metadata).
+_GRADESCOPE_FOLDER = re.compile(r"submission_\d+")
+
+
+def _is_export(entries: list[os.DirEntry]) -> bool:
+    """A Gradescope export's layout: its ``submission_metadata.yml`` beside ``submission_<id>/`` folders only
+    (a student's folder holding a metadata file beside their own file or folders is one submission)."""
+    if not any(e.name == exports.GRADESCOPE_METADATA and e.is_file(follow_symlinks=False) for e in entries):
+        return False
+    return all(e.name == exports.GRADESCOPE_METADATA or (_GRADESCOPE_FOLDER.fullmatch(e.name)
+                                                          and e.is_dir(follow_symlinks=False)) for e in entries)
+
+
 def _collect_gradescope(folder: Path, found: list, prefix: str) -> None:
-    meta = exports.gradescope_metadata(folder / exports.GRADESCOPE_METADATA)
+    meta = {k: v for k, v in exports.gradescope_metadata(folder / exports.GRADESCOPE_METADATA).items()
+            if _GRADESCOPE_FOLDER.fullmatch(k)}  # a row only for what can be a submission folder
     on_disk = {e.name: e for e in _visible(folder)}
     for name in sorted(set(meta) | {n for n, e in on_disk.items() if e.is_dir(follow_symlinks=False)}):
         ident = meta.get(name) or exports.Identity(source="gradescope")
@@ -422,7 +434,9 @@ def _is_class_zip(path: Path, student_file: str) -> bool:
     if len(tops) == 1 and all("/" in n for n in names):  # one root folder: look inside it
         tops = {n.split("/", 2)[1] for n in names if n.count("/") >= 1}
         inner = [n.split("/", 1)[1] for n in names]
-    if exports.GRADESCOPE_METADATA in inner and student_file not in inner:  # where Gradescope puts it only
+    if exports.GRADESCOPE_METADATA in inner and all(  # where Gradescope puts it, beside its folders only
+            n == exports.GRADESCOPE_METADATA or _GRADESCOPE_FOLDER.fullmatch(n.split("/", 1)[0])
+            for n in inner if n.split("/", 1)[0] not in _IGNORED_ENTRIES and not n.startswith(".")):
         return True
     if any(Path(n).name == student_file for n in names):
         return False

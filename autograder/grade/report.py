@@ -389,9 +389,13 @@ def render(results: list[SubmissionResult], title: str, plots: list[str], out_di
     img = {p: f'<p><img src="{for_html(quote(p))}" alt="{for_html(p)}"></p>' for p in plots}
     status_rows = "".join(f"<tr><td class='s {for_html(s)}'>{for_html(s)}</td><td class=n>{n}</td></tr>"
                           for s, n in counts.items())
-    err_items = [f"<li>{for_html(s)}: the whole submission (no grade: total left empty)</li>" for s in sub_errors]
-    err_items += [f"<li>{for_html(s)}: <code>{for_html(q)} / {for_html(c)}</code></li>"
-                  for s, q, c in case_errors if s not in sub_errors][:50]
+    broken = {}  # per student, the cases that could not be judged (a submission can be one for them alone)
+    for s, q, c in case_errors:
+        broken.setdefault(s, []).append(f"<code>{for_html(q)} / {for_html(c)}</code>")
+    err_items = [f"<li>{for_html(s)}: no grade (total left empty)"
+                 + (f"; cases: {', '.join(broken[s][:10])}" if broken.get(s) else "") + "</li>" for s in sub_errors]
+    err_items += [f"<li>{for_html(s)}: {', '.join(cases[:10])}</li>"
+                  for s, cases in broken.items() if s not in sub_errors][:50]
     review = _review_rows(results)
     failures = _failure_rows(groups, len(ok))
     return f"""<!doctype html>

@@ -121,11 +121,11 @@ def make_starter(r: Release) -> None:
         r.starter[name] = stamp_header(body, r.rel(src))
 
 
-def _definitions(source: str) -> dict[str, str]:
+def _definitions(source: str, filename: str) -> dict[str, str]:
     """``{name: source}`` of the module-level functions and classes of ``source``."""
     import ast
 
-    return {node.name: ast.get_source_segment(source, node) or "" for node in ast.parse(source).body
+    return {node.name: ast.get_source_segment(source, node) or "" for node in ast.parse(source, filename).body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
@@ -133,7 +133,11 @@ def _check_every_answer_is_stripped(r: Release, src: Path, solution: str, starte
     from autograder.core.testfiles import load_test_files
 
     graded = {p for tf in load_test_files(r.assignment.tests_dir) for c in tf.cases for p in c.params}
-    ours, theirs = _definitions(solution), _definitions(starter)
+    try:
+        ours, theirs = _definitions(solution, "solution"), _definitions(starter, "starter")
+    except SyntaxError as exc:
+        which = "the solution" if exc.filename == "solution" else "the starter made from it"
+        raise ReleaseError(f"{r.rel(src)}: {which} does not compile (line {exc.lineno}: {exc.msg})") from None
     whole = sorted(n for n in graded & set(ours) if theirs.get(n) == ours[n])
     if whole:
         raise ReleaseError(f"{r.rel(src)}: {', '.join(whole)} {'has' if len(whole) == 1 else 'have'} no solution "

@@ -100,8 +100,11 @@ class WorkerCgroups:
                     files.append("memory.swap.max")
                 cpu = ()
                 if quota and "cpu" in controllers:
-                    _write(path / "cpu.max", quota)
-                    cpu = ("cpu.max",)
+                    try:  # a quota the parent does not allow costs the quota only, not the memory and pids limits
+                        _write(path / "cpu.max", quota)
+                        cpu = ("cpu.max",)
+                    except OSError as e:
+                        log.info("no CPU quota in %s: %s", path, e)
                 return cls([path], path, path, tuple(files), path if cpu else None, cpu)
             except OSError as e:
                 log.info("cgroup v2 %s unusable: %s", path, e)
@@ -111,8 +114,9 @@ class WorkerCgroups:
         pids = PidsCgroup.create(max_pids)
         memory, files = _v1_group("memory", name, [("memory.limit_in_bytes", str(memory_bytes), True),
                                                    ("memory.memsw.limit_in_bytes", str(memory_bytes), False)])
+        # the quota only below this process's own cpu group: at the root it would escape a limit set above us
         cpu, cpu_files = _v1_group("cpu", name, [("cpu.cfs_period_us", str(CPU_PERIOD_US), True),
-                                                 ("cpu.cfs_quota_us", quota.split()[0], True)]) \
+                                                 ("cpu.cfs_quota_us", quota.split()[0], True)], root_too=False) \
             if quota else (None, ())
         dirs = [d for d in (pids.path if pids else None, memory, cpu) if d is not None]
         if not dirs:
@@ -172,14 +176,16 @@ class WorkerCgroups:
         return f"memory cgroup ({', '.join(self.memory_files)} under {self.memory_dir.parent})"
 
 
-def _v1_group(controller: str, name: str, settings: list[tuple[str, str, bool]]) -> tuple[Path | None, tuple]:
+def _v1_group(controller: str, name: str, settings: list[tuple[str, str, bool]], *, root_too: bool = True
+              ) -> tuple[Path | None, tuple]:
     """A cgroup v1 group ``name`` of ``controller`` below this process's own (so limits above still apply),
-    else below the root, with each ``(file, value, required)`` of ``settings`` written (an optional file only
-    where it exists: swap accounting); ``(its path, the files written)``, or ``(None, ())``."""
+    else (``root_too``) below the root, with each ``(file, value, required)`` of ``settings`` written (an
+    optional file only where it exists: swap accounting); ``(its path, the files written)``, or ``(None, ())``."""
     root = CGROUP_ROOT / controller
     if not (root / "cgroup.procs").exists():
         return None, ()
-    for parent in dict.fromkeys([root / _own_v1_path(controller).lstrip("/"), root]):
+    own = root / _own_v1_path(controller).lstrip("/")
+    for parent in dict.fromkeys([own, root] if root_too else [own]):
         path = parent / name
         try:
             path.mkdir()

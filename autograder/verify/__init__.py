@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder.core.assignment import Assignment, load_assignment
-from autograder.core.results import GRADER_ERROR, OK, PASSED, SubmissionResult
+from autograder.core.results import GRADER_ERROR, OK, PASSED, TIMEOUT, SubmissionResult
 from autograder.core.testfiles import load_test_files
 from autograder.grade.batch import grade_files, sweep_in_process
 from autograder.grade.runner import completed  # a mutant graded on its selected cases, completed from the reference
@@ -50,8 +50,11 @@ class Verdict:
 
 def _not_graded(result: SubmissionResult) -> list[str]:
     """Why the file was not graded normally (its status and first note), if it was not: a stub or a mutant
-    that does not import scores 0 without a single case testing it (it is not "caught")."""
-    return [f"{result.status}: {(result.notes or [''])[0]}"[:300]] if result.status != OK else []
+    that does not import scores 0 without a single case testing it (it is not "caught"). A timeout counts as
+    graded: the cases ran until the submission's time was spent (a mutant that hangs)."""
+    if result.status in (OK, TIMEOUT):
+        return []
+    return [f"{result.status}: {(result.notes or [''])[0]}"[:300]]
 
 
 def _errors(result: SubmissionResult) -> list[str]:
@@ -134,8 +137,8 @@ def mutation_scores(a: Assignment, graded: dict[str, list[SubmissionResult]]) ->
     did not import is caught by none (no case tested it)."""
     mutants = {k: v for k, v in graded.items() if k.startswith("mutant-")}
     questions = sorted({c.question for rs in graded.values() for r in rs for c in r.cases})
-    return {q: (sum(bool(rs) and all(r.status == OK and any(c.question == q and c.status != PASSED for c in r.cases)
-                                     for r in rs)
+    return {q: (sum(bool(rs) and all(not _not_graded(r) and any(c.question == q and c.status != PASSED
+                                                                 for c in r.cases) for r in rs)
                     for rs in mutants.values()), len(mutants)) for q in questions}
 
 
@@ -145,7 +148,7 @@ def mutation_table(a: Assignment, graded: dict[str, list[SubmissionResult]], n_i
 
     scores = mutation_scores(a, graded)
     mutants = {k: rs for k, rs in graded.items() if k.startswith("mutant-")}
-    caught = sum(bool(rs) and all(r.status == OK and _loses_points(r) for r in rs) for rs in mutants.values())
+    caught = sum(bool(rs) and all(not _not_graded(r) and _loses_points(r) for r in rs) for rs in mutants.values())
     points = {q.name: q.points for q in a.questions}
     table = Table(title=f"mutation score of {a.name}: mutants a question catches for every one of "
                         f"{n_ids} student ids")

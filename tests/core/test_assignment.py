@@ -64,6 +64,8 @@ def test_limits_fill_calls_limits(tmp_path):
     ("[limits]\nmemory_mb = -5\n", ["[limits]", "memory_mb = -5", "must be a number above 0"]),
     ("[limits]\ncall_timeout_s = 0\n", ["[limits]", "call_timeout_s = 0", "must be a number above 0"]),
     ("[limits]\ncpus = -1.0\n", ["[limits]", "cpus = -1.0", "(or 0)"]),
+    ("[limits]\ncpus = nan\n", ["[limits]", "cpus = nan", "(or 0)"]),
+    ("[limits]\ncall_timeout_s = inf\n", ["[limits]", "call_timeout_s = inf", "above 0"]),
     ("[options]\nstudent_packages = 'numpy'\n", ["[options]", "student_packages", "array of a string"]),
     ("[options]\nhidden_visibility = 'never'\n", ["[options]", "hidden_visibility", "after_published"]),
     ("[support]\nparent = '../../../etc/passwd'\n", ["[support]", "parent", "inside"]),

@@ -316,9 +316,9 @@ def test_a_students_own_folder_or_zip_with_metadata_is_one_submission(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr(F, "alice_code = 1\n")
         z.writestr(exports.GRADESCOPE_METADATA, FORGED_METADATA)
-    for given in (folder, path):
+    for given in (folder, path):  # the folder reads as a folder of submissions (hw/), as before: no identity
         subs = collected([given], tmp_path)
-        assert [(s.student, s.source, s.identity.email) for s in subs] == [("alice", "alice_code = 1\n", "")], given
+        assert [(s.source, s.identity.email, s.identity.sid) for s in subs] == [("alice_code = 1\n", "", "")], given
 
 
 def test_a_students_malformed_metadata_does_not_refuse_the_class(tmp_path):
@@ -327,3 +327,20 @@ def test_a_students_malformed_metadata_does_not_refuse_the_class(tmp_path):
     root = _forged_class(tmp_path / "class", "alice", "bob")
     (root / "alice" / exports.GRADESCOPE_METADATA).write_text("{ not: [valid yaml")
     assert sorted(s.student for s in collected([root], tmp_path)) == ["alice", "bob"]
+
+
+def test_a_students_folder_given_directly_with_an_export_layout_inside_is_still_one_submission(tmp_path):
+    """Given directly (``grade A subs/*``), a student's folder or zip with a metadata file beside a folder of
+    their own (not Gradescope's ``submission_<id>/`` folders only) is that student's submission, not an
+    export naming classmates (the reviewer's variant of helper-18's attack)."""
+    folder = tmp_path / "alice"
+    (folder / "hw").mkdir(parents=True)
+    (folder / "hw" / F).write_text("alice_code = 1\n")
+    (folder / exports.GRADESCOPE_METADATA).write_text(FORGED_METADATA)
+    path = tmp_path / "alice.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(f"alice/hw/{F}", "alice_code = 1\n")
+        z.writestr(f"alice/{exports.GRADESCOPE_METADATA}", FORGED_METADATA)
+    for given in (folder, path):  # the folder reads as a folder of submissions (hw/), as before: no identity
+        subs = collected([given], tmp_path)
+        assert [(s.source, s.identity.email, s.identity.sid) for s in subs] == [("alice_code = 1\n", "", "")], given

@@ -62,7 +62,7 @@ def test_status_summary_and_grader_errors(klass):
     assert report.status_counts(klass) == {"ok": 4, "syntax_error": 1, "grader_error": 1}
     html = report.render(klass, "T", [], Path("/nonexistent"))
     assert "6 submissions, 5 graded: mean 2.60, median 2" in html  # (6 + 2 + 3 + 0 + 2) / 5
-    assert "s5: the whole submission (no grade: total left empty)" in html
+    assert "s5: no grade (total left empty)" in html
     row = html[html.index("<tr><td>s5</td>"):]
     assert row.startswith("<tr><td>s5</td><td class=n></td><td class=n>6</td>")  # empty total, never 0
     assert "<th>e-mail</th>" not in html  # nobody's e-mail is known: no empty column

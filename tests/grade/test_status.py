@@ -37,3 +37,20 @@ def test_statuses(tmp_path):
     n = len(json.loads((out / "results" / "syntax.json").read_text())["tests"])
     assert f"(same for {n} cases)" in feedback
     assert feedback.count("could not be imported") == 2  # the note, and one line for every case
+
+
+def test_a_grader_error_in_a_submission_that_ran_out_of_time_is_no_score():
+    """settle_status: a submission stopped by its time budget whose cases include a grader error was shown
+    with a score (status timeout); and the grader-error results keep a test hidden for good hidden."""
+    from autograder.core.results import GRADER_ERROR, PASSED, CaseResult, SubmissionResult, settle_status
+    from autograder.grade.outputs import results_json
+
+    r = SubmissionResult("s", [CaseResult("q", "a", 1.0, False, PASSED), CaseResult("q", "b", 1.0, True, GRADER_ERROR)],
+                         status="timeout")
+    assert settle_status(r).status == GRADER_ERROR
+    data = results_json(r, hidden_visibility="hidden")
+    assert data["extra_data"]["status"] == GRADER_ERROR and data["tests"][0]["name"].startswith("GRADER ERROR")
+    assert {t["name"].split(" / ")[-1]: t["visibility"] for t in data["tests"][1:]} == {
+        "a": "after_published", "b (hidden)": "hidden"}
+    assert settle_status(SubmissionResult("u", [CaseResult("q", "a", 1.0, False, GRADER_ERROR)],
+                                          status="unreadable")).status == "unreadable"
