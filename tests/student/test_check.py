@@ -22,7 +22,7 @@ def run(file):
 
 def test_reference_passes():
     code, text = run(A.solution_file)
-    assert code == 0 and "q07_conv2d" in text and "Hidden tests" in text
+    assert code == 0 and "q07_conv2d" in text and "hidden tests (other inputs, edge cases) run only on the grader" in text
 
 
 def test_wrong_submission_is_explained_without_hidden_data(tmp_path):
