@@ -206,9 +206,7 @@ def _check_limits(path: Path, limits: Limits) -> None:
     """Every limit a positive number (``cpus`` may be 0: no CPU quota; ``max_restarts`` 0: none;
     ``import_timeout_s`` may be unset):
     a zero or negative one would fail every submission, the reference included, with a puzzling message."""
-    import dataclasses
-
-    for f in dataclasses.fields(limits):
+    for f in fields(limits):
         value = getattr(limits, f.name)
         if value is None and f.name == "import_timeout_s":
             continue

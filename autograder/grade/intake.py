@@ -302,13 +302,19 @@ def _collect_given_folder(path: Path, student_file: str, found: list, prefix: st
 _GRADESCOPE_FOLDER = re.compile(r"submission_\d+")
 
 
+def _is_export_layout(tops: set[tuple[str, str]]) -> bool:
+    """A Gradescope export's layout, from one level's ``(name, "file" | "dir" | "other")``: its
+    ``submission_metadata.yml`` beside ``submission_<id>/`` folders only (a student's folder holding a
+    metadata file beside their own file or folders is one submission). For a folder (``_is_export``) and a
+    zip's listing (``_is_class_zip``) alike."""
+    metadata = (exports.GRADESCOPE_METADATA, "file")
+    return metadata in tops and all(item == metadata or (item[1] == "dir" and _GRADESCOPE_FOLDER.fullmatch(item[0]))
+                                    for item in tops)
+
+
 def _is_export(entries: list[os.DirEntry]) -> bool:
-    """A Gradescope export's layout: its ``submission_metadata.yml`` beside ``submission_<id>/`` folders only
-    (a student's folder holding a metadata file beside their own file or folders is one submission)."""
-    if not any(e.name == exports.GRADESCOPE_METADATA and e.is_file(follow_symlinks=False) for e in entries):
-        return False
-    return all(e.name == exports.GRADESCOPE_METADATA or (_GRADESCOPE_FOLDER.fullmatch(e.name)
-                                                          and e.is_dir(follow_symlinks=False)) for e in entries)
+    return _is_export_layout({(e.name, "dir" if e.is_dir(follow_symlinks=False) else
+                                       "file" if e.is_file(follow_symlinks=False) else "other") for e in entries})
 
 
 def _collect_gradescope(folder: Path, found: list, prefix: str) -> None:
@@ -434,10 +440,9 @@ def _is_class_zip(path: Path, student_file: str) -> bool:
     if len(tops) == 1 and all("/" in n for n in names):  # one root folder: look inside it
         tops = {n.split("/", 2)[1] for n in names if n.count("/") >= 1}
         inner = [n.split("/", 1)[1] for n in names]
-    if exports.GRADESCOPE_METADATA in inner and all(  # where Gradescope puts it, beside its folders only
-            n == exports.GRADESCOPE_METADATA or _GRADESCOPE_FOLDER.fullmatch(n.split("/", 1)[0])
-            for n in inner if n.split("/", 1)[0] not in _IGNORED_ENTRIES and not n.startswith(".")):
-        return True
+    if _is_export_layout({(n.split("/", 1)[0], "dir" if "/" in n else "file") for n in inner
+                          if n.split("/", 1)[0] not in _IGNORED_ENTRIES and not n.startswith(".")}):
+        return True  # where Gradescope puts its metadata, beside its folders only
     if any(Path(n).name == student_file for n in names):
         return False
     names = inner

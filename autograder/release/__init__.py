@@ -6,6 +6,7 @@ compares instead of writing, so CI fails when ``starter_code/`` is stale.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import subprocess
@@ -46,6 +47,13 @@ class Release:
     starter_out: Path | None = None
     """Where the starter files go; None = ``starter_code/<a>/`` of the repository."""
 
+    @functools.cached_property
+    def test_files(self) -> list:
+        """The assignment's test files (``autograder.core.testfiles``), loaded once per release."""
+        from autograder.core.testfiles import load_test_files
+
+        return load_test_files(self.assignment.tests_dir)
+
     @property
     def dist_dir(self) -> Path:
         return self.dist if self.dist is not None else self.assignment.dist_dir
@@ -60,9 +68,7 @@ class Release:
 
 def validate_points(r: Release) -> None:
     """Each question's points in assignment.toml equal the sum of its test file's case points."""
-    from autograder.core.testfiles import load_test_files
-
-    files = {tf.name: tf for tf in load_test_files(r.assignment.tests_dir)}
+    files = {tf.name: tf for tf in r.test_files}
     toml = r.assignment.source_dir / "assignment.toml"
     for q in r.assignment.questions:
         if q.name not in files:
@@ -130,9 +136,7 @@ def _definitions(source: str, filename: str) -> dict[str, str]:
 
 
 def _check_every_answer_is_stripped(r: Release, src: Path, solution: str, starter: str) -> None:
-    from autograder.core.testfiles import load_test_files
-
-    graded = {p for tf in load_test_files(r.assignment.tests_dir) for c in tf.cases for p in c.params}
+    graded = {p for tf in r.test_files for c in tf.cases for p in c.params}
     try:
         ours, theirs = _definitions(solution, "solution"), _definitions(starter, "starter")
     except SyntaxError as exc:

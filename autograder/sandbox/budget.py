@@ -266,20 +266,12 @@ def remove_orphan_cgroups() -> list[Path]:
     workers' groups: the kernel keeps an empty group until it is removed); return them. A group that still
     holds a process, or whose maker runs, is left alone."""
     removed = []
-    for parent in cgroup_parents():
+    for entry, _ in procs.orphaned_entries(cgroup_parents(), _CGROUP_NAME, 1):
         try:
-            entries = list(os.scandir(parent))
+            os.rmdir(entry.path)  # fails (EBUSY) while a process is in it
         except OSError:
             continue
-        for entry in entries:
-            m = _CGROUP_NAME.fullmatch(entry.name)
-            if m is None or int(m.group(1)) == os.getpid() or procs.alive(int(m.group(1))):
-                continue
-            try:
-                os.rmdir(entry.path)  # fails (EBUSY) while a process is in it
-            except OSError:
-                continue
-            removed.append(Path(entry.path))
+        removed.append(Path(entry.path))
     return removed
 
 

@@ -6,6 +6,7 @@ chain, its uid (when the session has a uid of its own) or its cgroup, never by s
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
@@ -100,6 +101,21 @@ def kill_worker_tree(root: int, *, uid: int | None = None, cgroup=None, rounds: 
         pass
     _kill(root)
     return len(killed)
+
+
+def orphaned_entries(folders, name: "re.Pattern[str]", pid_group: str | int):
+    """``(entry, match)`` for each entry of ``folders`` whose name matches ``name`` with the pid of its maker in
+    group ``pid_group``, a process that no longer runs (``alive``; never this process): what a killed
+    process left behind. A folder that cannot be listed is skipped."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            m = name.fullmatch(entry.name)
+            if m is not None and int(m.group(pid_group)) != os.getpid() and not alive(int(m.group(pid_group))):
+                yield entry, m
 
 
 def alive(pid: int) -> bool:

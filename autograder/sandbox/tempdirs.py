@@ -58,22 +58,15 @@ def remove_orphans(*dirs: str | Path | None) -> list[Path]:
     """Remove the folders of ``make`` in ``dirs`` (None: the temporary folder) whose maker no longer
     runs and that belong to this user; return them."""
     removed = []
-    for d in dict.fromkeys(Path(x if x is not None else tempfile.gettempdir()) for x in dirs or (None,)):
+    folders = dict.fromkeys(Path(x if x is not None else tempfile.gettempdir()) for x in dirs or (None,))
+    for entry, m in procs.orphaned_entries(folders, _NAME, 2):
         try:
-            entries = list(os.scandir(d))
+            st = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        for entry in entries:
-            m = _NAME.fullmatch(entry.name)
-            if m is None or int(m.group(2)) == os.getpid() or procs.alive(int(m.group(2))):
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if not entry.is_dir(follow_symlinks=False) or not _ours(st.st_uid):
-                continue
-            if remove_tree(entry.path, what=f"orphaned {m.group(1)} folder"):
-                log.info("removed %s: left by process %s, which no longer runs", entry.path, m.group(2))
-                removed.append(Path(entry.path))
+        if not entry.is_dir(follow_symlinks=False) or not _ours(st.st_uid):
+            continue
+        if remove_tree(entry.path, what=f"orphaned {m.group(1)} folder"):
+            log.info("removed %s: left by process %s, which no longer runs", entry.path, m.group(2))
+            removed.append(Path(entry.path))
     return removed
