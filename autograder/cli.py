@@ -214,8 +214,11 @@ def export(out: Path, fmt: str, output: Path | None, canvas_assignment_id: str |
         click.secho(for_terminal(f"WARNING: no name, email or sid known for {len(r.unknown_identity)} student(s); "
                                  f"their submission id stands in for it: {', '.join(r.unknown_identity[:10])}"
                                  + (", ..." if len(r.unknown_identity) > 10 else "")), fg="yellow", err=True)
+    for d in r.duplicates:
+        click.secho(for_terminal(f"STUDENT IN TWO SUBMISSIONS: {d}; the file has a row for each"), fg="red", err=True)
     if r.grader_errors:
         click.secho(for_terminal(f"GRADER ERRORS (score left empty): {', '.join(r.grader_errors)}"), fg="red", err=True)
+    if r.grader_errors or r.duplicates:
         sys.exit(1)
 
 

@@ -79,6 +79,21 @@ class Row:
     status: str
     late: bool
     penalty: float
+    submission: str = ""
+    """The submission this row's grade is of, as the batch names it (``<student> (<name handed in>)``; a
+    group's partners share it); "" = ``student``."""
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One student with a row in more than one submission (a group's partner who also handed in alone)."""
+    student: str
+    """How the rows name the student: the e-mail, else the sid, else the LMS user id they share."""
+    submissions: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (f"{self.student} is in {len(self.submissions)} submissions: {', '.join(self.submissions[:-1])} and "
+                f"{self.submissions[-1]}")
 
 
 @dataclass
@@ -87,6 +102,8 @@ class ExportResult:
     rows: list[Row] = field(default_factory=list)
     unknown_identity: list[str] = field(default_factory=list)
     grader_errors: list[str] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    """Students in more than one submission: written in ``csv`` only; an LMS format is refused."""
 
 
 def _identity(data: dict, key: str) -> str:
@@ -151,14 +168,33 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
         error = r.status == GRADER_ERROR or any(c.status == GRADER_ERROR for c in r.cases)
         score = "" if error else f"{r.score * (1 - cut):g}"
         source = _identity(data, "source")
+        original = _identity(data, "original")
+        submission = f"{student} ({original})" if original and original != student else student
         status = GRADER_ERROR if error else r.status
         rows.append(Row(student, _identity(data, "name"), _identity(data, "email"), _identity(data, "sid"),
                         _lms_id(data, source) if source in ("canvas", "moodle") else "",
-                        score, r.max_score, status, late, cut))
+                        score, r.max_score, status, late, cut, submission=submission))
         for i, m in enumerate(_members(data), 2):  # a group submission: each submitter gets its grade
             rows.append(Row(m["email"] or (f"sid-{m['sid']}" if m["sid"] else f"{student}+member{i}"), m["name"],
-                            m["email"], m["sid"], "", score, r.max_score, status, late, cut))
+                            m["email"], m["sid"], "", score, r.max_score, status, late, cut, submission=submission))
     return a.title, sorted(rows, key=lambda row: row.student)
+
+
+def duplicates(rows: list[Row]) -> list[Duplicate]:
+    """The students with rows in more than one submission: rows of different submissions that share an
+    e-mail (case-insensitive), a sid or an LMS user id. An LMS import of both rows would keep whichever
+    comes last, so the grade would depend on the order of the file."""
+    by_key: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        for kind, value in (("email", row.email.strip().lower()), ("sid", row.sid.strip()), ("lms", row.lms_id)):
+            if value:
+                by_key.setdefault((kind, value), []).append(row)
+    found: dict[tuple[str, ...], Duplicate] = {}
+    for (kind, value), same in by_key.items():
+        submissions = tuple(sorted({row.submission or row.student for row in same}))
+        if len(submissions) > 1 and submissions not in found:
+            found[submissions] = Duplicate(value if kind == "email" else f"{kind} {value}", submissions)
+    return sorted(found.values(), key=lambda d: d.student)
 
 
 def _members(data: dict) -> list[dict[str, str]]:
@@ -227,9 +263,15 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
     if canvas_assignment_id is not None and format != "canvas":
         raise ExportError(f"--canvas-assignment-id applies to --format canvas only, not {format}")
     title, rows = rows_of(Path(out), root=root)
+    twice = duplicates(rows)
+    if twice and format != "csv":
+        raise ExportError(f"{out}: {'; '.join(map(str, twice[:5]))}{'; ...' if len(twice) > 5 else ''}. A "
+                          f"{format} import would keep whichever row comes last. Decide which submission counts, "
+                          "remove the other from the class folder and grade again (or see both rows with "
+                          "--format csv); nothing was written")
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
     atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
     return ExportResult(target, rows,
                         unknown_identity=[r.student for r in rows if not (r.name or r.email or r.sid or (
                             format == "canvas" and r.lms_id))],
-                        grader_errors=[r.student for r in rows if r.status == GRADER_ERROR])
+                        grader_errors=[r.student for r in rows if r.status == GRADER_ERROR], duplicates=twice)

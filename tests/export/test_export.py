@@ -126,3 +126,31 @@ def test_a_group_submission_grades_every_submitter(tmp_path):
         assert scores == {"dan@uni.edu": f"{A.points:g}", "eve@uni.edu": f"{A.points:g}", "fay@uni.edu": "0"}, fmt
     rows = read(export(out, format="canvas", output=tmp_path / "canvas.csv").output)[2:]
     assert {r[2]: r[5] for r in rows} == {"1004": f"{A.points:g}", "1005": f"{A.points:g}", "1006": "0"}
+
+
+def test_a_student_in_two_submissions_is_refused_not_imported_twice(tmp_path, capsys):
+    """A partner in a group submission who also handed in alone: two rows for one student, with different
+    grades, and an LMS import silently keeps whichever comes last. Is an LMS export refused, naming the student
+    and both submissions, with nothing written, and does the staff's plain CSV keep both rows and say so (exit 1)?"""
+    root = tmp_path / "assignment_1_export"
+    for folder, text in (("submission_1", A.solution_file.read_text()),
+                         ("submission_2", (A.starter_dir / A.student_file).read_text())):
+        (root / folder).mkdir(parents=True)
+        (root / folder / A.student_file).write_text(text)
+    (root / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Dan Wu\n    :sid: '1004'\n    :email: dan@uni.edu\n"
+        "  - :name: Eve Park\n    :sid: '1005'\n    :email: eve@uni.edu\n"
+        "submission_2:\n  :submitters:\n  - :name: Eve Park\n    :sid: '1005'\n    :email: Eve@Uni.edu\n")
+    out = tmp_path / "out"
+    grade("a1_numpy_cnn", [root], out=out, jobs=1, sandbox="in-process", progress=False)
+    for fmt in ("canvas", "moodle", "gradescope"):
+        target = tmp_path / f"{fmt}.csv"
+        with pytest.raises(ExportError, match=r"eve@uni\.edu is in 2 submissions: .*submission_2.*submission_1"):
+            export(out, format=fmt, output=target)
+        assert not target.exists()
+    assert cli(["export", str(out), "--format", "gradescope"]) == 2
+    assert "submission_1" in capsys.readouterr().err
+    r = export(out, format="csv", output=tmp_path / "plain.csv")
+    assert [d.student for d in r.duplicates] == ["eve@uni.edu"] and len(read(r.output)) == 4  # header + 3 rows
+    assert cli(["export", str(out), "--format", "csv", "--output", str(tmp_path / "p2.csv")]) == 1
+    assert "in 2 submissions" in capsys.readouterr().err
