@@ -402,10 +402,10 @@ def render(results: list[SubmissionResult], title: str, plots: list[str], out_di
 <html lang="en"><head><meta charset="utf-8"><title>{for_html(title)}: class report</title>
 <style>{STYLE}</style></head><body>
 <h1>{for_html(title)}: class report</h1>
-<p>{len(results)} submissions, {len(scored)} graded: mean {_num(mean, '{:.2f}')}, median {_num(median, '{:g}')}
-out of {top:g}; {full} with full marks. {len(ok)} ran normally (status <code>ok</code>), {not_working} could
-not run (see the statuses); {len(sub_errors)} grader error(s) (no grade, not counted); {flagged} flagged for
-review. Contents: <a href="#questions">questions</a>, <a href="#students">students</a>,
+<p>{len(results)} submissions; {len(scored)} with a grade: mean {_num(mean, '{:.2f}')}, median
+{_num(median, '{:g}')} out of {top:g}, {full} with full marks. Of those, {len(ok)} ran normally (status
+<code>ok</code>) and {not_working} did not (a syntax error, a crash, a timeout...: see the statuses). {len(sub_errors)} grader
+error(s): no grade yet, not counted. {flagged} flagged for review. Contents: <a href="#questions">questions</a>, <a href="#students">students</a>,
 <a href="#failures">failures</a>, <a href="#review">review</a>, <a href="#errors">grader errors</a>.</p>
 <table><tr><th>status</th><th>submissions</th></tr>{status_rows or '<tr><td colspan=2>none</td></tr>'}</table>
 {img.get("score_histogram.png", "")}

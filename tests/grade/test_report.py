@@ -61,7 +61,7 @@ def test_status_summary_and_grader_errors(klass):
     """Counted per status in the documented order; the grader error is listed and has no total."""
     assert report.status_counts(klass) == {"ok": 4, "syntax_error": 1, "grader_error": 1}
     html = report.render(klass, "T", [], Path("/nonexistent"))
-    assert "6 submissions, 5 graded: mean 2.60, median 2" in html  # (6 + 2 + 3 + 0 + 2) / 5
+    assert "6 submissions; 5 with a grade: mean 2.60, median\n2 out of 6" in html  # (6 + 2 + 3 + 0 + 2) / 5
     assert "s5: no grade (total left empty)" in html
     row = html[html.index("<tr><td>s5</td>"):]
     assert row.startswith("<tr><td>s5</td><td class=n></td><td class=n>6</td>")  # empty total, never 0
@@ -264,4 +264,4 @@ def test_degenerate_classes(which, tmp_path):
     assert "report.html" in written and all((tmp_path / n).is_file() for n in written)
     html = (tmp_path / "report.html").read_text()
     if which == "all grader errors":
-        assert "0 graded: mean &ndash;, median &ndash;" in html
+        assert "0 with a grade: mean &ndash;, median\n&ndash;" in html
