@@ -70,6 +70,8 @@ def cli(verbose: bool) -> None:
 def release(assignment: str, check: bool) -> None:
     """Regenerate starter_code/ASSIGNMENT and build dist/ASSIGNMENT/*.zip."""
     r = _verb("release")(assignment, check=check)
+    for warning in r.warnings:
+        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
     if check:
         if r.stale:
             click.echo("starter_code is stale; run `python -m autograder release "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,8 @@ class Release:
     """The student bundle's requirements.txt (pinned from the repository's)."""
     stale: list[str] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the release leaves to the instructor's judgement (a question the notebook does not check)."""
     dist: Path | None = None
     """Where the zips go; None = ``dist/<a>/`` of the repository."""
     starter_out: Path | None = None
@@ -166,12 +169,31 @@ def build_notebook(r: Release) -> None:
     import nbformat
 
     nb = jupytext.reads(src.read_text(), fmt="py:percent")
+    check_notebook_questions(r, src, "\n".join(c.source for c in nb.cells if c.cell_type == "code"))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header(r.rel(src), comment="<!--").rstrip() + " -->"))
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"  # stable ids: a rebuild is byte-identical
     r.notebook = nbformat.writes(nb) + "\n"
+
+
+#: A notebook cell's ``grader.check("<question>")`` (otter's call; the name is the test file's).
+GRADER_CHECK = re.compile(r"""\bgrader\.check\(\s*["']([^"']*)["']""")
+
+
+def check_notebook_questions(r: Release, src: Path, code: str) -> None:
+    """Each ``grader.check`` of the notebook names a question of assignment.toml (another name fails in the
+    student's cell); a question with no ``grader.check`` cell is a warning (its public tests run only
+    from ``python -m autograder check``)."""
+    questions = [q.name for q in r.assignment.questions]
+    named = GRADER_CHECK.findall(code)
+    unknown = sorted(set(named) - set(questions))
+    if unknown:
+        raise ReleaseError(f"{r.rel(src)}: grader.check({unknown[0]!r}) names no question of assignment.toml "
+                           f"(the questions: {', '.join(questions)})")
+    r.warnings += [f"{r.rel(src)} has no grader.check({q!r}) cell: students see {q}'s public tests only "
+                   "through `python -m autograder check`" for q in questions if q not in named]
 
 
 def write_starter(r: Release) -> None:

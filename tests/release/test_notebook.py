@@ -73,3 +73,21 @@ def test_notebook_runs_to_the_end_with_the_stubs(assignment, tmp_path, repo_copy
     said = _text(out for cell in code for out in cell.get("outputs", []))
     assert said.count("not implemented yet: ") >= 3 and "Traceback" not in said
     assert "errored" not in said and not pngs, (said[:3000], len(pngs))
+
+
+def test_a_notebook_check_naming_no_question_is_refused_and_a_missing_one_is_said(repo_copy, tmp_path):
+    """A ``grader.check("q5_pad2d")`` typo would fail in the student's cell; a question with no check cell
+    leaves its public tests to the command line. Is the typo refused by release (naming the file and the
+    name) and the missing cell a warning naming the question, while the real notebooks have neither?"""
+    from autograder.release import ReleaseError
+
+    for name in ASSIGNMENTS:
+        assert release(name, root=repo_copy, check=True).warnings == []
+    src = repo_copy / "assignments/a1_numpy_cnn/notebook.py"
+    text = src.read_text()
+    src.write_text(text.replace('grader.check("q05_pad2d")', 'grader.check("q5_pad2d")'))
+    with pytest.raises(ReleaseError, match=r"notebook\.py: grader\.check\('q5_pad2d'\) names no question"):
+        release("a1_numpy_cnn", root=repo_copy, check=True)
+    src.write_text(text.replace('grader.check("q05_pad2d")', ''))
+    r = release("a1_numpy_cnn", root=repo_copy, check=True)
+    assert len(r.warnings) == 1 and "grader.check('q05_pad2d')" in r.warnings[0]
