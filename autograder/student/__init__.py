@@ -2,8 +2,8 @@
 
 Runs on the student's own machine, in-process (their code, their computer): this is a convenience,
 not a sandbox. Only public cases run; hidden cases exist only in the grader. The table lists each
-question's public points; below it, the first failure of each question is explained. Exit 0 only if
-every public case passes.
+question's public points; below it, the first failure of each question is explained (a case worth points
+first; a case worth none is marked as being for information). Exit 0 only if every public case passes.
 
 It applies the grader's rules where a student would otherwise be surprised by the grader:
 
@@ -317,11 +317,12 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
         mine = [r for r in results if r.question == tf.name]
         got, top = sum(r.score for r in mine), sum(r.points for r in mine)
         n_ok = sum(r.status == PASSED for r in mine)
+        failed = sorted((r for r in mine if r.status != PASSED), key=lambda r: r.points == 0)  # points first
         table.add_row(tf.name, f"{n_ok}/{len(mine)}", f"{got:g}/{top:g}",
-                      style="green" if n_ok == len(mine) else "red")
-        failed = [r for r in mine if r.status != PASSED]
+                      style="green" if not failed else "yellow" if failed[0].points == 0 else "red")
         if failed:
-            first_failure[tf.name] = f"{failed[0].name}: {failed[0].message}"
+            note = " (a case worth no points, for information)" if failed[0].points == 0 else ""
+            first_failure[tf.name] = f"{failed[0].name}{note}: {failed[0].message}"
     console.print(table)
     for question, message in first_failure.items():
         console.print(f"[bold]{question}[/bold] first failure - {escape(message)}")

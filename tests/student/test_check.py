@@ -182,3 +182,16 @@ def test_time_limit_without_sigalrm_interrupts_the_main_thread(sigint):
     """.replace("IGNORED", str(sigint == "ignored"))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_a_failed_case_worth_no_points_says_so(tmp_path):
+    """q12's bit-for-bit restore case is worth no points. A `numerical_gradient` that restores x by adding h
+    back earns q12's public points but fails that case: is the failure marked as worth no points (not a
+    bare "first failure" beside full points), with the points still full and the exit status 1?"""
+    path = _variant(tmp_path, "restore", "        x[idx] = old                                                        # restore bit for bit",
+                    "        x[idx] = x[idx] + h")
+    code, text = run(path)
+    flat = " ".join(text.split())
+    assert code == 1 and "public tests: 39/39 points" in flat
+    assert ("q12_numerical_gradient first failure - numerical_gradient_bit_for_bit_info (a case worth no points, "
+            "for information): 'numerical_gradient' (2x2 input, h=1) did not restore x") in flat
