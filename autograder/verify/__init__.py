@@ -90,7 +90,8 @@ def check_mutant(a: Assignment, m, r: SubmissionResult) -> Verdict:
     caught = [f"{c.question}/{c.name}" for c in r.cases if c.status != PASSED]
     errors = _errors(r)
     ok = _loses_points(r) and not errors
-    detail = m.description if not errors else f"not a test of the cases: {errors[0]}"
+    detail = (f"not a test of the cases: {errors[0]}" if errors else m.description if ok else
+              f"ESCAPES: no case worth points fails it (an equivalent mutant, or a missing test): {m.description}")
     return Verdict(f"mutant {m.name}", ok, detail, r.score, caught)
 
 

@@ -53,7 +53,9 @@ def test_uncaught_mutant_and_scoring_stub_fail_verification():
     a = load_assignment(ASSIGNMENTS[0])
     full = a.points
     uncaught = SubmissionResult("m", [CaseResult("q", "c", full, False, PASSED)])
-    assert not check_mutant(a, Mutant("m", "d", a.mutants_dir, []), uncaught).ok
+    verdict = check_mutant(a, Mutant("m", "drops the bias", a.mutants_dir, []), uncaught)
+    assert not verdict.ok and verdict.detail.startswith("ESCAPES: no case worth points fails it")
+    assert verdict.detail.endswith("drops the bias")
     assert not check_stubs(a, _result(PASSED, "failed")).ok
     assert check_stubs(a, _result("failed", "failed")).ok
 
