@@ -711,11 +711,19 @@ def _private_folders(out: Path) -> list[str]:
     return found
 
 
+def _as_handed_in(sub: intake.Submission, student_file: str) -> str:
+    """How a flag names the file its line numbers are of: the ``.py`` file as handed in (the name the TA
+    finds in the class folder), else the folder, zip or notebook it came from and the file it was graded as."""
+    original = sub.original or student_file
+    one_file = original.endswith(".py") and sub.parts is None  # an LMS's files of one student: one was chosen
+    return original if one_file else f"{original} (graded as {student_file})"
+
+
 def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult, sub: intake.Submission,
             summary: BatchSummary, fingerprint: str = "") -> SubmissionResult:
     """Flag, clean and write one submission's files, then journal it with their hashes (the journal
     line comes last: see journal.py)."""
-    result.flags = list(sub.flags) + (integrity.scan_source(sub.source, a.student_file)
+    result.flags = list(sub.flags) + (integrity.scan_source(sub.source, _as_handed_in(sub, a.student_file))
                                       if sub.source and not sub.error else [])
     result.student_info = sub.info
     if result.status == OK and not sub.error and not sub.source.strip():
