@@ -106,9 +106,9 @@ def test_late_penalty_only_when_configured(tmp_path):
         late_penalty(toml)
 
 
-def test_a_group_submission_grades_every_submitter(tmp_path):
-    """A Gradescope group submission (two submitters): only the first got a grade in the LMS exports, the
-    partner none, with no warning. Does every submitter get the submission's grade, in every format?"""
+def _graded_group_export(tmp_path: Path, second_submitter: str) -> Path:
+    """A Gradescope export graded in-process: submission_1 (the reference) by Dan Wu and Eve Park together,
+    submission_2 (the stub) by ``second_submitter`` (its metadata lines); returns the out folder."""
     root = tmp_path / "assignment_1_export"
     for folder, text in (("submission_1", A.solution_file.read_text()),
                          ("submission_2", (A.starter_dir / A.student_file).read_text())):
@@ -117,9 +117,16 @@ def test_a_group_submission_grades_every_submitter(tmp_path):
     (root / "submission_metadata.yml").write_text(
         "submission_1:\n  :submitters:\n  - :name: Dan Wu\n    :sid: '1004'\n    :email: dan@uni.edu\n"
         "  - :name: Eve Park\n    :sid: '1005'\n    :email: eve@uni.edu\n"
-        "submission_2:\n  :submitters:\n  - :name: Fay Li\n    :sid: '1006'\n    :email: fay@uni.edu\n")
+        "submission_2:\n  :submitters:\n" + second_submitter)
     out = tmp_path / "out"
     grade("a1_numpy_cnn", [root], out=out, jobs=1, sandbox="in-process", progress=False)
+    return out
+
+
+def test_a_group_submission_grades_every_submitter(tmp_path):
+    """A Gradescope group submission (two submitters): only the first got a grade in the LMS exports, the
+    partner none, with no warning. Does every submitter get the submission's grade, in every format?"""
+    out = _graded_group_export(tmp_path, "  - :name: Fay Li\n    :sid: '1006'\n    :email: fay@uni.edu\n")
     for fmt, email_col, score_col in (("gradescope", 2, 3), ("moodle", 0, 3), ("csv", 2, 4)):
         rows = read(export(out, format=fmt, output=tmp_path / f"{fmt}.csv").output)[1:]
         scores = {r[email_col]: r[score_col] for r in rows}
@@ -132,17 +139,7 @@ def test_a_student_in_two_submissions_is_refused_not_imported_twice(tmp_path, ca
     """A partner in a group submission who also handed in alone: two rows for one student, with different
     grades, and an LMS import silently keeps whichever comes last. Is an LMS export refused, naming the student
     and both submissions, with nothing written, and does the staff's plain CSV keep both rows and say so (exit 1)?"""
-    root = tmp_path / "assignment_1_export"
-    for folder, text in (("submission_1", A.solution_file.read_text()),
-                         ("submission_2", (A.starter_dir / A.student_file).read_text())):
-        (root / folder).mkdir(parents=True)
-        (root / folder / A.student_file).write_text(text)
-    (root / "submission_metadata.yml").write_text(
-        "submission_1:\n  :submitters:\n  - :name: Dan Wu\n    :sid: '1004'\n    :email: dan@uni.edu\n"
-        "  - :name: Eve Park\n    :sid: '1005'\n    :email: eve@uni.edu\n"
-        "submission_2:\n  :submitters:\n  - :name: Eve Park\n    :sid: '1005'\n    :email: Eve@Uni.edu\n")
-    out = tmp_path / "out"
-    grade("a1_numpy_cnn", [root], out=out, jobs=1, sandbox="in-process", progress=False)
+    out = _graded_group_export(tmp_path, "  - :name: Eve Park\n    :sid: '1005'\n    :email: Eve@Uni.edu\n")
     for fmt in ("canvas", "moodle", "gradescope"):
         target = tmp_path / f"{fmt}.csv"
         with pytest.raises(ExportError, match=r"eve@uni\.edu is in 2 submissions: .*submission_2.*submission_1"):
