@@ -75,6 +75,14 @@ class Demo:
 
 
 @dataclass(frozen=True)
+class Grading:
+    """``[grading]``: how the exports turn a score into a grade (``autograder.export``)."""
+
+    late_penalty: float = 0.0
+    """The fraction of the score taken off a submission intake marked late (0: none), in [0, 1]."""
+
+
+@dataclass(frozen=True)
 class Assignment:
     name: str
     student_file: str
@@ -91,6 +99,7 @@ class Assignment:
     options: Options = field(default_factory=Options)
     support: Support = field(default_factory=Support)
     demo: Demo = field(default_factory=Demo)
+    grading: Grading = field(default_factory=Grading)
 
     @property
     def module_name(self) -> str:
@@ -223,12 +232,13 @@ def parse_assignment(path: Path, root: Path) -> Assignment:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise AssignmentError(f"{path}: not valid TOML: {exc}") from exc
-    tables = {"assignment", "options", "limits", "support", "demo", "questions"}
+    tables = {"assignment", "options", "limits", "support", "demo", "grading", "questions"}
     for key in data:
         if key not in tables:
             raise AssignmentError(f"{path}: unknown table [{key}] (known: {', '.join(sorted(tables))})")
     meta = _fill(Assignment, data.get("assignment", {}), f"{path} [assignment]",
-                 skip=("root", "questions", "limits", "options", "support", "demo"), required=("name", "student_file", "seed"))
+                 skip=("root", "questions", "limits", "options", "support", "demo", "grading"),
+                 required=("name", "student_file", "seed"))
     if meta["name"] != path.parent.name:
         raise AssignmentError(f"{path} [assignment]: name = {meta['name']!r} must be the folder's name "
                               f"{path.parent.name!r}")
@@ -244,6 +254,10 @@ def parse_assignment(path: Path, root: Path) -> Assignment:
     for key in ("parent", "worker"):
         _support_path(path, key, getattr(support, key), path.parent)
     demo = Demo(**_fill(Demo, data.get("demo", {}), f"{path} [demo]"))
+    grading = Grading(**_fill(Grading, data.get("grading", {}), f"{path} [grading]"))
+    penalty = grading.late_penalty
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or not 0 <= penalty <= 1:
+        raise AssignmentError(f"{path} [grading]: late_penalty must be a number in [0, 1], got {penalty!r}")
     questions = data.get("questions", [])
     if not isinstance(questions, list):
         raise AssignmentError(f"{path}: questions must be an array of tables ([[questions]])")
@@ -252,7 +266,7 @@ def parse_assignment(path: Path, root: Path) -> Assignment:
         qd = _fill(Question, q, f"{path} [[questions]] #{i}", required=("name", "points"))
         qs.append(Question(**{"title": qd["name"], **qd}))
     return Assignment(**meta, root=root, questions=tuple(qs), limits=limits, options=options, support=support,
-                      demo=demo)
+                      demo=demo, grading=grading)
 
 
 def load_assignment(name: str, root: Path | None = None) -> Assignment:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,12 +134,15 @@ def _late(data: dict) -> bool:
 
 
 def late_penalty(assignment_toml: Path) -> float:
-    """``[grading] late_penalty`` of ``assignment_toml`` (a fraction in [0, 1]); 0 when not configured."""
-    data = tomllib.loads(Path(assignment_toml).read_text(encoding="utf-8"))
-    value = data.get("grading", {}).get("late_penalty", 0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ExportError(f"{assignment_toml}: [grading] late_penalty must be a number in [0, 1], got {value!r}")
-    return float(value)
+    """``[grading] late_penalty`` of ``assignment_toml`` (a fraction in [0, 1]); 0 when not configured.
+    Read by the assignment loader (``autograder.core.assignment``: its checks, every verb's)."""
+    from autograder.core.assignment import AssignmentError, parse_assignment
+
+    path = Path(assignment_toml)
+    try:
+        return parse_assignment(path, path.parent.parent.parent).grading.late_penalty
+    except AssignmentError as exc:
+        raise ExportError(str(exc)) from exc
 
 
 def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
@@ -158,7 +160,7 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
     if header is None:
         raise ExportError(f"{out}/journal.jsonl has no batch line (written by an older grader): regrade it")
     a = load_assignment(header["assignment"], root)
-    penalty = late_penalty(a.source_dir / "assignment.toml")
+    penalty = a.grading.late_penalty
     rows = []
     for student, entry in sorted(journal.entries().items()):
         data = entry.get("result") or {}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main as cli
-from autograder.core.assignment import REPO_ROOT, load_assignment
+from autograder.core.assignment import load_assignment
 from autograder.export import ExportError, late_penalty
 from autograder.export import main as export
 from autograder.grade.batch import main as grade
@@ -94,16 +94,30 @@ def test_tampered_outputs_are_refused(batch, tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_late_penalty_only_when_configured(tmp_path):
-    """Is the late penalty 0 unless assignment.toml's [grading] sets it, and checked when it is?"""
-    toml = tmp_path / "assignment.toml"
-    toml.write_text((REPO_ROOT / "assignments/a1_numpy_cnn/assignment.toml").read_text())
+def test_late_penalty_only_when_configured(repo_copy, tmp_path):
+    """The README's ``[grading] late_penalty`` in assignment.toml: the loader refused the table ("unknown table
+    [grading]"), so no course could turn it on. Is it accepted and checked by the loader (every verb), and does a
+    Canvas LATE submission export with the penalty while an on-time one does not?"""
+    toml = repo_copy / "assignments/a1_numpy_cnn/assignment.toml"
+    text = toml.read_text()
     assert late_penalty(toml) == 0
-    toml.write_text(toml.read_text() + "\n[grading]\nlate_penalty = 0.25\n")
-    assert late_penalty(toml) == 0.25
-    toml.write_text(toml.read_text().replace("0.25", "3"))
-    with pytest.raises(ExportError, match="late_penalty"):
-        late_penalty(toml)
+    subs = tmp_path / "canvas"
+    subs.mkdir()
+    (subs / "alicesmith_LATE_2001_5001_cnn_numpy.py").write_text(A.solution_file.read_text())
+    (subs / "bobjones_2002_5002_cnn_numpy.py").write_text(A.solution_file.read_text())
+    try:
+        toml.write_text(text + "\n[grading]\nlate_penalty = 0.25\n")
+        assert late_penalty(toml) == 0.25
+        out = tmp_path / "out"
+        grade("a1_numpy_cnn", [subs], out=out, jobs=1, sandbox="in-process", progress=False, root=repo_copy)
+        rows = {r[0]: r for r in read(export(out, format="csv", output=tmp_path / "g.csv", root=repo_copy).output)}
+        assert float(rows["alicesmith"][4]) == 0.75 * A.points and rows["alicesmith"][7:] == ["yes", "0.25"]
+        assert float(rows["bobjones"][4]) == A.points and rows["bobjones"][7:] == ["", ""]
+        toml.write_text(text + "\n[grading]\nlate_penalty = 3\n")
+        with pytest.raises(ExportError, match=r"\[grading\]: late_penalty must be a number in \[0, 1\]"):
+            late_penalty(toml)
+    finally:
+        toml.write_text(text)
 
 
 def _graded_group_export(tmp_path: Path, second_submitter: str) -> Path:
