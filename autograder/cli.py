@@ -213,7 +213,9 @@ def export(out: Path, fmt: str, output: Path | None, canvas_assignment_id: str |
     r = _verb("export")(out, format=fmt, output=output, canvas_assignment_id=canvas_assignment_id)
     click.echo(f"wrote {r.output} ({len(r.rows)} student(s), {fmt})")
     if r.unknown_identity:
-        click.secho(for_terminal(f"WARNING: no name, email or sid known for {len(r.unknown_identity)} student(s); "
+        click.secho(for_terminal(f"WARNING: the {fmt} import cannot match {len(r.unknown_identity)} student(s): no "
+                                 + ("e-mail or sid" if fmt in ("moodle", "gradescope") else "name, e-mail or sid")
+                                 + " known (give a --roster when grading); "
                                  f"their submission id stands in for it: {', '.join(r.unknown_identity[:10])}"
                                  + (", ..." if len(r.unknown_identity) > 10 else "")), fg="yellow", err=True)
     for d in r.duplicates:

@@ -26,7 +26,10 @@ checking that its results and batch files still match the hashes it recorded (a 
 
 Where the batch does not know a student's name, email or sid (only the submission's id), the id
 stands in for it (in ``canvas``: in the ``Student`` column only), and ``ExportResult.unknown_identity``
-lists those students (the CLI says so; for ``canvas`` a known Canvas user id is identity enough). A
+lists the students the LMS's import cannot match (the CLI says so): in ``moodle`` and ``gradescope``,
+those with neither an e-mail nor a sid (those imports match no name; the number in a Moodle download's
+names is the assignment's participant id, not a user id); in ``canvas``, those with no Canvas user id,
+sid, e-mail or name; in ``csv``, those with none of them. A
 grader error's score is left EMPTY (an LMS would record a 0 as the grade); it is listed in
 ``ExportResult.grader_errors``. A late policy applies only when ``assignment.toml`` configures one::
 
@@ -71,7 +74,8 @@ class Row:
     email: str
     sid: str
     lms_id: str
-    """The student's Canvas or Moodle user id (intake's key ``canvas:<id>``/``moodle:<id>``), else ""."""
+    """The student's Canvas user id (intake's key ``canvas:<id>``), else "" (a Moodle download's number is
+    the assignment's participant id: no column of any import takes it)."""
     score: str
     """Empty for a grader error (no grade yet), else the score after any late penalty."""
     max: float
@@ -174,7 +178,7 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
         submission = f"{student} ({original})" if original and original != student else student
         status = GRADER_ERROR if error else r.status
         rows.append(Row(student, _identity(data, "name"), _identity(data, "email"), _identity(data, "sid"),
-                        _lms_id(data, source) if source in ("canvas", "moodle") else "",
+                        _lms_id(data, source) if source == "canvas" else "",
                         score, r.max_score, status, late, cut, submission=submission))
         for i, m in enumerate(_members(data), 2):  # a group submission: each submitter gets its grade
             rows.append(Row(m["email"] or (f"sid-{m['sid']}" if m["sid"] else f"{student}+member{i}"), m["name"],
@@ -206,6 +210,13 @@ def _members(data: dict) -> list[dict[str, str]]:
     if not isinstance(members, list):
         return []
     return [{k: str(m.get(k) or "") for k in ("name", "email", "sid")} for m in members if isinstance(m, dict)]
+
+
+def matchable(row: Row, fmt: str) -> bool:
+    """Whether ``fmt``'s import can match ``row`` to a user (module docstring)."""
+    if fmt in ("moodle", "gradescope"):
+        return bool(row.email or row.sid)
+    return bool(row.email or row.sid or row.name or (fmt == "canvas" and row.lms_id))
 
 
 def canvas_column(title: str, assignment_id: str | int | None = None) -> str:
@@ -274,6 +285,5 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
     atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
     return ExportResult(target, rows,
-                        unknown_identity=[r.student for r in rows if not (r.name or r.email or r.sid or (
-                            format == "canvas" and r.lms_id))],
+                        unknown_identity=[r.student for r in rows if not matchable(r, format)],
                         grader_errors=[r.student for r in rows if r.status == GRADER_ERROR], duplicates=twice)

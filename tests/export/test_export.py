@@ -165,3 +165,19 @@ def test_a_student_in_two_submissions_is_refused_not_imported_twice(tmp_path, ca
     assert [d.student for d in r.duplicates] == ["eve@uni.edu"] and len(read(r.output)) == 4  # header + 3 rows
     assert cli(["export", str(out), "--format", "csv", "--output", str(tmp_path / "p2.csv")]) == 1
     assert "in 2 submissions" in capsys.readouterr().err
+
+
+def test_a_moodle_download_without_a_roster_is_said_to_be_unmatchable(tmp_path):
+    """A Moodle download names only the student and the assignment's participant number. Moodle's and
+    Gradescope's imports match by e-mail or id number only: the export said nothing (the name counted as
+    identity), and the Canvas layout put the Moodle number in Canvas's user ID column (another Canvas user's
+    id). Is the student listed as unmatchable for moodle and gradescope, and is Canvas's ID column left empty?"""
+    subs = tmp_path / "moodle"
+    subs.mkdir()
+    (subs / "Alice Smith_2001_assignsubmission_file_cnn_numpy.py").write_text(A.solution_file.read_text())
+    out = tmp_path / "out"
+    grade("a1_numpy_cnn", [subs], out=out, jobs=1, sandbox="in-process", progress=False)
+    for fmt in ("moodle", "gradescope"):
+        assert export(out, format=fmt, output=tmp_path / f"{fmt}.csv").unknown_identity == ["Alice_Smith"], fmt
+    r = export(out, format="canvas", output=tmp_path / "canvas.csv")
+    assert r.unknown_identity == [] and read(r.output)[2][:2] == ["Alice Smith", ""]  # the name: Canvas's match
