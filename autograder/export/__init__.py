@@ -266,6 +266,16 @@ def render(title: str, rows: list[Row], fmt: str, *, canvas_assignment_id: str |
     return buf.getvalue()
 
 
+def _check_target(out: Path, target: Path) -> None:
+    """Inside the out folder an export may write only a ``.csv`` of its own beside the batch's files (never
+    the journal, the gradebook, results/ or feedback/: the batch's record)."""
+    here, inside = target.resolve(), out.resolve()
+    if here.is_relative_to(inside) and (here.parent != inside or here.suffix != ".csv"
+                                        or here.name in ("gradebook.csv", "journal.jsonl")):
+        raise ExportError(f"--output {target} would overwrite the batch's own files in {out}: write the export "
+                          f"beside them as {out}/grades-<format>.csv (the default) or outside {out}")
+
+
 def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Path | None = None,
          canvas_assignment_id: str | int | None = None) -> ExportResult:
     """Export the grades of the batch in ``out`` as ``format`` to ``output`` (default
@@ -283,6 +293,7 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
                           "remove the other from the class folder and grade again (or see both rows with "
                           "--format csv); nothing was written")
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
+    _check_target(Path(out), target)
     atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
     return ExportResult(target, rows,
                         unknown_identity=[r.student for r in rows if not matchable(r, format)],

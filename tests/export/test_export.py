@@ -181,3 +181,13 @@ def test_a_moodle_download_without_a_roster_is_said_to_be_unmatchable(tmp_path):
         assert export(out, format=fmt, output=tmp_path / f"{fmt}.csv").unknown_identity == ["Alice_Smith"], fmt
     r = export(out, format="canvas", output=tmp_path / "canvas.csv")
     assert r.unknown_identity == [] and read(r.output)[2][:2] == ["Alice Smith", ""]  # the name: Canvas's match
+
+
+@pytest.mark.parametrize("name", ["journal.jsonl", "gradebook.csv", "results/ref_a.json", "report.html"])
+def test_an_export_never_overwrites_the_batch_s_own_files(batch, name, capsys):
+    """`export --output OUT/journal.jsonl` overwrote the batch's record of truth (exit 0). Is it refused in one
+    line, with the file unchanged?"""
+    before = (batch / name).read_bytes()
+    assert cli(["export", str(batch), "--format", "csv", "--output", str(batch / name)]) == 2
+    assert "would overwrite the batch's own files" in capsys.readouterr().err
+    assert (batch / name).read_bytes() == before
