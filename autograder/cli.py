@@ -41,14 +41,15 @@ class SandboxChoice(click.Choice):
     """``auto`` and the names of ``autograder.sandbox.backends.REGISTRY``, read when a value is checked or
     shown (importing the sandbox costs a second, and the student bundle has no sandbox and no verb using it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
+        self.extra = extra
         super().__init__(())
 
     @property
     def choices(self) -> tuple[str, ...]:
         from autograder.sandbox.backends import REGISTRY
 
-        return ("auto", *REGISTRY)
+        return ("auto", *REGISTRY, *self.extra)
 
     @choices.setter
     def choices(self, value) -> None:  # click.Choice.__init__ assigns it: the registry stays the source
@@ -85,10 +86,12 @@ def release(assignment: str, check: bool) -> None:
 
 @cli.command()
 @click.argument("assignment")
-@click.option("--sandbox", cls=VerbDefault, default=lambda: _default("verify", "sandbox"), show_default=True,
-              help="How to run the reference, stubs and mutants: bwrap, process, auto or in-process.")
-@click.option("-j", "--jobs", type=int, cls=VerbDefault, default=lambda: _default("verify", "jobs"), show_default=True)
-@click.option("--ids", type=int, cls=VerbDefault, default=lambda: _default("verify", "ids"), show_default=True,
+@click.option("--sandbox", type=SandboxChoice("in-process"), cls=VerbDefault,
+              default=lambda: _default("verify", "sandbox"), show_default=True,
+              help="How to run the reference, stubs and mutants (in-process: trusted code only, no sandbox).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), cls=VerbDefault, default=lambda: _default("verify", "jobs"),
+              show_default=True)
+@click.option("--ids", type=click.IntRange(min=0), cls=VerbDefault, default=lambda: _default("verify", "ids"), show_default=True,
               help="Also grade the reference and every mutant (in-process) under this many student ids; 0: skip.")
 @click.option("--full", is_flag=True, help="Grade every case of every mutant (by default a mutant is graded on "
               "the cases that reach a definition it changes; the others are taken from the reference).")

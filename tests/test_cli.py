@@ -12,6 +12,9 @@ BAD = {
     "release missing argument": ["release"],
     "verify unknown assignment": ["verify", "nope"],
     "verify bad ids": ["verify", "a1_numpy_cnn", "--ids", "many"],
+    "verify negative ids": ["verify", "a1_numpy_cnn", "--ids", "-1"],
+    "verify bad sandbox": ["verify", "a1_numpy_cnn", "--sandbox", "bogus"],
+    "verify bad jobs": ["verify", "a1_numpy_cnn", "-j", "0"],
     "grade unknown assignment": ["grade", "nope", "examples/submissions", "--out", "{tmp}/out"],
     "grade missing submission": ["grade", "a1_numpy_cnn", "{tmp}/missing.py", "--out", "{tmp}/out"],
     "grade bad jobs": ["grade", "a1_numpy_cnn", "examples/submissions", "--out", "{tmp}/out", "-j", "0"],
@@ -46,6 +49,16 @@ def test_bad_input_is_one_line_and_exit_2(label, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr
     assert len(lines[0]) > len("Error: ") + 20, lines  # names the problem, not just "Error"
     assert not (tmp_path / "out").exists()
+
+
+def test_check_of_a_file_that_is_not_utf8_is_one_line(tmp_path):
+    """A student's file saved in another encoding: a traceback from read_text, in the locale's encoding."""
+    path = tmp_path / "cnn_numpy.py"
+    path.write_bytes(b'NAME = "Jos\xe9"\n')
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "a1_numpy_cnn", str(path)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip() == f"Error: {path} is not UTF-8 text (byte 11): save it as " \
+        "UTF-8, as the grader reads it", done.stderr[-1500:]
 
 
 def test_usage_error_names_the_help_command():

@@ -273,7 +273,11 @@ def main(assignment: str, file: Path, *, out=None, timeout_s: float | None = Non
                          f"{config.student_file} (`python -m autograder check {assignment} {config.student_file}`)")
     timeout_s = timeout_s or config.call_timeout_s
     limit = TimeLimit(grace_s)
-    source = file.read_text()
+    try:
+        source = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{file} is not UTF-8 text (byte {exc.start}): save it as UTF-8, as the grader reads "
+                         "it") from None
     bad = forbidden_imports_in(source, config.forbidden_imports)
     for line, top in bad:
         words = forbidden_message(config.student_file, top, config.forbidden_imports, config.forbidden_reason)
