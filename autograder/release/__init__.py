@@ -6,10 +6,10 @@ compares instead of writing, so CI fails when ``starter_code/`` is stale.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import logging
-import re
 import subprocess
 import sys
 import tempfile
@@ -169,7 +169,7 @@ def build_notebook(r: Release) -> None:
     import nbformat
 
     nb = jupytext.reads(src.read_text(), fmt="py:percent")
-    check_notebook_questions(r, src, "\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+    check_notebook_questions(r, src, [c.source for c in nb.cells if c.cell_type == "code"])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header(r.rel(src), comment="<!--").rstrip() + " -->"))
@@ -178,16 +178,29 @@ def build_notebook(r: Release) -> None:
     r.notebook = nbformat.writes(nb) + "\n"
 
 
-#: A notebook cell's ``grader.check("<question>")`` (otter's call; the name is the test file's).
-GRADER_CHECK = re.compile(r"""\bgrader\.check\(\s*["']([^"']*)["']""")
+def grader_checks(cell: str) -> list[str]:
+    """The questions a code cell's ``grader.check("<q>")`` / ``grader.check(question="<q>")`` calls name
+    (parsed: a comment or a string naming one is not a call; IPython's ``%``/``!`` lines are left out)."""
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.splitlines())
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "check" \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "grader":
+            given = node.args[:1] + [k.value for k in node.keywords if k.arg == "question"]
+            names += [a.value for a in given if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return names
 
 
-def check_notebook_questions(r: Release, src: Path, code: str) -> None:
-    """Each ``grader.check`` of the notebook names a question of assignment.toml (another name fails in the
-    student's cell); a question with no ``grader.check`` cell is a warning (its public tests run only
-    from ``python -m autograder check``)."""
+def check_notebook_questions(r: Release, src: Path, cells: list[str]) -> None:
+    """Each ``grader.check`` of the notebook's code ``cells`` names a question of assignment.toml (another
+    name fails in the student's cell); a question with no ``grader.check`` cell is a warning (its public
+    tests run only from ``python -m autograder check``)."""
     questions = [q.name for q in r.assignment.questions]
-    named = GRADER_CHECK.findall(code)
+    named = [q for cell in cells for q in grader_checks(cell)]
     unknown = sorted(set(named) - set(questions))
     if unknown:
         raise ReleaseError(f"{r.rel(src)}: grader.check({unknown[0]!r}) names no question of assignment.toml "

@@ -86,11 +86,13 @@ def test_a_notebook_check_naming_no_question_is_refused_and_a_missing_one_is_sai
     src = repo_copy / "assignments/a1_numpy_cnn/notebook.py"
     text = src.read_text()
     try:  # repo_copy is shared by the tests of this process: put the notebook back
-        src.write_text(text.replace('grader.check("q05_pad2d")', 'grader.check("q5_pad2d")'))
+        src.write_text(text.replace('grader.check("q05_pad2d")', 'grader.check("q5_pad2d")\n# grader.check("q99")'))
         with pytest.raises(ReleaseError, match=r"notebook\.py: grader\.check\('q5_pad2d'\) names no question"):
             release("a1_numpy_cnn", root=repo_copy, check=True)
-        src.write_text(text.replace('grader.check("q05_pad2d")', ''))
-        r = release("a1_numpy_cnn", root=repo_copy, check=True)
+        src.write_text(text.replace('grader.check("q05_pad2d")', '# grader.check("q05_pad2d")  # later'))
+        r = release("a1_numpy_cnn", root=repo_copy, check=True)  # a comment is not a check cell, nor a typo
         assert len(r.warnings) == 1 and "grader.check('q05_pad2d')" in r.warnings[0]
+        src.write_text(text.replace('grader.check("q05_pad2d")', 'grader.check(question="q05_pad2d")'))
+        assert release("a1_numpy_cnn", root=repo_copy, check=True).warnings == []  # otter's keyword form
     finally:
         src.write_text(text)
