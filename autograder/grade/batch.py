@@ -582,6 +582,30 @@ def changed_files(out: Path, journal: Journal) -> list[str]:
     return sorted(set(found))
 
 
+def _check_shard_set(headers: list[tuple[Path, dict]]) -> None:
+    """The folders are the shards 1/N ... N/N of one split, each once: a missing shard would leave its
+    students out of the merged gradebook, with nothing to say so."""
+    n_of = {}
+    for folder, h in headers:
+        k, _, n = str(h.get("shard") or "").partition("/")
+        if not (k.isdigit() and n.isdigit()):
+            raise BatchError(f"merge: {folder} is a whole batch, not a shard (grade --shard K/N): only the shards "
+                             "of one batch are merged (nothing was changed)")
+        n_of[folder] = (int(k), int(n))
+    counts = {n for _, n in n_of.values()}
+    if len(counts) > 1:
+        raise BatchError(f"merge: the shards were split differently (of {', '.join(map(str, sorted(counts)))}): "
+                         "give the K/N shards of one split (nothing was changed)")
+    n = counts.pop()
+    given = sorted(k for k, _ in n_of.values())
+    missing = sorted(set(range(1, n + 1)) - set(given))
+    twice = sorted({k for k in given if given.count(k) > 1})
+    if missing or twice:
+        raise BatchError(f"merge: shard(s) {', '.join(f'{k}/{n}' for k in missing or twice)} "
+                         f"{'missing' if missing else 'given twice'}: give each of the {n} shards once (its "
+                         "students would be left out of the gradebook; nothing was changed)")
+
+
 def merge(outs: list[Path], *, out: Path, root: Path | None = None) -> BatchSummary:
     """Combine the out folders of a sharded batch (``grade --shard K/N``) into ``out``: each journal
     checked against its files (``changed_files``), all of one assignment under one fingerprint, no
@@ -613,6 +637,7 @@ def merge(outs: list[Path], *, out: Path, root: Path | None = None) -> BatchSumm
                                  "batch's: regrade it (grade --resume --regrade-all) first")
             owner[student] = folder
             entries.append(entry)
+    _check_shard_set(headers)
     (first, h0), *rest = headers
     for folder, h in rest:
         if (h["assignment"], h["fingerprint"]) != (h0["assignment"], h0["fingerprint"]):

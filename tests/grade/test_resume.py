@@ -149,6 +149,11 @@ def test_three_shards_merged_equal_one_run(root, tmp_path):
 
     with pytest.raises(BatchError, match="'ref_a' is in both"):
         merge([shards[0], shards[0]], out=tmp_path / "bad", root=root)
+    with pytest.raises(BatchError, match=r"shard\(s\) 3/3 missing"):  # its students would vanish, exit 0
+        merge(shards[:2], out=tmp_path / "bad", root=root)
+    with pytest.raises(BatchError, match="is a whole batch, not a shard"):
+        merge([single], out=tmp_path / "bad", root=root)
+    assert not (tmp_path / "bad").exists()
     merged = tmp_path / "merged"
     s = merge(shards, out=merged, root=root)
     assert len(s.results) == 4
