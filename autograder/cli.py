@@ -225,7 +225,11 @@ def export(out: Path, fmt: str, output: Path | None, canvas_assignment_id: str |
         click.secho(for_terminal(f"STUDENT IN TWO SUBMISSIONS: {d}; the file has a row for each"), fg="red", err=True)
     if r.grader_errors:
         click.secho(for_terminal(f"GRADER ERRORS (score left empty): {', '.join(r.grader_errors)}"), fg="red", err=True)
-    if r.grader_errors or r.duplicates:
+    if r.changed_since:
+        click.secho(f"STALE GRADES: the {', '.join(r.changed_since)} changed since this batch was graded: its grades "
+                    f"are not what this checkout gives (python -m autograder grade ... --out {out} --resume "
+                    "--regrade-all, then export)", fg="red", err=True)
+    if r.grader_errors or r.duplicates or r.changed_since:
         sys.exit(1)
 
 

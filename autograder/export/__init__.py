@@ -107,6 +107,9 @@ class ExportResult:
     grader_errors: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     """Students in more than one submission: written in ``csv`` only; an LMS format is refused."""
+    changed_since: list[str] = field(default_factory=list)
+    """What changed since the batch was graded (``tests``, ``reference``, ``assignment.toml``, ``engine``):
+    its grades are not what this checkout would give (``grade --resume --regrade-all``)."""
 
 
 def _identity(data: dict, key: str) -> str:
@@ -203,6 +206,17 @@ def duplicates(rows: list[Row]) -> list[Duplicate]:
     return sorted(found.values(), key=lambda d: d.student)
 
 
+def changed_since(out: Path, *, root: Path | None = None) -> list[str]:
+    """The parts of the assignment's fingerprint (``autograder.grade.batch.assignment_fingerprint``) that
+    differ between the batch in ``out`` and this checkout; [] when it would grade the same."""
+    from autograder.grade.batch import assignment_fingerprint
+
+    header = Journal(out / "journal.jsonl").batch() or {}
+    _, parts = assignment_fingerprint(load_assignment(header["assignment"], root))
+    recorded = header.get("parts") if isinstance(header.get("parts"), dict) else {}
+    return sorted(k for k in parts if recorded.get(k) != parts[k])
+
+
 def _members(data: dict) -> list[dict[str, str]]:
     """A group submission's other submitters, as intake recorded them (``student_info["members"]``)."""
     info = data.get("student_info")
@@ -295,6 +309,6 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
     _check_target(Path(out), target)
     atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
-    return ExportResult(target, rows,
+    return ExportResult(target, rows, changed_since=changed_since(Path(out), root=root),
                         unknown_identity=[r.student for r in rows if not matchable(r, format)],
                         grader_errors=[r.student for r in rows if r.status == GRADER_ERROR], duplicates=twice)

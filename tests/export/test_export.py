@@ -191,3 +191,21 @@ def test_an_export_never_overwrites_the_batch_s_own_files(batch, name, capsys):
     assert cli(["export", str(batch), "--format", "csv", "--output", str(batch / name)]) == 2
     assert "would overwrite the batch's own files" in capsys.readouterr().err
     assert (batch / name).read_bytes() == before
+
+
+def test_grades_of_changed_tests_are_said_to_be_stale(repo_copy, tmp_path):
+    """After a test file changes, `grade --resume` refuses the old results, but `export` wrote them, exit 0. Does
+    the export name what changed since the batch was graded (the CLI then says STALE GRADES, exit 1)?"""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ref_a.py").write_text(A.solution_file.read_text())
+    out = tmp_path / "out"
+    grade("a1_numpy_cnn", [subs], out=out, jobs=1, sandbox="in-process", progress=False, root=repo_copy)
+    assert export(out, format="csv", output=tmp_path / "a.csv", root=repo_copy).changed_since == []
+    test = repo_copy / "assignments/a1_numpy_cnn/tests/q01_sizes.py"
+    text = test.read_text()
+    try:
+        test.write_text(text + "\n# a comment\n")
+        assert export(out, format="csv", output=tmp_path / "b.csv", root=repo_copy).changed_since == ["tests"]
+    finally:
+        test.write_text(text)
