@@ -304,8 +304,8 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
     if twice and format != "csv":
         raise ExportError(f"{out}: {'; '.join(map(str, twice[:5]))}{'; ...' if len(twice) > 5 else ''}. A "
                           f"{format} import would keep whichever row comes last. Decide which submission counts, "
-                          "remove the other from the class folder and grade again (or see both rows with "
-                          "--format csv); nothing was written")
+                          "remove the other from the class folder and grade it into a new --out (a --resume keeps "
+                          "every row it has); see both rows with --format csv. Nothing was written")
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
     _check_target(Path(out), target)
     atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
