@@ -163,3 +163,14 @@ def test_three_shards_merged_equal_one_run(root, tmp_path):
     for n in names:
         assert (merged / "results" / n).read_bytes() == (single / "results" / n).read_bytes(), n
     assert run(root, [folder], merged, resume=True).graded == 0  # a merged batch resumes like any other
+
+
+def test_an_out_folder_inside_the_submissions_folder_is_not_a_student(root, tmp_path):
+    """`grade ... subs --out subs/grades`: the out folder was graded as a student `grades` (no_submission,
+    0 points, in the exports) on the next run. Is it left out, on a first run and on a --resume?"""
+    folder = subs(tmp_path / "s", "ref_a", "stub_b")
+    out = folder / "grades"
+    run(root, [folder], out)
+    assert sorted(rows(out)) == ["ref_a", "stub_b"]
+    assert run(root, [folder], out, resume=True).graded == 0
+    assert sorted(rows(out)) == ["ref_a", "stub_b"]
