@@ -483,6 +483,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
             previous = journaled.get(sub.student)
             if _reusable(previous, sub, regrade, regrade_all, fingerprint):
                 done[sub.student] = submission_from_dict(previous["result"])
+                if done[sub.student].student_info != sub.info:  # a roster given now, a renamed file: re-recorded
+                    done[sub.student] = _finish(a, out, journal, done[sub.student], sub, summary, fingerprint)
                 summary.reused += 1
             elif sub.error:
                 done[sub.student] = _finish(a, out, journal, _unreadable(a, sub), sub, summary, fingerprint)
@@ -693,6 +695,20 @@ def journal_results(journal: Journal) -> list[SubmissionResult]:
     return results
 
 
+def _renamed(journaled: dict[str, dict], subs: list) -> list[tuple[str, str]]:
+    """``[(journaled id, id now)]``: submissions graded under one student id that intake now gives another
+    (the same file as handed in, the same content; the old id no longer found)."""
+    given = {s.student for s in subs}
+    before = {}
+    for student, entry in journaled.items():
+        info = (entry.get("result") or {}).get("student_info")
+        original = info.get("original") if isinstance(info, dict) else None
+        if student not in given and isinstance(original, str):
+            before[(original, entry.get("sha256"))] = student
+    return sorted((before[(s.original, s.sha256)], s.student) for s in subs
+                  if (s.original, s.sha256) in before and s.student not in journaled)
+
+
 def _check_resumable(out: Path, journal: Journal, name: str, fingerprint: str, parts: dict[str, str],
                      journaled: dict[str, dict], subs: list, regrade: tuple[str, ...], regrade_all: bool) -> None:
     """Refuse (BatchError, nothing changed) a resume that would mix assignments, keep stale grades or
@@ -709,6 +725,12 @@ def _check_resumable(out: Path, journal: Journal, name: str, fingerprint: str, p
                          "grade another assignment into another --out (nothing was changed)")
     if not journaled:
         return
+    renamed = _renamed(journaled, subs)
+    if renamed:
+        listed = ", ".join(f"{old!r} is now {new!r}" for old, new in renamed[:5])
+        raise BatchError(f"{out}: {len(renamed)} submission(s) have another student id than when they were graded "
+                         f"({listed}{', ...' if len(renamed) > 5 else ''}: a --roster or the class export changed "
+                         "the ids); the batch would hold both rows. Grade into a new --out (nothing was changed)")
     stale = sorted(s for s, e in journaled.items() if e.get("fingerprint") != fingerprint)
     if not stale:
         return

@@ -174,3 +174,24 @@ def test_an_out_folder_inside_the_submissions_folder_is_not_a_student(root, tmp_
     assert sorted(rows(out)) == ["ref_a", "stub_b"]
     assert run(root, [folder], out, resume=True).graded == 0
     assert sorted(rows(out)) == ["ref_a", "stub_b"]
+
+
+def test_a_roster_given_on_resume_is_recorded_or_refused(root, tmp_path):
+    """A roster added on `--resume`: with the same ids, the e-mails and late marks never reached the gradebook
+    (the results were reused as journaled); with ids it changes (alice -> alice@uni.edu), the batch held both
+    rows for every student, exit 0. Is the identity re-recorded without regrading, and an id change refused?"""
+    folder, out = subs(tmp_path / "s", "ref_a", "stub_b"), tmp_path / "out"
+    run(root, [folder], out)
+    same_ids = tmp_path / "roster.csv"
+    same_ids.write_text("file,student,email,late\nref_a.py,ref_a,ann@uni.edu,yes\nstub_b.py,stub_b,bo@uni.edu,no\n")
+    s = run(root, [folder], out, resume=True, roster=same_ids)
+    assert s.graded == 0 and s.reused == 2
+    by = rows(out)
+    assert sorted(by) == ["ref_a", "stub_b"] and by["ref_a"]["email"] == "ann@uni.edu" and by["ref_a"]["late"] == "yes"
+    before = (out / "journal.jsonl").read_bytes()
+    new_ids = tmp_path / "roster2.csv"
+    new_ids.write_text("file,email\nref_a.py,ann@uni.edu\nstub_b.py,bo@uni.edu\n")
+    with pytest.raises(BatchError, match=r"another student id than when they were graded \('ref_a' is now "
+                                         r"'ann@uni.edu'.*Grade into a new --out"):
+        run(root, [folder], out, resume=True, roster=new_ids)
+    assert (out / "journal.jsonl").read_bytes() == before
