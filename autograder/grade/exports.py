@@ -36,7 +36,8 @@ MAX_METADATA = 256 * 2**20
 MAX_ROSTER = 16 * 2**20
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<subid>\d+)_(?P<file>.+)$")
+#: A Canvas "Download Submissions" name: ``<name>[_LATE]_<user id>_<attachment id>_<file>[-N]``.
+CANVAS_NAME = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<subid>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
 _RENUMBERED = re.compile(r"^(?P<stem>.+?)-\d+(?P<suffix>\.[A-Za-z0-9]+)$")
 
@@ -87,7 +88,7 @@ def student_key(email: str = "", sid: str = "", fallback: str = "") -> str:
 
 def canvas(name: str) -> Identity | None:
     """Identity from a Canvas download name, or None when ``name`` is not one."""
-    m = _CANVAS.match(name)
+    m = CANVAS_NAME.match(name)
     if not m or not m["name"].isalnum():
         return None
     original = m["file"]

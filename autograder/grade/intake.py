@@ -252,7 +252,8 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
     for sid, f in zip(_unique_ids(found), found, strict=True):
         fallback = f"{f.ident.source}:{f.ident.lms_id}" if f.ident.lms_id else sid
         sub = Submission(sid, f.path, original=f.original, error=f.error, identity=f.ident, parts=f.parts,
-                         key=exports.student_key(f.ident.email, f.ident.sid, fallback), flags=f.flags)
+                         key=exports.student_key(f.ident.email, f.ident.sid, fallback), flags=f.flags,
+                         notes=list(f.notes))
         subs.append(sub)
     return subs
 
@@ -268,6 +269,8 @@ class _Found:
     parts: dict[str, Path] | None = None
     error: str = ""
     flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Notes for the submission's feedback (what intake chose)."""
 
 
 def _visible(folder: Path) -> list[os.DirEntry]:
@@ -358,7 +361,21 @@ def _collect_entries(folder: Path, entries: list, student_file: str, found: list
             else:
                 group.original += ", " + _printable(e.name)
                 group.ident.late = "yes" if "yes" in (group.ident.late, ident.late) else group.ident.late
-            group.parts[ident.files.get(e.name) or e.name] = path
+            as_name = ident.files.get(e.name) or e.name
+            kept = group.parts.get(as_name)
+            if kept is None or _upload_order(e.name) > _upload_order(kept.name):
+                group.parts[as_name] = path
+            if kept is not None:  # two uploads of one file: the later one counts, and the feedback says so
+                group.notes.append(f"{_printable(kept.name)} and {_printable(e.name)} are both {_printable(as_name)}: "
+                                   f"graded {_printable(group.parts[as_name].name)}, the later upload")
+
+
+def _upload_order(name: str) -> tuple[int, int]:
+    """Canvas names an upload ``<name>_<user id>_<attachment id>_<file>[-N]``: a later upload of the same
+    file has a larger attachment id (and a larger ``-N``)."""
+    m = exports.CANVAS_NAME.match(name)
+    again = re.search(r"-(\d+)\.[A-Za-z0-9]+$", name)
+    return (int(m["subid"]) if m else -1, int(again[1]) if again else 0)
 
 
 def _unique_ids(found: list[_Found]) -> list[str]:

@@ -344,3 +344,17 @@ def test_a_students_folder_given_directly_with_an_export_layout_inside_is_still_
     for given in (folder, path):  # the folder reads as a folder of submissions (hw/), as before: no identity
         subs = collected([given], tmp_path)
         assert [(s.source, s.identity.email, s.identity.sid) for s in subs] == [("alice_code = 1\n", "", "")], given
+
+
+def test_two_canvas_uploads_of_one_file_grade_the_later_one_and_say_so(tmp_path):
+    """Canvas names a student's re-upload of cnn_numpy.py ``..._<larger attachment id>_cnn_numpy-1.py``. Both
+    read as cnn_numpy.py, and the one graded was whichever sorted last as text ("1000" < "999": the OLD one),
+    with no note. Is the later upload graded, and does the feedback's note name both files?"""
+    folder = tmp_path / "canvas"
+    folder.mkdir()
+    (folder / "smithalice_1001_999_cnn_numpy.py").write_text((A.starter_dir / F).read_text())  # the first upload
+    (folder / "smithalice_1001_1000_cnn_numpy-1.py").write_text(A.solution_file.read_text())  # the later one
+    (sub,) = collected([folder], tmp_path)
+    assert sub.source == A.solution_file.read_text()
+    assert any("smithalice_1001_1000_cnn_numpy-1.py" in n and "smithalice_1001_999_cnn_numpy.py" in n
+               and "graded smithalice_1001_1000_cnn_numpy-1.py, the later upload" in n for n in sub.notes), sub.notes
