@@ -466,6 +466,10 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
                          f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
+    if listed is not None and listed.unmatched():
+        lines = listed.unmatched()
+        summary.warnings.add(f"roster {roster}: {len(lines)} row(s) match no submission in the paths given, so none gets "
+                             f"their identity: {', '.join(lines[:10])}{', ...' if len(lines) > 10 else ''}")
     with GradingPool(jobs) as pool:  # the reference check's processes grade the submissions too
         if reference_check and sandbox != "in-process" and any(
                 not _reusable(journaled.get(sub.student), sub, regrade, regrade_all, fingerprint) and not sub.error

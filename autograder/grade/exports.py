@@ -162,6 +162,8 @@ class Roster:
 
     rows: list[dict] = field(default_factory=list)
     path: str = ""
+    used: set[int] = field(default_factory=set)
+    """The rows ``match`` has returned (by index): the others matched no submission."""
 
     @classmethod
     def read(cls, path: Path) -> "Roster":
@@ -192,13 +194,20 @@ class Roster:
         """The first row whose ``file`` pattern matches ``original`` (or its last part) or whose ``id`` is
         ``student_id``."""
         last = original.rsplit("/", 1)[-1].rsplit(": ", 1)[-1]
-        for row in self.rows:
+        for i, row in enumerate(self.rows):
             pattern = row.get("file")
-            if pattern and (fnmatch.fnmatchcase(original, pattern) or fnmatch.fnmatchcase(last, pattern)):
-                return row
-            if row.get("id") and row["id"] == student_id:
+            parts = [original, last, *(p.strip() for p in original.split(", "))]  # an LMS's files of one student
+            if (pattern and any(fnmatch.fnmatchcase(p, pattern) for p in parts)) or (
+                    row.get("id") and row["id"] == student_id):
+                self.used.add(i)
                 return row
         return None
+
+    def unmatched(self) -> list[str]:
+        """The rows no submission matched, as ``line N (file/id)``: a misspelt pattern leaves its student
+        without the identity the roster gives."""
+        return [f"line {i + 2} ({row.get('file') or row.get('id')})" for i, row in enumerate(self.rows)
+                if i not in self.used]
 
     def apply(self, ident: Identity, row: dict) -> Identity:
         """``ident`` with the roster row's values (the roster wins over the export)."""

@@ -195,3 +195,18 @@ def test_a_roster_given_on_resume_is_recorded_or_refused(root, tmp_path):
                                          r"'ann@uni.edu'.*Grade into a new --out"):
         run(root, [folder], out, resume=True, roster=new_ids)
     assert (out / "journal.jsonl").read_bytes() == before
+
+
+def test_roster_rows_that_match_nothing_are_said(root, tmp_path):
+    """A misspelt roster pattern left its student without e-mail or sid, silently. Is each row that matched no
+    submission named in a warning, and does a pattern naming one of a Canvas student's several files match?"""
+    folder = tmp_path / "canvas"
+    folder.mkdir()
+    (folder / "parkerin_1005_5005_cnn_numpy.py").write_text(A.solution_file.read_text())
+    (folder / "parkerin_1005_5006_notes.txt").write_text("my notes")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("file,email\nparkerin_1005_5005_cnn_numpy.py,erin@uni.edu\nLeecarol_*,carol@uni.edu\n")
+    s = run(root, [folder], tmp_path / "out", roster=roster)
+    assert rows(tmp_path / "out")["parkerin"]["email"] == "erin@uni.edu"
+    (warning,) = [w for w in s.warnings if "roster" in w]
+    assert "1 row(s) match no submission in the paths given" in warning and "line 3 (Leecarol_*)" in warning
