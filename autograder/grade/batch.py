@@ -772,11 +772,11 @@ def _private_folders(out: Path) -> list[str]:
 
 
 def _as_handed_in(sub: intake.Submission, student_file: str) -> str:
-    """How a flag names the file its line numbers are of: the ``.py`` file as handed in (the name the TA
-    finds in the class folder), else the folder, zip or notebook it came from and the file it was graded as."""
-    original = sub.original or student_file
-    one_file = original.endswith(".py") and sub.parts is None  # an LMS's files of one student: one was chosen
-    return original if one_file else f"{original} (graded as {student_file})"
+    """How a flag names the file its line numbers are of: the file graded as the TA finds it (``alice.py``,
+    ``alice/cnn_final.py``, ``alice.zip: src/cnn_numpy.py``); a notebook's lines are those of its code cells
+    put together."""
+    graded = sub.graded_as or sub.original or student_file
+    return f"{graded} (its code cells)" if graded.endswith(".ipynb") else graded
 
 
 def _finish(a: Assignment, out: Path, journal: Journal, result: SubmissionResult, sub: intake.Submission,

@@ -127,6 +127,9 @@ class Submission:
     """An LMS's files of one student: ``{name to read it as: path}`` (read like a folder of them)."""
     missing: bool = False
     """``error`` says that no student file was handed in (``NoStudentFile``)."""
+    graded_as: str = ""
+    """The file graded, as found, where ``original`` is a folder, zip or several files: ``alice/cnn.py``,
+    ``alice.zip: src/cnn.py``, a Canvas file's name ("" = ``original`` itself)."""
     flags: list[str] = field(default_factory=list)
     """What intake found for the staff to review (``SubmissionResult.flags``: never shown to the student,
     never a change of score)."""
@@ -737,7 +740,7 @@ def _loadable(name: str, notes: list[str]) -> bool:
     return True
 
 
-def _load_folder(path: Path, student_file: str, notes: list[str]) -> str:
+def _load_folder(path: Path, student_file: str, notes: list[str]) -> tuple[str, str]:
     origin = f"folder {_printable(path.name)}"
     files = {}
     for rel, p in _folder_files(path, origin).items():
@@ -746,10 +749,10 @@ def _load_folder(path: Path, student_file: str, notes: list[str]) -> str:
     chosen = _choose(list(files), student_file, origin, notes)
     label = f"{_printable(path.name)}/{_printable(chosen)}"
     cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
-    return _source_of(_read_capped(files[chosen], cap, label), label)
+    return _source_of(_read_capped(files[chosen], cap, label), label), label
 
 
-def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
+def _load_zip(path: Path, student_file: str, notes: list[str]) -> tuple[str, str]:
     zname = _printable(path.name)
     with _open_capped(path, MAX_ZIP, zname) as fobj:
         try:
@@ -777,11 +780,12 @@ def _load_zip(path: Path, student_file: str, notes: list[str]) -> str:
                 raise SubmissionError(f"{label} is corrupt ({_short(exc, 100)})") from None
             if len(data) > cap:
                 raise SubmissionError(f"{label} is larger than the {cap} byte limit")
-            return _source_of(data, label)
+            return _source_of(data, label), label
 
 
-def _load_parts(parts: dict[str, Path], student_file: str, origin: str, notes: list[str]) -> str:
-    """An LMS's files of one student, read as a folder holding them under their own names."""
+def _load_parts(parts: dict[str, Path], student_file: str, origin: str, notes: list[str]) -> tuple[str, str]:
+    """An LMS's files of one student, read as a folder holding them under their own names. Like the other
+    ``_load_*``: ``(source, the file graded as found: a name, ``folder/file`` or ``zip: member``)``."""
     if len(parts) == 1:
         (as_name, path), = parts.items()
         if as_name.endswith(".zip"):
@@ -789,11 +793,12 @@ def _load_parts(parts: dict[str, Path], student_file: str, origin: str, notes: l
         cap = MAX_NOTEBOOK if as_name.endswith(".ipynb") else MAX_SOURCE
         if not as_name.endswith((".py", ".ipynb")):
             raise SubmissionError(f"{origin}: hand in {student_file} (a .py), a notebook or a zip")
-        return _source_of(_read_capped(path, cap, _printable(path.name)), _printable(path.name))
+        label = _printable(path.name)
+        return _source_of(_read_capped(path, cap, label), label), label
     chosen = _choose(list(parts), student_file, origin, notes)
     cap = MAX_NOTEBOOK if chosen.endswith(".ipynb") else MAX_SOURCE
     label = _printable(parts[chosen].name)
-    return _source_of(_read_capped(parts[chosen], cap, label), label)
+    return _source_of(_read_capped(parts[chosen], cap, label), label), label
 
 
 def load(sub: Submission, student_file: str) -> Submission:
@@ -805,13 +810,13 @@ def load(sub: Submission, student_file: str) -> Submission:
     try:
         st = os.lstat(path)
         if sub.parts is not None:
-            sub.source = _load_parts(sub.parts, student_file, name, sub.notes)
+            sub.source, sub.graded_as = _load_parts(sub.parts, student_file, name, sub.notes)
         elif stat.S_ISLNK(st.st_mode):
             raise SubmissionError(f"{name} is a symbolic link: refused (hand in the file itself)")
         elif stat.S_ISDIR(st.st_mode):
-            sub.source = _load_folder(path, student_file, sub.notes)
+            sub.source, sub.graded_as = _load_folder(path, student_file, sub.notes)
         elif path.name.endswith(".zip"):
-            sub.source = _load_zip(path, student_file, sub.notes)
+            sub.source, sub.graded_as = _load_zip(path, student_file, sub.notes)
         elif path.name.endswith(".ipynb"):
             sub.source = _source_of(_read_capped(path, MAX_NOTEBOOK, name), name)
         elif path.name.endswith(".py"):

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,18 @@ def test_a_grader_error_in_one_case_is_no_score(tmp_path):
     assert results["extra_data"]["status"] == "grader_error"
     feedback = (out / "feedback" / "bob.md").read_text()
     assert "Score: 91" not in feedback and "grader error" in feedback
+
+
+def test_a_flag_names_the_file_graded_inside_a_folder_or_zip(tmp_path):
+    """A flag said `alice (graded as cnn_numpy.py):1` for a folder holding only cnn_final.py: the TA looked for
+    a file that is not there. Does it name the file graded, inside the folder and inside the zip?"""
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    flagged = "import gc\n" + A.solution_file.read_text()
+    (subs / "alice" / "cnn_final.py").write_text(flagged)
+    with zipfile.ZipFile(subs / "carol.zip", "w") as z:
+        z.writestr("src/cnn_numpy.py", flagged)
+    grade("a1_numpy_cnn", [subs], out=tmp_path / "out", jobs=1, sandbox="in-process", progress=False)
+    by = {r["student"]: r["flags"] for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
+    assert by["alice"].startswith("alice/cnn_final.py:1: imports the garbage collector"), by
+    assert by["carol"].startswith("carol.zip: src/cnn_numpy.py:1: imports the garbage collector"), by
