@@ -51,7 +51,7 @@ from autograder.core.assignment import load_assignment
 from autograder.core.errors import UsageError
 from autograder.core.results import GRADER_ERROR, submission_from_dict
 from autograder.core.sanitize import for_csv
-from autograder.grade.batch import changed_files
+from autograder.grade.batch import assignment_fingerprint, changed_files, changed_parts
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write
 
@@ -152,8 +152,10 @@ def late_penalty(assignment_toml: Path) -> float:
         raise ExportError(str(exc)) from exc
 
 
-def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
-    """``(assignment title, rows sorted by student)`` of the batch in ``out``, hashes checked first."""
+def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row], list[str]]:
+    """``(assignment title, rows sorted by student, what changed since it was graded)`` of the batch in
+    ``out``, hashes checked first. What changed: the parts of the fingerprint
+    (``autograder.grade.batch.assignment_fingerprint``) that differ between the batch and this checkout."""
     out = Path(out)
     journal = Journal(out / "journal.jsonl")
     if not journal.path.is_file():
@@ -186,7 +188,8 @@ def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row]]:
         for i, m in enumerate(_members(data), 2):  # a group submission: each submitter gets its grade
             rows.append(Row(m["email"] or (f"sid-{m['sid']}" if m["sid"] else f"{student}+member{i}"), m["name"],
                             m["email"], m["sid"], "", score, r.max_score, status, late, cut, submission=submission))
-    return a.title, sorted(rows, key=lambda row: row.student)
+    changed = sorted(changed_parts(header, assignment_fingerprint(a)[1]))
+    return a.title, sorted(rows, key=lambda row: row.student), changed
 
 
 def duplicates(rows: list[Row]) -> list[Duplicate]:
@@ -204,17 +207,6 @@ def duplicates(rows: list[Row]) -> list[Duplicate]:
         if len(submissions) > 1 and submissions not in found:
             found[submissions] = Duplicate(value if kind == "email" else f"{kind} {value}", submissions)
     return sorted(found.values(), key=lambda d: d.student)
-
-
-def changed_since(out: Path, *, root: Path | None = None) -> list[str]:
-    """The parts of the assignment's fingerprint (``autograder.grade.batch.assignment_fingerprint``) that
-    differ between the batch in ``out`` and this checkout; [] when it would grade the same."""
-    from autograder.grade.batch import assignment_fingerprint
-
-    header = Journal(out / "journal.jsonl").batch() or {}
-    _, parts = assignment_fingerprint(load_assignment(header["assignment"], root))
-    recorded = header.get("parts") if isinstance(header.get("parts"), dict) else {}
-    return sorted(k for k in parts if recorded.get(k) != parts[k])
 
 
 def _members(data: dict) -> list[dict[str, str]]:
@@ -299,7 +291,7 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
     if canvas_assignment_id is not None and format != "canvas":
         raise ExportError(f"--canvas-assignment-id applies to --format canvas only, not {format}")
-    title, rows = rows_of(Path(out), root=root)
+    title, rows, changed = rows_of(Path(out), root=root)
     twice = duplicates(rows)
     if twice and format != "csv":
         raise ExportError(f"{out}: {'; '.join(map(str, twice[:5]))}{'; ...' if len(twice) > 5 else ''}. A "
@@ -309,6 +301,6 @@ def main(out: Path, *, format: str = "csv", output: Path | None = None, root: Pa
     target = Path(output) if output is not None else Path(out) / f"grades-{format}.csv"
     _check_target(Path(out), target)
     atomic_write(target, render(title, rows, format, canvas_assignment_id=canvas_assignment_id), mode=0o644)
-    return ExportResult(target, rows, changed_since=changed_since(Path(out), root=root),
+    return ExportResult(target, rows, changed_since=changed,
                         unknown_identity=[r.student for r in rows if not matchable(r, format)],
                         grader_errors=[r.student for r in rows if r.status == GRADER_ERROR], duplicates=twice)

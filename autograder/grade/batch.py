@@ -699,6 +699,13 @@ def journal_results(journal: Journal) -> list[SubmissionResult]:
     return results
 
 
+def changed_parts(header: dict, parts: dict[str, str]) -> list[str]:
+    """The parts of the fingerprint (``assignment_fingerprint``: tests, reference, assignment.toml, engine)
+    that differ between a journal's batch line ``header`` and ``parts`` (this checkout's)."""
+    recorded = header.get("parts") if isinstance(header.get("parts"), dict) else {}
+    return [k for k in parts if recorded.get(k) != parts[k]]
+
+
 def _renamed(journaled: dict[str, dict], subs: list) -> list[tuple[str, str]]:
     """``[(journaled id, id now)]``: submissions graded under one student id that intake now gives another
     (the same file as handed in, the same content; the old id no longer found)."""
@@ -741,8 +748,7 @@ def _check_resumable(out: Path, journal: Journal, name: str, fingerprint: str, p
     if header is None:
         why = "the journal was written by an older grader that recorded no fingerprint"
     else:
-        old = header.get("parts") if isinstance(header.get("parts"), dict) else {}
-        changed = [k for k in parts if old.get(k) != parts[k]] or ["the fingerprint"]
+        changed = changed_parts(header, parts) or ["the fingerprint"]
         why = f"since the batch was graded, {', '.join(changed)} changed"
     if not regrade_all:
         raise BatchError(f"{out}: {why}, so {len(stale)} journaled result(s) are stale: pass --regrade-all "
