@@ -140,18 +140,6 @@ def _late(data: dict) -> bool:
     return data.get("late") is True
 
 
-def late_penalty(assignment_toml: Path) -> float:
-    """``[grading] late_penalty`` of ``assignment_toml`` (a fraction in [0, 1]); 0 when not configured.
-    Read by the assignment loader (``autograder.core.assignment``: its checks, every verb's)."""
-    from autograder.core.assignment import AssignmentError, parse_assignment
-
-    path = Path(assignment_toml)
-    try:
-        return parse_assignment(path, path.parent.parent.parent).grading.late_penalty
-    except AssignmentError as exc:
-        raise ExportError(str(exc)) from exc
-
-
 def rows_of(out: Path, *, root: Path | None = None) -> tuple[str, list[Row], list[str]]:
     """``(assignment title, rows sorted by student, what changed since it was graded)`` of the batch in
     ``out``, hashes checked first. What changed: the parts of the fingerprint

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main as cli
-from autograder.core.assignment import load_assignment
-from autograder.export import ExportError, late_penalty
+from autograder.core.assignment import AssignmentError, load_assignment
+from autograder.export import ExportError
 from autograder.export import main as export
 from autograder.grade.batch import main as grade
 
@@ -100,22 +100,22 @@ def test_late_penalty_only_when_configured(repo_copy, tmp_path):
     Canvas LATE submission export with the penalty while an on-time one does not?"""
     toml = repo_copy / "assignments/a1_numpy_cnn/assignment.toml"
     text = toml.read_text()
-    assert late_penalty(toml) == 0
+    assert load_assignment("a1_numpy_cnn", repo_copy).grading.late_penalty == 0
     subs = tmp_path / "canvas"
     subs.mkdir()
     (subs / "alicesmith_LATE_2001_5001_cnn_numpy.py").write_text(A.solution_file.read_text())
     (subs / "bobjones_2002_5002_cnn_numpy.py").write_text(A.solution_file.read_text())
     try:
         toml.write_text(text + "\n[grading]\nlate_penalty = 0.25\n")
-        assert late_penalty(toml) == 0.25
+        assert load_assignment("a1_numpy_cnn", repo_copy).grading.late_penalty == 0.25
         out = tmp_path / "out"
         grade("a1_numpy_cnn", [subs], out=out, jobs=1, sandbox="in-process", progress=False, root=repo_copy)
         rows = {r[0]: r for r in read(export(out, format="csv", output=tmp_path / "g.csv", root=repo_copy).output)}
         assert float(rows["alicesmith"][4]) == 0.75 * A.points and rows["alicesmith"][7:] == ["yes", "0.25"]
         assert float(rows["bobjones"][4]) == A.points and rows["bobjones"][7:] == ["", ""]
         toml.write_text(text + "\n[grading]\nlate_penalty = 3\n")
-        with pytest.raises(ExportError, match=r"\[grading\]: late_penalty must be a number in \[0, 1\]"):
-            late_penalty(toml)
+        with pytest.raises(AssignmentError, match=r"\[grading\]: late_penalty must be a number in \[0, 1\]"):
+            export(out, format="csv", output=tmp_path / "bad.csv", root=repo_copy)
     finally:
         toml.write_text(text)
 
