@@ -466,8 +466,7 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
                          f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
-    if listed is not None and listed.unmatched():
-        lines = listed.unmatched()
+    if listed is not None and (lines := listed.unmatched()):
         summary.warnings.add(f"roster {roster}: {len(lines)} row(s) match no submission in the paths given, so none gets "
                              f"their identity: {', '.join(lines[:10])}{', ...' if len(lines) > 10 else ''}")
     with GradingPool(jobs) as pool:  # the reference check's processes grade the submissions too
@@ -600,19 +599,19 @@ def changed_files(out: Path, journal: Journal) -> list[str]:
 def _check_shard_set(headers: list[tuple[Path, dict]]) -> None:
     """The folders are the shards 1/N ... N/N of one split, each once: a missing shard would leave its
     students out of the merged gradebook, with nothing to say so."""
-    n_of = {}
+    shards = []
     for folder, h in headers:
         k, _, n = str(h.get("shard") or "").partition("/")
         if not (k.isdigit() and n.isdigit()):
             raise BatchError(f"merge: {folder} is a whole batch, not a shard (grade --shard K/N): only the shards "
                              "of one batch are merged (nothing was changed)")
-        n_of[folder] = (int(k), int(n))
-    counts = {n for _, n in n_of.values()}
+        shards.append((int(k), int(n)))
+    counts = {n for _, n in shards}
     if len(counts) > 1:
         raise BatchError(f"merge: the shards were split differently (of {', '.join(map(str, sorted(counts)))}): "
                          "give the K/N shards of one split (nothing was changed)")
     n = counts.pop()
-    given = sorted(k for k, _ in n_of.values())
+    given = sorted(k for k, _ in shards)
     missing = sorted(set(range(1, n + 1)) - set(given))
     twice = sorted({k for k in given if given.count(k) > 1})
     if missing or twice:

@@ -39,7 +39,8 @@ GRADESCOPE_METADATA = "submission_metadata.yml"
 #: A Canvas "Download Submissions" name: ``<name>[_LATE]_<user id>_<attachment id>_<file>[-N]``.
 CANVAS_NAME = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<subid>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
-_RENUMBERED = re.compile(r"^(?P<stem>.+?)-\d+(?P<suffix>\.[A-Za-z0-9]+)$")
+#: Canvas's name for a re-upload of a file: ``<stem>-<N><suffix>`` (``cnn_numpy-1.py``).
+RENUMBERED = re.compile(r"^(?P<stem>.+?)-(?P<n>\d+)(?P<suffix>\.[A-Za-z0-9]+)$")
 
 
 class ClassExportError(UsageError, ValueError):
@@ -92,7 +93,7 @@ def canvas(name: str) -> Identity | None:
     if not m or not m["name"].isalnum():
         return None
     original = m["file"]
-    renumbered = _RENUMBERED.match(original)
+    renumbered = RENUMBERED.match(original)
     if renumbered:
         original = renumbered["stem"] + renumbered["suffix"]
     return Identity(id_name=m["name"], late="yes" if m["late"] else "no", source="canvas", lms_id=m["uid"],
@@ -194,9 +195,9 @@ class Roster:
         """The first row whose ``file`` pattern matches ``original`` (or its last part) or whose ``id`` is
         ``student_id``."""
         last = original.rsplit("/", 1)[-1].rsplit(": ", 1)[-1]
+        parts = [original, last, *(p.strip() for p in original.split(", "))]  # an LMS's files of one student
         for i, row in enumerate(self.rows):
             pattern = row.get("file")
-            parts = [original, last, *(p.strip() for p in original.split(", "))]  # an LMS's files of one student
             if (pattern and any(fnmatch.fnmatchcase(p, pattern) for p in parts)) or (
                     row.get("id") and row["id"] == student_id):
                 self.used.add(i)

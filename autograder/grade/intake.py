@@ -376,9 +376,8 @@ def _collect_entries(folder: Path, entries: list, student_file: str, found: list
 def _upload_order(name: str) -> tuple[int, int]:
     """Canvas names an upload ``<name>_<user id>_<attachment id>_<file>[-N]``: a later upload of the same
     file has a larger attachment id (and a larger ``-N``)."""
-    m = exports.CANVAS_NAME.match(name)
-    again = re.search(r"-(\d+)\.[A-Za-z0-9]+$", name)
-    return (int(m["subid"]) if m else -1, int(again[1]) if again else 0)
+    m, again = exports.CANVAS_NAME.match(name), exports.RENUMBERED.match(name)
+    return (int(m["subid"]) if m else -1, int(again["n"]) if again else 0)
 
 
 def _unique_ids(found: list[_Found]) -> list[str]:
