@@ -449,8 +449,9 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     try:
         listed = exports.Roster.read(roster) if roster is not None else None
         with tempdirs.temporary("intake") as unpack:  # class zips, unpacked
-            found = intake.collect(submissions, a.student_file, roster=listed, unpack=Path(unpack))
-            subs = [intake.load(s, a.student_file) for s in found if not _is_out(s.path, out)]
+            subs = [intake.load(s, a.student_file)  # an --out inside a folder given is no submission
+                    for s in intake.collect(submissions, a.student_file, roster=listed, unpack=Path(unpack),
+                                            exclude=out)]
     except exports.ClassExportError as exc:
         raise BatchError(str(exc)) from exc
     if not subs:
@@ -560,15 +561,6 @@ def _batch_files(a: Assignment, out: Path, journal: Journal, summary: BatchSumma
     written = {"gradebook.csv": atomic_write(out / "gradebook.csv", gradebook_csv(summary.results, questions))}
     written.update(write_report(summary.results, out, a.title))
     journal.append_outputs(written)
-
-
-def _is_out(path: Path, out: Path) -> bool:
-    """``path`` is the batch's own out folder (or inside it): an ``--out`` inside the submissions folder is
-    not a student's submission."""
-    try:
-        return Path(path).resolve().is_relative_to(Path(out).resolve())
-    except OSError:
-        return False
 
 
 def shard_of(subs: list, shard: str) -> list:

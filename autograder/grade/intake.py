@@ -213,7 +213,7 @@ def _is_dir_link(entry: os.DirEntry) -> bool:
 
 
 def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | None" = None,
-            unpack: Path | None = None) -> list[Submission]:
+            unpack: Path | None = None, exclude: Path | None = None) -> list[Submission]:
     """Expand folders of submissions and class exports; each entry becomes one ``Submission`` with a
     unique id, its identity (``Submission.identity``) and its seeding key (``Submission.key``).
 
@@ -227,15 +227,17 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
     cannot be read is too (``exports.ClassExportError``); everything else about an entry (a symbolic link,
     a FIFO, ...) is found by ``load`` and becomes that submission's error.
     A path given that is itself a symbolic link is such an entry too (give the folder it points to).
+    ``exclude`` (the batch's out folder, which may lie inside a folder given) is no entry of any folder.
     """
     found: list[_Found] = []
+    exclude = Path(exclude).resolve() if exclude is not None else None
     for path in map(Path, paths):
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             raise FileNotFoundError(f"submission {path} does not exist") from None
         if stat.S_ISDIR(st.st_mode):
-            _collect_given_folder(path, student_file, found, "", unpack)
+            _collect_given_folder(path, student_file, found, "", unpack, exclude)
         elif stat.S_ISREG(st.st_mode) and path.name.endswith(".zip") and _zip_listing(path) == []:
             continue  # an empty zip given is nobody's submission
         elif stat.S_ISREG(st.st_mode) and path.name.endswith(".zip") and _is_class_zip(path, student_file):
@@ -243,7 +245,7 @@ def collect(paths: list[Path], student_file: str, *, roster: "exports.Roster | N
                 raise ValueError(f"{path} is a class zip: it can only be unpacked with a scratch folder (unpack=)")
             dest = Path(tempfile.mkdtemp(prefix="zip-", dir=unpack))
             root = _unpack_class_zip(path, dest)
-            _collect_given_folder(root, student_file, found, _printable(path.name) + ": ", unpack)
+            _collect_given_folder(root, student_file, found, _printable(path.name) + ": ", unpack, exclude)
         else:
             found.append(_Found(path, False, str(path), exports.Identity(), _printable(path.name)))
     subs = []
@@ -276,27 +278,31 @@ class _Found:
     """Notes for the submission's feedback (what intake chose)."""
 
 
-def _visible(folder: Path) -> list[os.DirEntry]:
+def _visible(folder: Path, exclude: Path | None = None) -> list[os.DirEntry]:
+    """The entries of ``folder`` that can be submissions: not hidden, not a system's clutter, not (inside)
+    ``exclude`` (a resolved path: the batch's out folder)."""
     with os.scandir(folder) as it:
-        return sorted((e for e in it if not e.name.startswith(".") and e.name not in _IGNORED_ENTRIES),
+        return sorted((e for e in it if not e.name.startswith(".") and e.name not in _IGNORED_ENTRIES
+                       and not (exclude is not None and Path(e.path).resolve().is_relative_to(exclude))),
                       key=lambda e: e.name)
 
 
-def _collect_given_folder(path: Path, student_file: str, found: list, prefix: str, unpack: Path | None) -> None:
+def _collect_given_folder(path: Path, student_file: str, found: list, prefix: str, unpack: Path | None,
+                          exclude: Path | None = None) -> None:
     """A folder given (or a class zip's unpacked root): one submission, a folder of them, or an export.
 
     A Gradescope export's ``submission_metadata.yml`` names who handed in each folder: it is read only
     where the TA's download puts it, at the top of what was given (this folder, or the one folder in it),
     never inside a student's folder (a student could write one naming other students: their rows, their
     ids and 0s of made-up students). A folder holding ``student_file`` itself is one submission."""
-    entries = _visible(path)
+    entries = _visible(path, exclude)
     if not entries:  # an empty folder is nobody's submission (the batch refuses when nothing is left)
         return
     wrapped = entries[0] if len(entries) == 1 and entries[0].is_dir(follow_symlinks=False) else None
     if _is_export(entries):
-        _collect_gradescope(path, found, prefix)
-    elif wrapped is not None and _is_export(_visible(Path(wrapped.path))):
-        _collect_gradescope(Path(wrapped.path), found, prefix + _printable(wrapped.name) + "/")
+        _collect_gradescope(path, found, prefix, exclude)
+    elif wrapped is not None and _is_export(_visible(Path(wrapped.path), exclude)):
+        _collect_gradescope(Path(wrapped.path), found, prefix + _printable(wrapped.name) + "/", exclude)
     elif _is_single_submission(path, student_file):
         name = prefix + _printable(path.name) if not prefix else prefix.rstrip(": ")
         found.append(_Found(path, True, str(path), exports.Identity(), name))
@@ -323,10 +329,10 @@ def _is_export(entries: list[os.DirEntry]) -> bool:
                                        "file" if e.is_file(follow_symlinks=False) else "other") for e in entries})
 
 
-def _collect_gradescope(folder: Path, found: list, prefix: str) -> None:
+def _collect_gradescope(folder: Path, found: list, prefix: str, exclude: Path | None = None) -> None:
     meta = {k: v for k, v in exports.gradescope_metadata(folder / exports.GRADESCOPE_METADATA).items()
             if _GRADESCOPE_FOLDER.fullmatch(k)}  # a row only for what can be a submission folder
-    on_disk = {e.name: e for e in _visible(folder)}
+    on_disk = {e.name: e for e in _visible(folder, exclude)}
     for name in sorted(set(meta) | {n for n, e in on_disk.items() if e.is_dir(follow_symlinks=False)}):
         ident = meta.get(name) or exports.Identity(source="gradescope")
         original = prefix + _printable(name)

@@ -174,6 +174,14 @@ def test_an_out_folder_inside_the_submissions_folder_is_not_a_student(root, tmp_
     assert sorted(rows(out)) == ["ref_a", "stub_b"]
     assert run(root, [folder], out, resume=True).graded == 0
     assert sorted(rows(out)) == ["ref_a", "stub_b"]
+    export = tmp_path / "export"  # a Gradescope export: the out folder beside submission_<id>/ keeps its layout
+    (export / "submission_1").mkdir(parents=True)
+    (export / "submission_1" / A.student_file).write_text(A.solution_file.read_text())
+    (export / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Dan Wu\n    :sid: '1004'\n    :email: dan@uni.edu\n")
+    run(root, [export], export / "grades")
+    assert run(root, [export], export / "grades", resume=True).graded == 0
+    assert sorted(rows(export / "grades")) == ["dan@uni.edu"]
 
 
 def test_a_roster_given_on_resume_is_recorded_or_refused(root, tmp_path):
