@@ -174,8 +174,8 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                     "each holding the student file; README 'Class exports')", fg="red", err=True)
         sys.exit(1)
     if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
-        click.secho(f"GRADER ERRORS (not the students' fault; see the log; regrade with --resume): "
-                    f"{', '.join(s.grader_errors)}", fg="red", err=True)
+        click.secho(f"GRADER ERRORS (not the students' fault; the tracebacks are in {s.out / 'grading.log'}; "
+                    f"regrade with --resume): {', '.join(s.grader_errors)}", fg="red", err=True)
         sys.exit(1)
 
 

@@ -152,6 +152,9 @@ def check_sandbox_device(a: Assignment, sandbox: str, device: str) -> None:
                          "nothing was graded. Grade with --device cpu, or see `python -m autograder doctor`")
 
 
+#: The batch's staff log in its out folder: the grading processes' warnings and errors, a grader error's
+#: traceback among them, one line per record with the time and the submission (``pool.StaffLog``).
+STAFF_LOG = "grading.log"
 #: The student id the reference is graded under by ``check_reference`` (never written to the outputs).
 REFERENCE_ID = "reference-check"
 
@@ -232,11 +235,16 @@ def _test_files(a: Assignment, cases: frozenset[tuple[str, str]] | None = None):
 
 
 def grade_one(name: str, root: str, source_file: str, student: str, sandbox: str, device: str,
-              key: str = "", cases: frozenset[tuple[str, str]] | None = None) -> SubmissionResult:
+              key: str = "", cases: frozenset[tuple[str, str]] | None = None, log: str | None = None
+              ) -> SubmissionResult:
     """Grade one submission (runs in a grading process); hidden inputs are seeded from ``key`` (the
     student's key, ``autograder.grade.exports``; the id when empty). ``cases``: only those (``verify``'s
-    test selection), every case when None."""
+    test selection), every case when None. ``log``: the staff log its warnings and errors are appended to
+    (``pool.StaffLog``)."""
+    from autograder.grade.pool import CURRENT
     from autograder.grade.submission import grade_in_process, grade_sandboxed, grading_context
+
+    CURRENT.update(student=student, log=log)
 
     a = load_assignment(name, Path(root))
     start = time.perf_counter()
@@ -505,7 +513,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
                 path = Path(tmp) / sub.student / a.student_file
                 path.parent.mkdir(parents=True)
                 path.write_text(sub.source, encoding="utf-8")  # intake guarantees valid text; never the locale
-                tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device, sub.key)
+                tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device, sub.key, None,
+                                      str(out / STAFF_LOG))
                 by_student[sub.student] = sub
             for student, result in _graded(tasks, jobs, pool=pool):
                 sub = by_student[student]

@@ -26,6 +26,35 @@ SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MK
 _PRELOAD = ["numpy", "torch", "otter.test_files"]
 
 
+#: What the grading process is grading now (``autograder.grade.batch.grade_one`` sets it): the submission its
+#: log lines name, and the batch's staff log they are appended to (None: the terminal only).
+CURRENT: dict = {"student": "-", "log": None}
+
+
+class StaffLog(logging.Handler):
+    """Appends each record (sanitised, with the time and ``CURRENT``'s submission) to ``CURRENT["log"]``
+    when one is set: the batch's ``grading.log``, where a grader error's traceback stays for the staff
+    after the terminal has scrolled (it may quote hidden test code: the out folder is the staff's only).
+    Opened per record: a grading process writes a line only when something went wrong."""
+
+    def __init__(self) -> None:
+        from autograder.core.sanitize import TerminalFormatter
+
+        super().__init__(logging.WARNING)
+        self.setFormatter(TerminalFormatter("%(asctime)s %(levelname)s [%(student)s] %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        path = CURRENT["log"]
+        if not path:
+            return
+        record.student = CURRENT["student"]
+        try:
+            with open(path, "a", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
+                f.write(self.format(record) + "\n")
+        except OSError:
+            self.handleError(record)
+
+
 def _init_grading_process(environ: dict[str, str]) -> None:
     """Runs first in each grading process: take the batch's environment as it is when the pool starts
     (the fork server's children would otherwise see the one it had when it started: a course secret or
@@ -38,7 +67,7 @@ def _init_grading_process(environ: dict[str, str]) -> None:
     from autograder.core.sanitize import terminal_log_handler
 
     # what this process logs may quote a submission (a worker's error): printed sanitised
-    logging.basicConfig(level=logging.WARNING, handlers=[terminal_log_handler()])
+    logging.basicConfig(level=logging.WARNING, handlers=[terminal_log_handler(), StaffLog()])
     try:
         import ctypes
 

@@ -580,7 +580,7 @@ def test_batch_completes_and_output_is_the_graders(runs):
         assert {p.name for p in (run.out / "feedback").iterdir()} == {f"{s}.md" for s in run.students}
         extra = {p.name for p in run.out.iterdir()} - {"results", "feedback", "gradebook.csv", "journal.jsonl",
                                                       "report.html", "score_histogram.png", "pass_rate.png",
-                                                      "question_means.png"}
+                                                      "question_means.png", "grading.log"}
         assert not extra, f"unexpected files in the output folder: {extra}"
         journal, gradebook = _journal(run.out), _gradebook(run.out)
         assert set(journal) == set(run.students), "journal students differ from the batch's"

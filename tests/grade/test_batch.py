@@ -241,6 +241,11 @@ def test_a_grader_error_in_one_case_is_no_score(tmp_path):
     assert results["extra_data"]["status"] == "grader_error"
     feedback = (out / "feedback" / "bob.md").read_text()
     assert "Score: 91" not in feedback and "grader error" in feedback
+    # the staff keep the traceback (the terminal scrolls): in grading.log, naming bob, the test file, the case
+    # and the line that raised; never in what bob is shown
+    log = (out / "grading.log").read_text()
+    assert "[bob]" in log and "[alice]" not in log and "q01_sizes.py" in log and "None.clamp()" in log
+    assert "AttributeError" in log and "None.clamp" not in feedback + json.dumps(results)
 
 
 def test_a_flag_names_the_file_graded_inside_a_folder_or_zip(tmp_path):
