@@ -139,7 +139,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
           reference_check: bool) -> None:
     """Grade SUBMISSIONS (.py, .ipynb, .zip, folders, or folders of them) of ASSIGNMENT."""
     from autograder.core.sanitize import for_terminal
-    from autograder.grade.batch import BatchError, check_sandbox
+    from autograder.grade.batch import STAFF_LOG, BatchError, check_sandbox
 
     try:
         if check_sandbox(sandbox) == "process":  # said once, before anything runs
@@ -174,8 +174,11 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                     "each holding the student file; README 'Class exports')", fg="red", err=True)
         sys.exit(1)
     if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
-        click.secho(f"GRADER ERRORS (not the students' fault; the tracebacks are in {s.out / 'grading.log'}; "
-                    f"regrade with --resume): {', '.join(s.grader_errors)}", fg="red", err=True)
+        # grading.log holds what the grading processes logged; a grading process that died logged nothing there
+        staff_log = s.out / STAFF_LOG
+        where = f"the tracebacks are in {staff_log}" if staff_log.is_file() else "the errors are printed above"
+        click.secho(f"GRADER ERRORS (not the students' fault; {where}; regrade with --resume): "
+                    f"{', '.join(s.grader_errors)}", fg="red", err=True)
         sys.exit(1)
 
 
