@@ -174,7 +174,7 @@ def grade(assignment: str, submissions: tuple[Path, ...], out: Path, jobs: int, 
                     "each holding the student file; README 'Class exports')", fg="red", err=True)
         sys.exit(1)
     if s.grader_errors:  # exit 1: a gradebook with grader errors is not finished
-        # grading.log holds what the grading processes logged; a grading process that died logged nothing there
+        # grading.log: what the grading processes and this one logged about the submissions (no file: not writable)
         staff_log = s.out / STAFF_LOG
         where = f"the tracebacks are in {staff_log}" if staff_log.is_file() else "the errors are printed above"
         click.secho(f"GRADER ERRORS (not the students' fault; {where}; regrade with --resume): "

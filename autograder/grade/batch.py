@@ -43,7 +43,7 @@ from autograder.core.testfiles import load_test_files
 from autograder.grade import intake, integrity
 from autograder.grade.journal import Journal
 from autograder.grade.outputs import atomic_write, cleaned, gradebook_csv, submission_files, write_submission
-from autograder.grade.pool import GradingPool, socket_base
+from autograder.grade.pool import GradingPool, StaffLog, socket_base
 from autograder.grade.runner import completed, every_case, only_cases
 from autograder.sandbox import tempdirs
 
@@ -283,15 +283,19 @@ def _graded(tasks: dict[str, tuple], jobs: int, run=None, pool: GradingPool | No
                 key = futures[fut]
                 try:
                     result = fut.result()
-                except cf.process.BrokenProcessPool:
+                except (cf.process.BrokenProcessPool, KeyboardInterrupt):
                     raise
-                except Exception as exc:  # noqa: BLE001 - our bug: a grader error, never the student's score
-                    log.error("grading %s failed: %s: %s", key, type(exc).__name__, exc)
+                except BaseException as exc:  # noqa: BLE001 - our bug (a SystemExit too): a grader error, never
+                    # the student's score nor the end of the batch; the grading process's traceback, chained,
+                    # goes to the staff log
+                    log.error("grading %s failed: %s: %s", key, type(exc).__name__, exc, exc_info=exc,
+                              extra={"student": key})
                     result = f"{type(exc).__name__} while grading"
                 del pending[key]
                 yield key, result
         except cf.process.BrokenProcessPool:
-            log.error("a grading process died; regrading the unfinished submissions in a fresh pool")
+            log.error("a grading process died; regrading the %d unfinished submissions in a fresh pool",
+                      sum(k in pending for k in futures.values()))
             pool.discard()
             for fut, key in futures.items():
                 if key not in pending:
@@ -301,6 +305,8 @@ def _graded(tasks: dict[str, tuple], jobs: int, run=None, pool: GradingPool | No
                     yield key, fut.result()
                 elif suspects:
                     del pending[key]
+                    log.error("the grading process died while grading %s alone: a grader error for it", key,
+                              extra={"student": key})
                     yield key, "the grading process died while grading this submission alone"
                 else:
                     breaks[key] += 1
@@ -516,14 +522,19 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
                 tasks[sub.student] = (a.name, str(a.root), str(path), sub.student, sandbox, device, sub.key, None,
                                       str(out / STAFF_LOG))
                 by_student[sub.student] = sub
-            for student, result in _graded(tasks, jobs, pool=pool):
-                sub = by_student[student]
-                if not isinstance(result, SubmissionResult):
-                    result = _grader_failure(a, student, result)
-                result.notes = sub.notes + result.notes
-                done[student] = _finish(a, out, journal, result, sub, summary, fingerprint)
-                summary.graded += 1
-                bar.update(result)
+            staff_log = StaffLog(str(out / STAFF_LOG))  # this process's errors about a submission: kept too
+            log.addHandler(staff_log)
+            try:
+                for student, result in _graded(tasks, jobs, pool=pool):
+                    sub = by_student[student]
+                    if not isinstance(result, SubmissionResult):
+                        result = _grader_failure(a, student, result)
+                    result.notes = sub.notes + result.notes
+                    done[student] = _finish(a, out, journal, result, sub, summary, fingerprint)
+                    summary.graded += 1
+                    bar.update(result)
+            finally:
+                log.removeHandler(staff_log)
         bar.close()
     summary.tampered += verify_outputs(out, journal, a.title, visibility)
     _batch_files(a, out, journal, summary)

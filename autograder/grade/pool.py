@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 
 #: Environment of grading processes: one BLAS/OpenMP thread each (the batch's parallelism is ``jobs``).
 SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -32,22 +33,28 @@ CURRENT: dict = {"student": "-", "log": None}
 
 
 class StaffLog(logging.Handler):
-    """Appends each record (sanitised, with the time and ``CURRENT``'s submission) to ``CURRENT["log"]``
-    when one is set: the batch's ``grading.log``, where a grader error's traceback stays for the staff
-    after the terminal has scrolled (it may quote hidden test code: the out folder is the staff's only).
-    Opened per record: a grading process writes a line only when something went wrong."""
+    """Appends each record (sanitised, with the time and its submission) to ``path``, or where none is
+    given to ``CURRENT["log"]`` when one is set: the batch's ``grading.log``, where a grader error's
+    traceback stays for the staff after the terminal has scrolled (it may quote hidden test code: the out
+    folder is the staff's only). The submission is the record's ``student`` (``extra=``) or ``CURRENT``'s.
+    Opened per record: a line is written only when something went wrong. A grading process has one
+    without a path; the batch's parent one with the batch's path while it grades the submissions."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None = None) -> None:
         from autograder.core.sanitize import TerminalFormatter
 
         super().__init__(logging.WARNING)
-        self.setFormatter(TerminalFormatter("%(asctime)s %(levelname)s [%(student)s] %(message)s"))
+        self.path = path
+        formatter = TerminalFormatter("%(asctime)s %(levelname)s [%(student)s] %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        formatter.converter = time.gmtime  # UTC: the same on every machine of a course that merges shards
+        self.setFormatter(formatter)
 
     def emit(self, record: logging.LogRecord) -> None:
-        path = CURRENT["log"]
+        path = self.path or CURRENT["log"]
         if not path:
             return
-        record.student = CURRENT["student"]
+        if not hasattr(record, "student"):
+            record.student = CURRENT["student"]
         try:
             with open(path, "a", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
                 f.write(self.format(record) + "\n")

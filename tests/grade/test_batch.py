@@ -209,12 +209,9 @@ def test_grading_processes_see_the_environment_of_now(monkeypatch, tmp_path):
     assert dict(_graded({"k": ("AG_TEST_MARKER",)}, 1, os.getenv)) == {"k": None}
 
 
-@pytest.mark.slow
-def test_a_grader_error_in_one_case_is_no_score(tmp_path):
-    """A test bug hit by some students' inputs only (here: one case raises for bob) passes the reference
-    check. bob's gradebook row, results, feedback and report said 'ok' with the other cases' points as his
-    score (only the console and export said grader error). Is his status grader_error everywhere, with no
-    total, and alice's untouched?"""
+def _class_with_a_grader_bug(tmp_path: Path, bug: dict[str, str], students) -> tuple[Path, Path]:
+    """``(root, submissions)``: a copy of A1 whose first case runs ``bug[student]`` (a statement) for those
+    students, and a folder of ``students`` each handing in the reference."""
     import shutil
 
     root = tmp_path / "repo"
@@ -225,12 +222,23 @@ def test_a_grader_error_in_one_case_is_no_score(tmp_path):
     text = test.read_text()
     anchor = '    f = student("conv_output_size", conv_output_size)\n'
     assert anchor in text
-    test.write_text(text.replace(anchor, anchor + '    if __import__("autograder.checks").checks.get_context()'
-                                 '.student == "bob":\n        None.clamp()\n', 1))
+    injected = "".join(f'    if __import__("autograder.checks").checks.get_context().student == {who!r}:\n'
+                       f"        {statement}\n" for who, statement in bug.items())
+    test.write_text(text.replace(anchor, anchor + injected, 1))
     subs = tmp_path / "subs"
     subs.mkdir()
-    for who in ("alice", "bob"):
+    for who in students:
         (subs / f"{who}.py").write_text(A.solution_file.read_text())
+    return root, subs
+
+
+@pytest.mark.slow
+def test_a_grader_error_in_one_case_is_no_score(tmp_path):
+    """A test bug hit by some students' inputs only (here: one case raises for bob) passes the reference
+    check. bob's gradebook row, results, feedback and report said 'ok' with the other cases' points as his
+    score (only the console and export said grader error). Is his status grader_error everywhere, with no
+    total, and alice's untouched?"""
+    root, subs = _class_with_a_grader_bug(tmp_path, {"bob": "None.clamp()"}, ("alice", "bob"))
     out = tmp_path / "out"
     s = grade(A.name, [subs], out=out, jobs=1, progress=False, root=root)
     assert s.reference.startswith(f"{A.points:g}/") and s.grader_errors == ["bob"]
@@ -246,6 +254,21 @@ def test_a_grader_error_in_one_case_is_no_score(tmp_path):
     log = (out / "grading.log").read_text()
     assert "[bob]" in log and "[alice]" not in log and "q01_sizes.py" in log and "None.clamp()" in log
     assert "AttributeError" in log and "None.clamp" not in feedback + json.dumps(results)
+
+
+def test_the_batchs_own_errors_are_in_the_staff_log(tmp_path):
+    """A grading process that died under bob, and carol's grading that raised out of the engine, were told
+    only on the terminal (the second without its traceback). Are both in grading.log, naming them (and not
+    alice), carol's with the line that raised?"""
+    bug = {"bob": '__import__("os").kill(__import__("os").getpid(), 9)', "carol": "raise SystemExit(7)"}
+    root, subs = _class_with_a_grader_bug(tmp_path, bug, ("alice", "bob", "carol"))
+    out = tmp_path / "out"
+    s = grade(A.name, [subs], out=out, jobs=1, sandbox="in-process", progress=False, root=root)
+    assert sorted(s.grader_errors) == ["bob", "carol"]
+    log = (out / "grading.log").read_text()
+    assert "a grading process died" in log and "[alice]" not in log, log
+    assert "[bob] the grading process died while grading bob alone" in log, log
+    assert "[carol] grading carol failed: SystemExit: 7" in log and "raise SystemExit(7)" in log, log
 
 
 def test_a_flag_names_the_file_graded_inside_a_folder_or_zip(tmp_path):
