@@ -684,9 +684,24 @@ def merge(outs: list[Path], *, out: Path, root: Path | None = None) -> BatchSumm
         files = write_submission(out, result, a.title, visibility)
         journal.append(result, entry.get("sha256", ""), files, fingerprint)
     _batch_files(a, out, journal, summary)
+    _merge_staff_logs(outs, out / STAFF_LOG)
     summary.wall_s = time.perf_counter() - start
     summary.backends = {r.backend for r in summary.results}
     return summary
+
+
+def _merge_staff_logs(outs: list[Path], merged: Path) -> None:
+    """The shards' ``grading.log`` files, in the order given, each after a line naming its shard, into
+    ``merged`` (0600; made only when a shard has one): a grader error's traceback is not left behind in a
+    shard's folder that the staff no longer look at."""
+    logs = [Path(o) / STAFF_LOG for o in outs]
+    logs = [p for p in logs if p.is_file() and not p.is_symlink()]
+    if not logs:
+        return
+    with open(merged, "x", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as f:
+        for path in logs:
+            f.write(f"# {path} (merged)\n")
+            f.write(path.read_text(encoding="utf-8", errors="replace"))
 
 
 def _has_grader_error(entry: dict) -> bool:

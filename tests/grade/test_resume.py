@@ -154,8 +154,13 @@ def test_three_shards_merged_equal_one_run(root, tmp_path):
     with pytest.raises(BatchError, match="is a whole batch, not a shard"):
         merge([single], out=tmp_path / "bad", root=root)
     assert not (tmp_path / "bad").exists()
+    (shards[1] / "grading.log").write_text("2026-11-28T10:00:00Z ERROR [stub_c] a traceback\n")
     merged = tmp_path / "merged"
     s = merge(shards, out=merged, root=root)
+    # the shards' staff logs come along (a traceback left in a shard's folder is lost to the staff)
+    assert (merged / "grading.log").read_text() == (f"# {shards[1] / 'grading.log'} (merged)\n"
+                                                    "2026-11-28T10:00:00Z ERROR [stub_c] a traceback\n")
+    assert (merged / "grading.log").stat().st_mode & 0o777 == 0o600
     assert len(s.results) == 4
     assert (merged / "gradebook.csv").read_bytes() == (single / "gradebook.csv").read_bytes()
     names = sorted(p.name for p in (single / "results").iterdir())
