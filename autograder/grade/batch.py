@@ -481,6 +481,13 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
         raise BatchError(f"{out} holds shard {header.get('shard') or 'none (a whole batch)'}, not "
                          f"{shard or 'a whole batch'}: resume it with the same --shard (nothing was changed)")
     summary = BatchSummary(out)
+    if listed is not None:  # the journal's other students (a --resume given some of the batch) matched before
+        given = {sub.student for sub in subs}
+        for student, entry in journaled.items():
+            info = (entry.get("result") or {}).get("student_info")
+            original = info.get("original") if isinstance(info, dict) else None
+            if student not in given:
+                listed.journaled(original if isinstance(original, str) else "", student)
     if listed is not None and (lines := listed.unmatched()):
         summary.warnings.add(f"roster {roster}: {len(lines)} row(s) match no submission in the paths given, so none gets "
                              f"their identity: {', '.join(lines[:10])}{', ...' if len(lines) > 10 else ''}")

@@ -204,6 +204,16 @@ class Roster:
                 return row
         return None
 
+    def journaled(self, original: str, student: str) -> None:
+        """Mark the rows that matched ``student`` when the batch graded them (a ``--resume`` given only
+        some of the batch's submissions: the others' rows matched no path given, yet did match)."""
+        last = original.rsplit("/", 1)[-1].rsplit(": ", 1)[-1]
+        for i, row in enumerate(self.rows):
+            pattern = row.get("file")
+            if (pattern and original and any(fnmatch.fnmatchcase(p, pattern) for p in (original, last))) or \
+                    student in (row.get("id"), row.get("student")):
+                self.used.add(i)
+
     def unmatched(self) -> list[str]:
         """The rows no submission matched, as ``line N (file/id)``: a misspelt pattern leaves its student
         without the identity the roster gives."""

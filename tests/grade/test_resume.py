@@ -223,3 +223,19 @@ def test_roster_rows_that_match_nothing_are_said(root, tmp_path):
     assert rows(tmp_path / "out")["parkerin"]["email"] == "erin@uni.edu"
     (warning,) = [w for w in s.warnings if "roster" in w]
     assert "1 row(s) match no submission in the paths given" in warning and "line 3 (Leecarol_*)" in warning
+
+
+def test_a_resume_given_some_submissions_says_nothing_of_the_others_roster_rows(root, tmp_path):
+    """`--resume --regrade stub_b` given only stub_b's file warned that ref_a's roster row matched no submission,
+    though ref_a is in the batch with that row's identity. Is the warning kept for a row that matches nothing?"""
+    folder, out = subs(tmp_path / "s", "ref_a", "stub_b"), tmp_path / "out"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("file,email\nref_a.py,ann@uni.edu\nstub_b.py,bo@uni.edu\n")
+    run(root, [folder], out, roster=roster)
+    s = run(root, [folder / "stub_b.py"], out, regrade=("bo@uni.edu",), roster=roster)
+    assert s.graded == 1 and not [w for w in s.warnings if "roster" in w], s.warnings
+    assert rows(out)["ann@uni.edu"]["email"] == "ann@uni.edu"
+    roster.write_text("file,email\nref_a.py,ann@uni.edu\nstub_b.py,bo@uni.edu\nLeecarol_*,carol@uni.edu\n")
+    s = run(root, [folder / "stub_b.py"], out, regrade=("bo@uni.edu",), roster=roster)
+    (warning,) = [w for w in s.warnings if "roster" in w]
+    assert "1 row(s)" in warning and "line 4 (Leecarol_*)" in warning
