@@ -151,3 +151,31 @@ def test_structured_subarray_and_object_headers_are_refused(descr):
     blob = _npy_with_header(descr, (1,), b"\0" * 16)
     with pytest.raises(wire.WireError):
         wire.load_npy(blob)
+
+
+def test_a_blob_referenced_twice_is_refused():
+    """A reply of ``[{"$nd": 0}] * 60`` beside one 48 MB blob made the parent decode 60 copies (3 GB, found by
+    a review): is a second reference to a blob refused, and honest arrays (one blob each) still decoded?"""
+    blobs = []
+    enc = wire.encode([np.arange(3), np.ones(2)], blobs)
+    assert [a.tolist() for a in wire.decode(enc, blobs)] == [[0, 1, 2], [1.0, 1.0]]
+    with pytest.raises(wire.WireError, match="blob referenced twice"):
+        wire.decode([{"$nd": 0}] * 60, blobs)
+    with pytest.raises(wire.WireError, match="blob referenced twice"):
+        wire.decode({"$dict": [[1, {"$nd": 1}], [2, {"$tensor": 1}]]}, blobs, make_tensor=lambda a, m: a)
+
+
+def test_many_colliding_dict_keys_are_refused_quickly():
+    """Ints ``i * (2**61 - 1)`` all hash alike: a reply of 1.5M such keys kept the parent building a dict for hours
+    (found by a review). Are more than MAX_OTHER_KEYS keys that are not strings refused, before the dict grows,
+    and string keys (randomised hashes) and honest dicts still decoded?"""
+    import time
+
+    n = wire.MAX_OTHER_KEYS
+    ok = {"$dict": [[i * (2**61 - 1), 0] for i in range(1, n + 1)]}
+    assert len(wire.decode(ok, [])) == n
+    start = time.perf_counter()
+    with pytest.raises(wire.WireError, match="dict keys that are not strings"):
+        wire.decode({"$dict": [[i * (2**61 - 1), 0] for i in range(1, 200_000)]}, [])
+    assert time.perf_counter() - start < 5  # refused at key n + 1 (without the limit: minutes)
+    assert len(wire.decode({"$dict": [[f"k{i}", i] for i in range(50_000)]}, [])) == 50_000
