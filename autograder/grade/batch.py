@@ -484,10 +484,8 @@ def main(assignment: str, submissions: list[Path], *, out: Path, jobs: int = 2, 
     if listed is not None:  # the journal's other students (a --resume given some of the batch) matched before
         given = {sub.student for sub in subs}
         for student, entry in journaled.items():
-            info = (entry.get("result") or {}).get("student_info")
-            original = info.get("original") if isinstance(info, dict) else None
             if student not in given:
-                listed.journaled(original if isinstance(original, str) else "", student)
+                listed.journaled(_journaled_original(entry) or "", student)
     if listed is not None and (lines := listed.unmatched()):
         summary.warnings.add(f"roster {roster}: {len(lines)} row(s) match no submission in the paths given, so none gets "
                              f"their identity: {', '.join(lines[:10])}{', ...' if len(lines) > 10 else ''}")
@@ -739,15 +737,21 @@ def changed_parts(header: dict, parts: dict[str, str]) -> list[str]:
     return [k for k in parts if recorded.get(k) != parts[k]]
 
 
+def _journaled_original(entry: dict) -> str | None:
+    """The file name a journaled submission was handed in under (its ``student_info``), None if not recorded."""
+    info = (entry.get("result") or {}).get("student_info")
+    original = info.get("original") if isinstance(info, dict) else None
+    return original if isinstance(original, str) else None
+
+
 def _renamed(journaled: dict[str, dict], subs: list) -> list[tuple[str, str]]:
     """``[(journaled id, id now)]``: submissions graded under one student id that intake now gives another
     (the same file as handed in, the same content; the old id no longer found)."""
     given = {s.student for s in subs}
     before = {}
     for student, entry in journaled.items():
-        info = (entry.get("result") or {}).get("student_info")
-        original = info.get("original") if isinstance(info, dict) else None
-        if student not in given and isinstance(original, str):
+        original = _journaled_original(entry)
+        if student not in given and original is not None:
             before[(original, entry.get("sha256"))] = student
     return sorted((before[(s.original, s.sha256)], s.student) for s in subs
                   if (s.original, s.sha256) in before and s.student not in journaled)

@@ -191,15 +191,25 @@ class Roster:
             rows.append(row)
         return cls(rows, str(path))
 
+    @staticmethod
+    def _names(original: str) -> list[str]:
+        """What a ``file`` pattern is matched against: ``original``, its last part, and each of an LMS's files
+        of one student (``a.py, b.py``)."""
+        last = original.rsplit("/", 1)[-1].rsplit(": ", 1)[-1]
+        return [original, last, *(p.strip() for p in original.split(", "))]
+
+    @staticmethod
+    def _matches(row: dict, names: list[str], student_id: str) -> bool:
+        pattern = row.get("file")
+        return bool((pattern and any(fnmatch.fnmatchcase(p, pattern) for p in names))
+                    or (row.get("id") and row["id"] == student_id))
+
     def match(self, original: str, student_id: str) -> dict | None:
         """The first row whose ``file`` pattern matches ``original`` (or its last part) or whose ``id`` is
         ``student_id``."""
-        last = original.rsplit("/", 1)[-1].rsplit(": ", 1)[-1]
-        parts = [original, last, *(p.strip() for p in original.split(", "))]  # an LMS's files of one student
+        names = self._names(original)
         for i, row in enumerate(self.rows):
-            pattern = row.get("file")
-            if (pattern and any(fnmatch.fnmatchcase(p, pattern) for p in parts)) or (
-                    row.get("id") and row["id"] == student_id):
+            if self._matches(row, names, student_id):
                 self.used.add(i)
                 return row
         return None
@@ -207,11 +217,9 @@ class Roster:
     def journaled(self, original: str, student: str) -> None:
         """Mark the rows that matched ``student`` when the batch graded them (a ``--resume`` given only
         some of the batch's submissions: the others' rows matched no path given, yet did match)."""
-        last = original.rsplit("/", 1)[-1].rsplit(": ", 1)[-1]
+        names = self._names(original) if original else []  # not recorded: the id and student columns only
         for i, row in enumerate(self.rows):
-            pattern = row.get("file")
-            if (pattern and original and any(fnmatch.fnmatchcase(p, pattern) for p in (original, last))) or \
-                    student in (row.get("id"), row.get("student")):
+            if self._matches(row, names, student) or (row.get("student") and row["student"] == student):
                 self.used.add(i)
 
     def unmatched(self) -> list[str]:
